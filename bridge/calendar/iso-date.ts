@@ -1,0 +1,69 @@
+/**
+ * Calendar dates as ISO `yyyy-mm-dd` strings, and the session date of an instant.
+ *
+ * A date string names a day, not an instant, so day arithmetic runs on UTC midnights where no
+ * zone offset can shift it. The only place a zone matters is turning an instant into the B3
+ * session date, and that is America/Sao_Paulo whatever the machine's zone is.
+ */
+import { DateTime } from 'luxon';
+
+export const SAO_PAULO_ZONE = 'America/Sao_Paulo';
+
+const DAY_MS = 86_400_000;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export class InvalidDateError extends Error {}
+
+/** Epoch ms of the UTC midnight of an ISO date; throws on anything that is not a real date. */
+function utcMidnightMs(isoDate: string): number {
+  const m = ISO_DATE.exec(isoDate);
+  if (!m) throw new InvalidDateError(`data inválida '${isoDate}': use yyyy-mm-dd`);
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const back = new Date(ms);
+  // Date.UTC rolls 2026-02-30 over to March; a date that does not round-trip does not exist.
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) {
+    throw new InvalidDateError(`data inexistente '${isoDate}'`);
+  }
+  return ms;
+}
+
+function fromUtcMidnightMs(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function assertIsoDate(isoDate: string): void {
+  utcMidnightMs(isoDate);
+}
+
+export function addCalendarDays(isoDate: string, days: number): string {
+  return fromUtcMidnightMs(utcMidnightMs(isoDate) + days * DAY_MS);
+}
+
+/** 0 = Sunday ... 6 = Saturday. */
+function weekday(isoDate: string): number {
+  return new Date(utcMidnightMs(isoDate)).getUTCDay();
+}
+
+export function isWeekend(isoDate: string): boolean {
+  const d = weekday(isoDate);
+  return d === 0 || d === 6;
+}
+
+export function yearOf(isoDate: string): number {
+  return Number(isoDate.slice(0, 4));
+}
+
+/** The B3 session date of an instant: its calendar date in São Paulo. */
+export function saoPauloDate(timeMs: number): string {
+  const dt = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE });
+  if (!dt.isValid) throw new InvalidDateError(`instante inválido: ${timeMs}`);
+  return dt.toISODate()!;
+}
+
+/** Date and minutes since local midnight of an instant in São Paulo (for session phases). */
+export function saoPauloDateAndMinute(timeMs: number): { isoDate: string; minuteOfDay: number } {
+  const dt = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE });
+  if (!dt.isValid) throw new InvalidDateError(`instante inválido: ${timeMs}`);
+  return { isoDate: dt.toISODate()!, minuteOfDay: dt.hour * 60 + dt.minute };
+}

@@ -1,0 +1,82 @@
+/**
+ * The portfolio as the bridge uses it: the OMS books fills into it, the API reads wire views.
+ *
+ * It binds Portfolio to the committed data (settlement calendar, fee table) and converts the
+ * integer centavos/ticks to the decimal BRL of the wire types at this one edge. Opening cash comes
+ * from the client configuration at read time, so a client added or edited while the bridge runs
+ * shows the right balance without a replay.
+ */
+import type { BalanceView, PositionView, Side } from '../../common/types.js';
+import { settlementCalendar } from '../calendar/business-calendar.js';
+import { saoPauloDate } from '../calendar/iso-date.js';
+import { feeSchedule } from '../fees/fee-schedule.js';
+import { avgTicksToPrice, centavosToBrl, ticksToPrice, type InstrumentRegistry } from '../model/instrument.js';
+import { Portfolio, type FillResult, type LastTicks, type PositionSnapshot } from './portfolio.js';
+
+export class PortfolioService {
+  private readonly portfolio: Portfolio;
+
+  constructor(
+    private readonly instruments: InstrumentRegistry,
+    private readonly openingCashCentavos: (client: string) => number,
+  ) {
+    this.portfolio = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+  }
+
+  /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */
+  bookFill(f: {
+    fillId: string;
+    client: string;
+    symbol: string;
+    side: Side;
+    qty: number;
+    priceTicks: number;
+    timeMs: number;
+  }): FillResult {
+    return this.portfolio.applyFill(f);
+  }
+
+  positionQty(client: string, symbol: string): number {
+    return this.portfolio.positionQty(client, symbol);
+  }
+
+  private view(p: Omit<PositionSnapshot, 'client'> & { client?: string }): PositionView {
+    const inst = this.instruments.require(p.symbol);
+    return {
+      ...(p.client !== undefined ? { client: p.client } : {}),
+      symbol: p.symbol,
+      qty: p.qty,
+      avgPrice: p.avgPriceTicks === undefined ? 0 : avgTicksToPrice(inst, p.avgPriceTicks),
+      last: p.lastTicks === undefined ? 0 : ticksToPrice(inst, p.lastTicks),
+      realizedPnl: centavosToBrl(p.realisedCentavos),
+      unrealizedPnl: centavosToBrl(p.unrealisedCentavos ?? 0),
+    };
+  }
+
+  /** One client's positions, or the consolidated view of all clients when no client is given. */
+  positionViews(client: string | undefined, lastTicks: LastTicks): PositionView[] {
+    const rows = client === undefined ? this.portfolio.consolidated(lastTicks) : this.portfolio.positions(client, lastTicks);
+    return rows.map((p) => this.view(p));
+  }
+
+  /** Every client's positions, each row naming its client. */
+  positionViewsByClient(lastTicks: LastTicks): PositionView[] {
+    return this.portfolio.positions(undefined, lastTicks).map((p) => this.view(p));
+  }
+
+  /**
+   * Cash D+0/D+1/D+2 as of the São Paulo date of `nowMs`. Pass `lastTicks` to include the projected
+   * daily adjustment of today's futures trades.
+   */
+  balanceView(client: string, nowMs: number, lastTicks?: LastTicks): BalanceView {
+    this.portfolio.setOpeningCash(client, this.openingCashCentavos(client));
+    const b = this.portfolio.balance(client, saoPauloDate(nowMs), lastTicks);
+    return {
+      client,
+      d0: centavosToBrl(b.d0Centavos),
+      d1: centavosToBrl(b.d1Centavos),
+      d2: centavosToBrl(b.d2Centavos),
+      dates: b.dates,
+    };
+  }
+}

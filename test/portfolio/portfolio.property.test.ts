@@ -1,0 +1,148 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { addCalendarDays } from '../../bridge/calendar/iso-date.js';
+import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.js';
+import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
+import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.js';
+import { spMs } from '../calendar/sp-time.js';
+
+const instruments = new InstrumentRegistry(defaultInstruments());
+const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
+
+const TRADING_DAYS_2026: string[] = [];
+for (let d = '2026-01-02'; d <= '2026-12-23'; d = addCalendarDays(d, 1)) {
+  if (tradingCalendar().isBusinessDay(d)) TRADING_DAYS_2026.push(d);
+}
+
+const QTY: Record<string, fc.Arbitrary<number>> = {
+  PETR4: fc.integer({ min: 1, max: 50 }).map((lots) => lots * 100),
+  VALE3: fc.integer({ min: 1, max: 50 }).map((lots) => lots * 100),
+  PETR4F: fc.integer({ min: 1, max: 99 }),
+  WINZ26: fc.integer({ min: 1, max: 20 }),
+  WDOZ26: fc.integer({ min: 1, max: 20 }),
+};
+
+function fillArb(symbols: string[]): fc.Arbitrary<Omit<PortfolioFill, 'fillId'>> {
+  return fc
+    .record({
+      client: fc.constantFrom('A', 'B'),
+      symbol: fc.constantFrom(...symbols),
+      side: fc.constantFrom('buy' as const, 'sell' as const),
+      priceTicks: fc.integer({ min: 1, max: 60_000 }),
+      day: fc.integer({ min: 0, max: TRADING_DAYS_2026.length - 1 }),
+      minute: fc.integer({ min: 0, max: 7 * 60 }),
+    })
+    .chain((r) =>
+      QTY[r.symbol].map((qty) => {
+        const hh = String(10 + Math.floor(r.minute / 60)).padStart(2, '0');
+        const mm = String(r.minute % 60).padStart(2, '0');
+        return {
+          client: r.client,
+          symbol: r.symbol,
+          side: r.side,
+          qty,
+          priceTicks: r.priceTicks,
+          timeMs: spMs(`${TRADING_DAYS_2026[r.day]}T${hh}:${mm}`),
+        };
+      }),
+    );
+}
+
+const withIds = (fills: Array<Omit<PortfolioFill, 'fillId'>>): PortfolioFill[] =>
+  fills.map((f, i) => ({ ...f, fillId: `t${i}` }));
+
+describe('portfolio properties', () => {
+  it('realised + unrealised = cash-flow P&L (sells - buys + qty x last), exactly, per client and consolidated', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fillArb(['PETR4', 'PETR4F', 'VALE3', 'WINZ26', 'WDOZ26']), { minLength: 1, maxLength: 60 }),
+        fc.record({
+          PETR4: fc.integer({ min: 1, max: 60_000 }),
+          VALE3: fc.integer({ min: 1, max: 60_000 }),
+          WINZ26: fc.integer({ min: 1, max: 60_000 }),
+          WDOZ26: fc.integer({ min: 1, max: 60_000 }),
+        }),
+        (raw, lasts) => {
+          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: noFees });
+          const expected = new Map<string, { cash: number; qty: number; tick: number }>();
+          for (const f of withIds(raw)) {
+            pf.applyFill(f);
+            const inst = instruments.require(f.symbol);
+            const key = `${f.client}|${inst.underlying ?? inst.symbol}`;
+            const e = expected.get(key) ?? { cash: 0, qty: 0, tick: inst.tickValueCentavos };
+            const value = f.qty * f.priceTicks * inst.tickValueCentavos;
+            e.cash += f.side === 'sell' ? value : -value;
+            e.qty += f.side === 'buy' ? f.qty : -f.qty;
+            expected.set(key, e);
+          }
+          const last = (s: string) => lasts[s as keyof typeof lasts];
+          const positions = pf.positions(undefined, last);
+          expect(positions).toHaveLength(expected.size);
+          let totalCashFlow = 0;
+          for (const p of positions) {
+            const e = expected.get(`${p.client}|${p.symbol}`)!;
+            const cashFlowPnl = e.cash + e.qty * last(p.symbol) * e.tick;
+            totalCashFlow += cashFlowPnl;
+            expect(p.qty).toBe(e.qty);
+            expect(p.realisedCentavos + p.unrealisedCentavos!).toBe(cashFlowPnl);
+            expect(Number.isSafeInteger(p.realisedCentavos) && Number.isSafeInteger(p.costCentavos)).toBe(true);
+            if (p.qty === 0) expect(p.costCentavos).toBe(0);
+          }
+          const cons = pf.consolidated(last);
+          expect(cons.reduce((s, c) => s + c.realisedCentavos + c.unrealisedCentavos!, 0)).toBe(totalCashFlow);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('once every stock fill has settled, cash = opening - net buys - fees', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fillArb(['PETR4', 'PETR4F', 'VALE3']), { minLength: 1, maxLength: 40 }),
+        fc.integer({ min: 0, max: 10_000_000_00 }),
+        (raw, opening) => {
+          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+          const expected = new Map<string, number>([
+            ['A', opening],
+            ['B', opening],
+          ]);
+          pf.setOpeningCash('A', opening);
+          pf.setOpeningCash('B', opening);
+          for (const f of withIds(raw)) {
+            const r = pf.applyFill(f);
+            const notional = f.qty * f.priceTicks;
+            expected.set(f.client, expected.get(f.client)! + (f.side === 'sell' ? notional : -notional) - r.feesCentavos);
+          }
+          for (const client of ['A', 'B']) {
+            // The last fill day is 23 Dec 2026; D+2 is 28 Dec at the latest.
+            const b = pf.balance(client, '2027-01-04');
+            expect(b.d0Centavos).toBe(expected.get(client));
+            expect(b.d2Centavos).toBe(expected.get(client));
+          }
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('replaying the same journal, duplicates included, changes nothing', () => {
+    fc.assert(
+      fc.property(fc.array(fillArb(['PETR4', 'PETR4F', 'WINZ26']), { minLength: 1, maxLength: 30 }), (raw) => {
+        const fills = withIds(raw);
+        const once = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+        const twice = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+        for (const f of fills) once.applyFill(f);
+        for (const f of fills) twice.applyFill(f);
+        for (const f of fills) expect(twice.applyFill(f).duplicate).toBe(true);
+        expect(twice.positions()).toEqual(once.positions());
+        for (const c of ['A', 'B']) {
+          expect(twice.movements(c)).toEqual(once.movements(c));
+          expect(twice.balance(c, '2026-06-01')).toEqual(once.balance(c, '2026-06-01'));
+        }
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
