@@ -32,8 +32,15 @@ export class PortfolioService {
     qty: number;
     priceTicks: number;
     timeMs: number;
+    notionalCentavos?: number;
+    feesCentavos?: number;
   }): FillResult {
     return this.portfolio.applyFill(f);
+  }
+
+  /** Fees of one fill by the fee table (blocks compute them per fill, then split them among clients). */
+  feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number {
+    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs }).totalCentavos;
   }
 
   positionQty(client: string, symbol: string): number {

@@ -15,7 +15,7 @@ import type { BusinessCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import type { FeeCalculator } from '../fees/fee-schedule.js';
 import { notionalCentavos, type Instrument } from '../model/instrument.js';
-import { applyFillToPosition, averagePriceTicks, unrealisedCentavos, type PositionState } from './position.js';
+import { applyCashFillToPosition, averagePriceTicks, unrealisedCentavos, type PositionState } from './position.js';
 
 export interface PortfolioDeps {
   instruments: { require(symbol: string): Instrument };
@@ -32,6 +32,12 @@ export interface PortfolioFill {
   priceTicks: number;
   timeMs: number;
   fillId: string;
+  /**
+   * A block allocated at its average price: the client's share of the block's cash and fees,
+   * used instead of qty x price and the fee table. Both or neither.
+   */
+  notionalCentavos?: number;
+  feesCentavos?: number;
 }
 
 export interface FillResult {
@@ -83,7 +89,8 @@ export type LastTicks = (symbol: string) => number | undefined;
 interface FuturesTrade {
   symbol: string;
   signedQty: number;
-  priceTicks: number;
+  /** Signed like qty: what the trade cost (buy) or raised (sell), in centavos. */
+  signedCostCentavos: number;
   tickValueCentavos: number;
   tradeDate: string;
   settlementDate: string;
@@ -134,6 +141,13 @@ export class Portfolio {
     if (f.side !== 'buy' && f.side !== 'sell') throw new Error(`lado inválido: ${String(f.side)}`);
     positiveInt('quantidade', f.qty);
     positiveInt('preço', f.priceTicks);
+    if ((f.notionalCentavos === undefined) !== (f.feesCentavos === undefined)) {
+      throw new Error(`fill ${f.fillId}: notionalCentavos e feesCentavos vão juntos`);
+    }
+    if (f.notionalCentavos !== undefined) positiveInt('financeiro', f.notionalCentavos);
+    if (f.feesCentavos !== undefined && (!Number.isSafeInteger(f.feesCentavos) || f.feesCentavos < 0)) {
+      throw new RangeError(`taxas inválidas: ${f.feesCentavos}`);
+    }
     const inst = this.deps.instruments.require(f.symbol);
     const positionSymbol = inst.underlying ?? inst.symbol;
     const valuation = this.deps.instruments.require(positionSymbol);
@@ -142,8 +156,9 @@ export class Portfolio {
     }
     const tradeDate = saoPauloDate(f.timeMs);
     const settlementDate = this.deps.settlementCalendar.addBusinessDays(tradeDate, inst.settlementDays);
-    const fees = this.deps.fees.feesCentavos({ instrument: inst, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs });
-    const notional = notionalCentavos(inst, f.qty, f.priceTicks);
+    const feesTotal =
+      f.feesCentavos ?? this.deps.fees.feesCentavos({ instrument: inst, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).totalCentavos;
+    const notional = f.notionalCentavos ?? notionalCentavos(inst, f.qty, f.priceTicks);
     const signedQty = f.side === 'buy' ? f.qty : -f.qty;
 
     const book = this.book(f.client);
@@ -152,7 +167,7 @@ export class Portfolio {
       pos = { qty: 0, costCentavos: 0, realisedCentavos: 0, tickValueCentavos: valuation.tickValueCentavos };
       book.positions.set(positionSymbol, pos);
     }
-    const realisedCentavos = applyFillToPosition(pos, signedQty, f.priceTicks);
+    const realisedCentavos = applyCashFillToPosition(pos, signedQty, notional);
 
     const movement = { fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate };
     if (inst.kind === 'future') {
@@ -160,7 +175,7 @@ export class Portfolio {
       book.futuresTrades.push({
         symbol: inst.symbol,
         signedQty,
-        priceTicks: f.priceTicks,
+        signedCostCentavos: Math.sign(signedQty) * notional,
         tickValueCentavos: inst.tickValueCentavos,
         tradeDate,
         settlementDate,
@@ -168,10 +183,10 @@ export class Portfolio {
     } else {
       book.movements.push({ ...movement, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
     }
-    if (fees.totalCentavos !== 0) book.movements.push({ ...movement, kind: 'fees', amountCentavos: -fees.totalCentavos });
+    if (feesTotal !== 0) book.movements.push({ ...movement, kind: 'fees', amountCentavos: -feesTotal });
 
     const result: FillResult = {
-      feesCentavos: fees.totalCentavos,
+      feesCentavos: feesTotal,
       realisedCentavos,
       tradeDate,
       settlementDate,
@@ -274,7 +289,7 @@ export class Portfolio {
     if (lastTicks) {
       for (const t of book?.futuresTrades ?? []) {
         const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;
-        if (last !== undefined) add(t.settlementDate, t.signedQty * (last - t.priceTicks) * t.tickValueCentavos);
+        if (last !== undefined) add(t.settlementDate, t.signedQty * last * t.tickValueCentavos - t.signedCostCentavos);
       }
     }
     return { client, d0Centavos: totals[0], d1Centavos: totals[1], d2Centavos: totals[2], dates };

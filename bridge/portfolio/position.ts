@@ -27,8 +27,17 @@ function centavos(qty: number, priceTicks: number, tickValueCentavos: number): n
 
 /** Applies a fill of `signedQty` (buy > 0, sell < 0) at `priceTicks`; returns the realised P&L of this fill. */
 export function applyFillToPosition(pos: PositionState, signedQty: number, priceTicks: number): number {
+  return applyCashFillToPosition(pos, signedQty, centavos(Math.abs(signedQty), priceTicks, pos.tickValueCentavos));
+}
+
+/**
+ * The same, for a fill whose cash is given in centavos (unsigned) rather than qty x price: a block
+ * allocated at its average price books each client at its share of the block's cash.
+ */
+export function applyCashFillToPosition(pos: PositionState, signedQty: number, cashCentavos: number): number {
   let realised = 0;
   let opening = signedQty;
+  let openingCash = cashCentavos;
   if (pos.qty !== 0 && Math.sign(pos.qty) !== Math.sign(signedQty)) {
     const closingQty = Math.min(Math.abs(signedQty), Math.abs(pos.qty));
     // Closing everything removes the whole basis with no rounding at all.
@@ -38,17 +47,22 @@ export function applyFillToPosition(pos: PositionState, signedQty: number, price
         : toSafeNumber(
             divRoundHalfAwayFromZero(BigInt(pos.costCentavos) * BigInt(closingQty), BigInt(Math.abs(pos.qty))),
           );
+    const closingCash =
+      closingQty === Math.abs(signedQty)
+        ? cashCentavos
+        : toSafeNumber(divRoundHalfAwayFromZero(BigInt(cashCentavos) * BigInt(closingQty), BigInt(Math.abs(signedQty))));
     // A long is reduced by selling (cash in), a short by buying (cash out): the sign of the position.
-    const fillCash = Math.sign(pos.qty) * centavos(closingQty, priceTicks, pos.tickValueCentavos);
+    const fillCash = Math.sign(pos.qty) * closingCash;
     realised = fillCash - removedCost;
     pos.costCentavos -= removedCost;
     pos.realisedCentavos += realised;
     pos.qty += Math.sign(signedQty) * closingQty;
     opening = signedQty - Math.sign(signedQty) * closingQty;
+    openingCash = cashCentavos - closingCash;
   }
   if (opening !== 0) {
     pos.qty += opening;
-    pos.costCentavos += centavos(opening, priceTicks, pos.tickValueCentavos);
+    pos.costCentavos += Math.sign(opening) * openingCash;
   }
   return realised;
 }

@@ -1,0 +1,308 @@
+/**
+ * The REST API under /api (PRODUCT.md §4). Every input goes through a schema; errors are JSON
+ * `{ errors: [{ field, code, message }] }` naming the field; a rejected request writes nothing.
+ */
+import express, { type NextFunction, type Request, type Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { z } from 'zod';
+import { amendSchema, batchSchema, boletaSchema, killSwitchSchema, zodErrors } from '../../common/schemas.js';
+import type {
+  ApiErrorItem,
+  BalanceView,
+  BatchRowResult,
+  BoletaRequest,
+  ClientView,
+  HealthView,
+  InstrumentView,
+  KillSwitchView,
+  OrderView,
+  PositionView,
+  QuoteView,
+} from '../../common/types.js';
+import { ORDER_STATUSES } from '../../common/types.js';
+import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
+import type { BoletaInput } from '../../common/schemas.js';
+
+export interface OrderCommands {
+  submitMany(rows: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: (i: number) => string): Promise<BatchRowResult[]>;
+  validateOnly(rows: BoletaInput[], prefixFor: (i: number) => string): BatchRowResult[];
+  list(filter: { client?: string; status?: string }): OrderView[];
+  get(id: string): OrderView | undefined;
+  cancel(id: string, actor: string): Promise<CommandResult>;
+  pause(id: string, actor: string): Promise<CommandResult>;
+  resume(id: string, actor: string): Promise<CommandResult>;
+  amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<CommandResult>;
+}
+
+export type CommandResult = { ok: true; value: OrderView } | { ok: false; errors: ApiErrorItem[]; status?: number };
+
+export interface ApiServices {
+  auth: TokenAuth;
+  health(): HealthView;
+  instruments(): InstrumentView[];
+  quote(symbol: string): QuoteView | undefined;
+  clients(): ClientView[];
+  addClient(input: unknown, actor: string): Promise<{ ok: true; client: ClientView } | { ok: false; errors: ApiErrorItem[]; status: number }>;
+  orders: OrderCommands;
+  positions(client?: string): PositionView[];
+  balances(client?: string): BalanceView[];
+  killSwitch(): KillSwitchView;
+  setKillSwitch(engaged: boolean, reason: string, actor: string): Promise<KillSwitchView>;
+  algos(): unknown;
+  audit(entry: { actor: string; role: string; action: string; target?: string; details?: unknown; ip?: string }): void;
+  isOriginAllowed(origin: string | undefined): boolean;
+  addinDir: string | undefined;
+  log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
+}
+
+const MAX_BODY = '4mb';
+
+function fail(res: Response, status: number, errors: ApiErrorItem[]): void {
+  res.status(status).json({ errors });
+}
+
+function principal(res: Response): Principal {
+  return res.locals.principal as Principal;
+}
+
+function actorOf(res: Response): string {
+  return principal(res).tokenId;
+}
+
+const queryOrders = z.strictObject({ client: z.string().max(64).optional(), status: z.enum(ORDER_STATUSES).optional() });
+const queryClient = z.strictObject({ client: z.string().max(64).optional() });
+const queryQuotes = z.strictObject({ symbols: z.string().max(2_000).optional() });
+const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
+
+export function createHttpApp(s: ApiServices): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+
+  // CORS for the add-in's dev server and other allowed origins; the add-in served by the bridge is same-origin.
+  app.use((req, res, next) => {
+    const origin = req.headers.origin;
+    if (origin !== undefined) {
+      if (!s.isOriginAllowed(origin)) return fail(res, 403, [{ field: 'origin', code: 'origin_refused', message: `origem não permitida: ${origin}` }]);
+      res.setHeader('Access-Control-Allow-Origin', origin);
+      res.setHeader('Vary', 'Origin');
+      res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, OPTIONS');
+      res.setHeader('Access-Control-Allow-Private-Network', 'true');
+      if (req.method === 'OPTIONS') return void res.status(204).end();
+    }
+    next();
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: MAX_BODY, strict: true, type: () => true }));
+
+  api.get('/health', (_req, res) => {
+    res.json(s.health());
+  });
+
+  api.use((req, res, next) => {
+    const h = req.headers.authorization;
+    const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
+    const p = s.auth.authenticate(token);
+    if (!p) {
+      s.audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: req.path, ip: req.ip });
+      return fail(res, 401, [{ field: 'token', code: token ? 'invalid_token' : 'missing_token', message: token ? 'token inválido' : 'token ausente: envie Authorization: Bearer <token>' }]);
+    }
+    res.locals.principal = p;
+    next();
+  });
+
+  // Per-token rate limit: generous for a desk, tight enough that a runaway script cannot flood the OMS.
+  api.use(
+    rateLimit({
+      windowMs: 1_000,
+      limit: 200,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      keyGenerator: (_req, res) => principal(res).tokenId,
+      handler: (_req, res) => fail(res, 429, [{ field: 'token', code: 'rate_limited', message: 'muitas requisições: tente de novo em instantes' }]),
+    }),
+  );
+
+  const need = (role: Role) => (_req: Request, res: Response, next: NextFunction) => {
+    if (!hasRole(principal(res), role)) return fail(res, 403, [{ field: 'token', code: 'forbidden', message: `ação exige papel ${role}` }]);
+    next();
+  };
+
+  const parse = <T>(schema: z.ZodType<T>, value: unknown, res: Response, prefix = ''): T | undefined => {
+    const r = schema.safeParse(value);
+    if (r.success) return r.data;
+    fail(res, 422, zodErrors(r.error, prefix));
+    return undefined;
+  };
+
+  api.get('/instruments', (_req, res) => {
+    res.json(s.instruments());
+  });
+
+  api.get('/quotes', (req, res) => {
+    const q = parse(queryQuotes, req.query, res);
+    if (!q) return;
+    const symbols = q.symbols ? q.symbols.split(',').map((x) => x.trim().toUpperCase()).filter(Boolean) : s.instruments().map((i) => i.symbol);
+    const out: QuoteView[] = [];
+    const errors: ApiErrorItem[] = [];
+    symbols.forEach((sym, i) => {
+      const v = s.quote(sym);
+      if (v) out.push(v);
+      else errors.push({ field: `symbols[${i}]`, code: 'unknown_symbol', message: `ativo desconhecido: ${sym}` });
+    });
+    if (errors.length) return fail(res, 422, errors);
+    res.json(out);
+  });
+
+  api.get('/algos', (_req, res) => {
+    res.json(s.algos());
+  });
+
+  api.get('/clients', (_req, res) => {
+    res.json(s.clients());
+  });
+
+  api.post('/clients', need('admin'), async (req, res) => {
+    const r = await s.addClient(req.body, actorOf(res));
+    if (!r.ok) return fail(res, r.status, r.errors);
+    res.status(201).json(r.client);
+  });
+
+  api.post('/orders', need('trader'), async (req, res) => {
+    const b = parse(boletaSchema, req.body, res);
+    if (!b) return;
+    const [row] = await s.orders.submitMany([b], actorOf(res), false, () => '');
+    if (!row.ok) return fail(res, 422, row.errors);
+    res.status(row.duplicate ? 200 : 201).json(row.order);
+  });
+
+  const parseRows = (body: unknown, res: Response): { rows: BoletaInput[]; bad: BatchRowResult[]; allOrNothing: boolean; index: number[] } | undefined => {
+    const batch = parse(batchSchema, body, res);
+    if (!batch) return undefined;
+    const rows: BoletaInput[] = [];
+    const index: number[] = [];
+    const bad: BatchRowResult[] = [];
+    batch.rows.forEach((raw, i) => {
+      const r = boletaSchema.safeParse(raw);
+      if (r.success) {
+        rows.push(r.data);
+        index.push(i);
+      } else bad.push({ row: i, ok: false, errors: zodErrors(r.error, `rows[${i}]`) });
+    });
+    return { rows, bad, allOrNothing: batch.allOrNothing ?? false, index };
+  };
+
+  const mergeRows = (total: number, bad: BatchRowResult[], good: BatchRowResult[], index: number[]): BatchRowResult[] => {
+    const out: BatchRowResult[] = new Array(total);
+    for (const b of bad) out[b.row] = b;
+    good.forEach((g, k) => (out[index[k]] = { ...g, row: index[k] }));
+    return out;
+  };
+
+  api.post('/orders/batch/validate', need('trader'), (req, res) => {
+    const p = parseRows(req.body, res);
+    if (!p) return;
+    const good = s.orders.validateOnly(p.rows, (k) => `rows[${p.index[k]}]`);
+    res.json({ results: mergeRows(p.rows.length + p.bad.length, p.bad, good, p.index) });
+  });
+
+  api.post('/orders/batch', need('trader'), async (req, res) => {
+    const p = parseRows(req.body, res);
+    if (!p) return;
+    if (p.allOrNothing && p.bad.length > 0) {
+      const good = s.orders.validateOnly(p.rows, (k) => `rows[${p.index[k]}]`).map((g, k) =>
+        g.ok ? ({ row: k, ok: false, errors: [{ field: `rows[${p.index[k]}]`, code: 'batch_aborted', message: 'lote tudo-ou-nada: outra linha tem erro, nada foi enviado' }] } as BatchRowResult) : g,
+      );
+      return res.json({ results: mergeRows(p.rows.length + p.bad.length, p.bad, good, p.index) });
+    }
+    const good = await s.orders.submitMany(p.rows, actorOf(res), p.allOrNothing, (k) => `rows[${p.index[k]}]`);
+    res.json({ results: mergeRows(p.rows.length + p.bad.length, p.bad, good, p.index) });
+  });
+
+  api.get('/orders', (req, res) => {
+    const q = parse(queryOrders, req.query, res);
+    if (!q) return;
+    res.json(s.orders.list(q));
+  });
+
+  api.get('/orders/:id', (req, res) => {
+    const o = s.orders.get(String(req.params.id));
+    if (!o) return fail(res, 404, [{ field: 'id', code: 'not_found', message: `ordem não encontrada: ${req.params.id}` }]);
+    res.json(o);
+  });
+
+  const action = (fn: (id: string, actor: string) => Promise<CommandResult>) => async (req: Request, res: Response) => {
+    if (req.body !== undefined && req.body !== null && (typeof req.body !== 'object' || Object.keys(req.body).length > 0)) {
+      return fail(res, 422, [{ field: '(body)', code: 'unexpected_body', message: 'esta ação não aceita corpo' }]);
+    }
+    const r = await fn(String(req.params.id), actorOf(res));
+    if (!r.ok) return fail(res, r.status ?? 422, r.errors);
+    res.json(r.value);
+  };
+  api.post('/orders/:id/cancel', need('trader'), action((id, a) => s.orders.cancel(id, a)));
+  api.post('/orders/:id/pause', need('trader'), action((id, a) => s.orders.pause(id, a)));
+  api.post('/orders/:id/resume', need('trader'), action((id, a) => s.orders.resume(id, a)));
+
+  api.patch('/orders/:id', need('trader'), async (req, res) => {
+    const b = parse(amendSchema, req.body, res);
+    if (!b) return;
+    if (b.qty === undefined && b.limitPrice === undefined) return fail(res, 422, [{ field: 'qty', code: 'required', message: 'informe qty e/ou limitPrice' }]);
+    const r = await s.orders.amend(String(req.params.id), b, actorOf(res));
+    if (!r.ok) return fail(res, r.status ?? 422, r.errors);
+    res.json(r.value);
+  });
+
+  api.get('/positions', (req, res) => {
+    const q = parse(queryClient, req.query, res);
+    if (!q) return;
+    res.json(s.positions(q.client));
+  });
+
+  api.get('/balances', (req, res) => {
+    const q = parse(queryClient, req.query, res);
+    if (!q) return;
+    if (q.client && !s.clients().some((c) => c.id === q.client)) {
+      return fail(res, 404, [{ field: 'client', code: 'unknown_client', message: `cliente desconhecido: ${q.client}` }]);
+    }
+    res.json(s.balances(q.client));
+  });
+
+  api.get('/kill-switch', (_req, res) => {
+    res.json(s.killSwitch());
+  });
+
+  api.post('/kill-switch', need('trader'), async (req, res) => {
+    const b = parse(killSwitchSchema, req.body, res);
+    if (!b) return;
+    const reason = b.reason ?? (b.engaged ? 'PÂNICO acionado' : 'PÂNICO liberado');
+    res.json(await s.setKillSwitch(b.engaged, reason, actorOf(res)));
+  });
+
+  api.post('/tokens', need('admin'), async (req, res) => {
+    const b = parse(tokenRequest, req.body, res);
+    if (!b) return;
+    const t = await s.auth.create(b.role, b.label);
+    s.audit({ actor: actorOf(res), role: 'admin', action: 'token.create', target: t.id });
+    res.status(201).json(t);
+  });
+
+  api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
+
+  // Malformed JSON, oversize bodies and anything unexpected end here: a clear 4xx/5xx, never a crash.
+  api.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.parse.failed') return fail(res, 400, [{ field: '(body)', code: 'invalid_json', message: `JSON malformado: ${e.message}` }]);
+    if (e.type === 'entity.too.large') return fail(res, 413, [{ field: '(body)', code: 'too_large', message: `corpo acima de ${MAX_BODY}` }]);
+    if (e.status && e.status < 500) return fail(res, e.status, [{ field: '(body)', code: 'bad_request', message: e.message ?? 'requisição inválida' }]);
+    s.log('error', 'unhandled API error', err);
+    fail(res, 500, [{ field: '(server)', code: 'internal', message: 'erro interno; nada foi alterado além do que a resposta confirma' }]);
+  });
+
+  app.use('/api', api);
+  if (s.addinDir) {
+    app.use(express.static(s.addinDir, { index: 'taskpane.html', maxAge: 0 }));
+  }
+  return app;
+}

@@ -1,0 +1,976 @@
+/**
+ * The order manager: parent orders (boletas) → child orders at the broker.
+ *
+ * Event-sourced. Every change is an event that is applied to memory by `apply()` and appended to
+ * the journal; nothing leaves the bridge (an HTTP answer, a WebSocket delta, an order to the
+ * broker) before the journal has committed the event that caused it. At start the journal is
+ * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
+ * again. Live trading, simulation and backtests share this code; only the broker port changes.
+ */
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side } from '../../common/types.js';
+import type { BoletaInput } from '../../common/schemas.js';
+import {
+  avgTicksToPrice,
+  type Instrument,
+  InstrumentRegistry,
+  OffTickError,
+  priceToTicks,
+  ticksToPrice,
+} from '../model/instrument.js';
+import {
+  assertChildTransition,
+  assertParentTransition,
+  type ChildStatus,
+  isChildDone,
+  isParentDone,
+} from '../model/order-state.js';
+import type { AlgoContext, ExecAlgorithm } from './algos/algo.js';
+import { algoDescriptor } from './algos/registry.js';
+import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
+import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
+import { apportion } from './apportion.js';
+import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
+import type { RiskGate } from '../risk/risk-gate.js';
+
+/** Where events go: the journal (durable on resolve). */
+export interface EventSink {
+  append(type: string, data: unknown, timeMs?: number): Promise<unknown>;
+}
+
+/** Books fills into positions and cash; deterministic from its inputs so replays agree. */
+export interface FillBooker {
+  bookFill(f: {
+    fillId: string;
+    client: string;
+    symbol: string;
+    side: Side;
+    qty: number;
+    priceTicks: number;
+    timeMs: number;
+    notionalCentavos?: number;
+    feesCentavos?: number;
+  }): { feesCentavos: number };
+  feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number;
+  positionQty(client: string, symbol: string): number;
+}
+
+export interface ClientDirectory {
+  has(id: string): boolean;
+  account(id: string): string;
+  limits(id: string): { maxOrderQty?: number; maxOrderNotionalCentavos?: number } | undefined;
+}
+
+export interface QuoteSource {
+  referenceTicks(symbol: string): number | undefined;
+  ticks(symbol: string): { bidTicks?: number; askTicks?: number; lastTicks?: number };
+}
+
+export interface OmsDeps {
+  instruments: InstrumentRegistry;
+  journal: EventSink;
+  broker: BrokerPort;
+  risk: RiskGate;
+  booker: FillBooker;
+  clients: ClientDirectory;
+  quotes: QuoteSource;
+  /** Prefix of every order id, unique per installation, so ids never collide at the broker. */
+  idPrefix: string;
+  nowMs: () => number;
+  log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
+  audit: (entry: { actor: string; action: string; target?: string; details?: unknown }) => void;
+}
+
+export type OmsListener = {
+  ordersChanged(ids: string[]): void;
+  portfolioChanged(): void;
+  killSwitchChanged(): void;
+};
+
+type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
+
+const MAX_PARENTS_IN_MEMORY = 1_000_000;
+
+export class OrderManager {
+  private readonly parents = new Map<string, ParentOrder>();
+  private readonly children = new Map<string, ChildOrder>();
+  private readonly byIdempotencyKey = new Map<string, string>();
+  private readonly bookedTradeIds = new Set<string>();
+  private readonly fills = new Map<string, FillRecord[]>();
+  private readonly algos = new Map<string, ExecAlgorithm>();
+  private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
+  /** Children whose `child.new` is durable and that were handed to the broker. */
+  private readonly sentToBroker = new Set<string>();
+  private readonly dirtyOrders = new Set<string>();
+  private portfolioDirty = false;
+  private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
+  private orderSeq = 0;
+  private brokerConnected = false;
+  private reconciling = true;
+  private listener: OmsListener | undefined;
+  private replaying = false;
+  private flushScheduled = false;
+
+  constructor(private readonly d: OmsDeps) {}
+
+  setListener(l: OmsListener): void {
+    this.listener = l;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Start-up: replay, reconcile, resume
+  // ---------------------------------------------------------------------------------------
+
+  replay(events: Iterable<{ type: string; data: unknown }>): number {
+    this.replaying = true;
+    let n = 0;
+    try {
+      for (const ev of events) {
+        this.apply(ev.type, ev.data);
+        n++;
+      }
+    } finally {
+      this.replaying = false;
+    }
+    for (const p of this.parents.values()) {
+      this.orderSeq = Math.max(this.orderSeq, this.orderNumber(p.id));
+      // Children still pending_new were journaled but may never have reached the broker.
+      for (const cid of p.childIds) {
+        const c = this.children.get(cid)!;
+        if (c.status !== 'pending_new') this.sentToBroker.add(cid);
+      }
+    }
+    this.d.risk.setState(this.killSwitch.engaged ? 'HALTED' : 'ACTIVE');
+    return n;
+  }
+
+  /** Align with the broker's view, then restart algos. Called on start and on every reconnect. */
+  async reconcile(): Promise<void> {
+    this.reconciling = true;
+    try {
+      const snap = await this.d.broker.snapshot();
+      const brokerOrders = new Map(snap.orders.map((o) => [o.clientOrderId, o]));
+      for (const f of snap.fills) {
+        if (this.children.has(f.clientOrderId)) this.onFill(f);
+      }
+      for (const c of this.children.values()) {
+        if (isChildDone(c.status)) continue;
+        const at = brokerOrders.get(c.id);
+        if (at) {
+          this.sentToBroker.add(c.id);
+          this.onOrderUpdate(at);
+        } else if (!this.sentToBroker.has(c.id) && c.status === 'pending_new') {
+          // Journaled but never acknowledged: the broker refuses a known id, so sending again is safe.
+          this.sendChild(c);
+        } else {
+          this.emit('child.update', { id: c.id, status: 'expired', reason: 'ordem não encontrada na corretora após reconexão' });
+        }
+      }
+    } finally {
+      this.reconciling = false;
+    }
+    for (const p of this.parents.values()) this.startAlgo(p);
+  }
+
+  onConnection(state: BrokerConnectionState): void {
+    const was = this.brokerConnected;
+    this.brokerConnected = state.connected;
+    this.d.log(state.connected ? 'info' : 'warn', `broker: ${state.message}`);
+    if (state.connected && !was && !this.reconciling) {
+      void this.reconcile().catch((e) => this.d.log('error', 'reconcile failed', e));
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Commands
+  // ---------------------------------------------------------------------------------------
+
+  /** Validate a boleta completely; nothing is written. */
+  validate(input: BoletaInput, prefix = ''): Result<Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>> {
+    const errors: ApiErrorItem[] = [];
+    const f = (name: string) => (prefix ? `${prefix}.${name}` : name);
+    const inst = this.d.instruments.get(input.symbol);
+    if (!inst) {
+      return { ok: false, errors: [{ field: f('symbol'), code: 'unknown_symbol', message: `ativo desconhecido: ${input.symbol}` }] };
+    }
+    const algo = algoDescriptor(input.algo.type);
+    if (!algo) {
+      errors.push({ field: f('algo.type'), code: 'unsupported_algo', message: `tipo de boleta ainda não disponível: ${input.algo.type}` });
+    } else {
+      for (const e of algo.validate(input.algo as AlgoSpec, inst)) errors.push({ ...e, field: f(e.field) });
+      if (algo.requiresLimit && input.limitPrice === undefined) {
+        errors.push({ field: f('limitPrice'), code: 'required', message: `${algo.label} exige preço limite` });
+      }
+    }
+    let limitTicks: number | undefined;
+    if (input.limitPrice !== undefined) {
+      try {
+        limitTicks = priceToTicks(inst, input.limitPrice);
+      } catch (e) {
+        if (!(e instanceof OffTickError)) throw e;
+        errors.push({ field: f('limitPrice'), code: 'off_tick', message: e.message });
+      }
+    }
+    // One client, or a block with allocations: exactly one of the two.
+    let targets: AllocationTarget[] | undefined;
+    if (input.client !== undefined && input.allocations !== undefined) {
+      errors.push({ field: f('allocations'), code: 'conflict', message: 'informe client ou allocations, não ambos' });
+    } else if (input.client === undefined && input.allocations === undefined) {
+      errors.push({ field: f('client'), code: 'required', message: 'informe o cliente (ou allocations para uma ordem em bloco)' });
+    } else if (input.client !== undefined) {
+      if (!this.d.clients.has(input.client)) {
+        errors.push({ field: f('client'), code: 'unknown_client', message: `cliente desconhecido: ${input.client}` });
+      }
+    } else if (input.allocations) {
+      input.allocations.forEach((a, i) => {
+        if (!this.d.clients.has(a.client)) {
+          errors.push({ field: f(`allocations[${i}].client`), code: 'unknown_client', message: `cliente desconhecido: ${a.client}` });
+        }
+      });
+      const plan = planTargets(input.qty, inst.lotSize, input.allocations);
+      if (plan.ok) targets = plan.targets;
+      else for (const e of plan.errors) errors.push({ ...e, field: f(e.field) });
+    }
+    if (errors.length > 0) return { ok: false, errors };
+    const clients = input.client ? [input.client] : targets!.map((t) => t.client);
+    const reference = this.d.quotes.referenceTicks(inst.symbol);
+    for (const e of this.d.risk.checkBoleta({
+      clients,
+      clientLimits: (c) => this.d.clients.limits(c),
+      inst,
+      side: input.side,
+      qty: input.qty,
+      limitTicks,
+      referenceTicks: reference,
+      positionQty: (c) => this.d.booker.positionQty(c, inst.underlying ?? inst.symbol),
+      hasIdempotencyKey: input.idempotencyKey !== undefined,
+      nowMs: this.d.nowMs(),
+    })) {
+      errors.push({ ...e, field: f(e.field) });
+    }
+    if (errors.length > 0) return { ok: false, errors };
+    return {
+      ok: true,
+      value: {
+        client: input.client,
+        allocations: targets,
+        allocationState: targets ? initialAllocationState(targets) : undefined,
+        symbol: inst.symbol,
+        side: input.side,
+        qty: input.qty,
+        limitTicks,
+        algo: input.algo as AlgoSpec,
+        status: 'pending_new',
+        filledQty: 0,
+        costTicksQty: 0,
+        feesCentavos: 0,
+        arrivalTicks: reference,
+        idempotencyKey: input.idempotencyKey,
+        childIds: [],
+        fillIds: [],
+        cancelRequested: false,
+        paused: false,
+        rejected: false,
+        nextChildSeq: 1,
+      },
+    };
+  }
+
+  async submit(input: BoletaInput, actor: string): Promise<Result<{ order: OrderView; duplicate: boolean }>> {
+    const [row] = await this.submitMany([input], actor, false);
+    return row.ok ? { ok: true, value: { order: row.order, duplicate: row.duplicate ?? false } } : { ok: false, errors: row.errors };
+  }
+
+  /** Accept many boletas; valid rows go through unless `allOrNothing`. One group commit for all. */
+  async submitMany(inputs: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor?: (i: number) => string): Promise<BatchRowResult[]> {
+    const results: BatchRowResult[] = [];
+    const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'> }> = [];
+    const nowMs = this.d.nowMs();
+    const keysInBatch = new Set<string>();
+    inputs.forEach((input, row) => {
+      const prefix = prefixFor?.(row) ?? '';
+      if (input.idempotencyKey !== undefined) {
+        const existing = this.byIdempotencyKey.get(input.idempotencyKey);
+        if (existing) {
+          results.push({ row, ok: true, order: this.view(this.parents.get(existing)!, false), duplicate: true });
+          return;
+        }
+        if (keysInBatch.has(input.idempotencyKey)) {
+          results.push({ row, ok: false, errors: [{ field: `${prefix ? prefix + '.' : ''}idempotencyKey`, code: 'duplicate_key', message: 'idempotencyKey repetida no mesmo lote' }] });
+          return;
+        }
+        keysInBatch.add(input.idempotencyKey);
+      }
+      if (this.parents.size >= MAX_PARENTS_IN_MEMORY) {
+        results.push({ row, ok: false, errors: [{ field: prefix || 'symbol', code: 'capacity', message: 'limite de ordens do dia atingido' }] });
+        return;
+      }
+      const v = this.validate(input, prefix);
+      if (!v.ok) {
+        results.push({ row, ok: false, errors: v.errors });
+        return;
+      }
+      if (input.idempotencyKey === undefined) {
+        const dup = this.d.risk.checkDuplicate(
+          `${input.client ?? JSON.stringify(input.allocations)}|${v.value.symbol}|${input.side}|${input.qty}|${v.value.limitTicks ?? 'mkt'}|${input.algo.type}`,
+          nowMs,
+        );
+        if (dup) {
+          results.push({ row, ok: false, errors: [{ ...dup, field: prefix ? `${prefix}.${dup.field}` : dup.field }] });
+          return;
+        }
+      }
+      accepted.push({ row, order: v.value });
+      // Placeholder until the order exists; replaced below once the journal has it.
+      results.push({ row, ok: true, order: undefined as unknown as OrderView });
+    });
+    if (allOrNothing && results.some((r) => !r.ok)) {
+      return results.map((r) => (r.ok && !r.duplicate ? { row: r.row, ok: false, errors: [{ field: prefixFor?.(r.row) ?? '(row)', code: 'batch_aborted', message: 'lote tudo-ou-nada: outra linha tem erro, nada foi enviado' }] } : r));
+    }
+    const commits: Promise<unknown>[] = [];
+    const created: Array<{ row: number; id: string }> = [];
+    for (const { row, order } of accepted) {
+      const id = `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`;
+      const parent: ParentOrder = { ...order, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs };
+      commits.push(this.emit('order.accepted', parent));
+      created.push({ row, id });
+      this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: order.symbol, side: order.side, qty: order.qty, algo: order.algo.type } });
+    }
+    await Promise.all(commits);
+    for (const { row, id } of created) {
+      const parent = this.parents.get(id)!;
+      results[row] = { row, ok: true, order: this.view(parent, false) };
+      this.startAlgo(parent);
+    }
+    return results;
+  }
+
+  async cancel(id: string, actor: string, reason = 'cancelada pelo usuário'): Promise<Result<OrderView>> {
+    const p = this.parents.get(id);
+    if (!p) return notFound(id);
+    if (isParentDone(p.status)) return { ok: false, status: 409, errors: [{ field: 'id', code: 'order_done', message: `ordem ${id} já está ${p.status}` }] };
+    this.d.audit({ actor, action: 'order.cancel', target: id, details: { reason } });
+    const done = this.emit('order.cancel_requested', { id, reason });
+    this.cancelLiveChildren(p);
+    await done;
+    return { ok: true, value: this.view(p, true) };
+  }
+
+  async pause(id: string, actor: string, reason = 'pausada pelo usuário'): Promise<Result<OrderView>> {
+    const p = this.parents.get(id);
+    if (!p) return notFound(id);
+    if (isParentDone(p.status) || p.cancelRequested) return { ok: false, status: 409, errors: [{ field: 'id', code: 'order_done', message: `ordem ${id} não pode ser pausada (${p.status})` }] };
+    this.d.audit({ actor, action: 'order.pause', target: id, details: { reason } });
+    const done = this.emit('order.paused', { id, paused: true, reason });
+    this.cancelLiveChildren(p);
+    await done;
+    return { ok: true, value: this.view(p, true) };
+  }
+
+  async resume(id: string, actor: string): Promise<Result<OrderView>> {
+    const p = this.parents.get(id);
+    if (!p) return notFound(id);
+    if (!p.paused || isParentDone(p.status)) return { ok: false, status: 409, errors: [{ field: 'id', code: 'not_paused', message: `ordem ${id} não está pausada` }] };
+    if (this.killSwitch.engaged) return { ok: false, status: 409, errors: [{ field: 'id', code: 'kill_switch', message: 'PÂNICO acionado: libere o PÂNICO antes de retomar ordens' }] };
+    this.d.audit({ actor, action: 'order.resume', target: id });
+    await this.emit('order.paused', { id, paused: false });
+    this.startAlgo(p);
+    return { ok: true, value: this.view(p, true) };
+  }
+
+  async amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<Result<OrderView>> {
+    const p = this.parents.get(id);
+    if (!p) return notFound(id);
+    if (isParentDone(p.status) || p.cancelRequested) return { ok: false, status: 409, errors: [{ field: 'id', code: 'order_done', message: `ordem ${id} não pode ser alterada (${p.status})` }] };
+    const inst = this.d.instruments.require(p.symbol);
+    const errors: ApiErrorItem[] = [];
+    let limitTicks = p.limitTicks;
+    if (change.limitPrice !== undefined) {
+      try {
+        limitTicks = priceToTicks(inst, change.limitPrice);
+      } catch (e) {
+        errors.push({ field: 'limitPrice', code: 'off_tick', message: (e as Error).message });
+      }
+    }
+    const qty = change.qty ?? p.qty;
+    if (qty % inst.lotSize !== 0) errors.push({ field: 'qty', code: 'lot', message: `quantidade ${qty} não é múltipla do lote ${inst.lotSize}` });
+    if (qty < p.filledQty) errors.push({ field: 'qty', code: 'below_filled', message: `quantidade ${qty} menor que o já executado (${p.filledQty})` });
+    if (p.allocations && change.qty !== undefined) errors.push({ field: 'qty', code: 'block_qty', message: 'a quantidade de uma ordem em bloco é fixada pelo rateio; cancele e envie outra' });
+    if (errors.length === 0 && limitTicks !== undefined) {
+      for (const e of this.d.risk.checkBoleta({
+        clients: [], clientLimits: () => undefined, inst, side: p.side, qty, limitTicks,
+        referenceTicks: this.d.quotes.referenceTicks(p.symbol), positionQty: () => 0, hasIdempotencyKey: true, nowMs: this.d.nowMs(),
+      })) {
+        if (e.code === 'price_collar' || e.code === 'max_notional' || e.code === 'max_qty') errors.push(e);
+      }
+    }
+    if (errors.length > 0) return { ok: false, errors };
+    this.d.audit({ actor, action: 'order.amend', target: id, details: change });
+    await this.emit('order.amended', { id, qty, limitTicks });
+    if (!p.paused) this.algos.get(id)?.onAmend();
+    return { ok: true, value: this.view(p, true) };
+  }
+
+  /** PÂNICO: halt, pause every algo, cancel every working child. Answers after the journal has it. */
+  async engageKillSwitch(reason: string, actor: string): Promise<void> {
+    this.d.audit({ actor, action: 'killswitch.engage', details: { reason } });
+    this.d.risk.setState('HALTED');
+    const done: Promise<unknown>[] = [this.emit('killswitch', { engaged: true, reason, by: actor, atMs: this.d.nowMs() })];
+    for (const p of this.parents.values()) {
+      if (isParentDone(p.status)) continue;
+      if (!p.paused && !p.cancelRequested) done.push(this.emit('order.paused', { id: p.id, paused: true, reason: `PÂNICO: ${reason}` }));
+      this.cancelLiveChildren(p);
+    }
+    await Promise.all(done);
+  }
+
+  async releaseKillSwitch(reason: string, actor: string): Promise<void> {
+    this.d.audit({ actor, action: 'killswitch.release', details: { reason } });
+    await this.emit('killswitch', { engaged: false, reason, by: actor, atMs: this.d.nowMs() });
+    this.d.risk.setState('ACTIVE');
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Broker events
+  // ---------------------------------------------------------------------------------------
+
+  onOrderUpdate(u: BrokerOrderUpdate): void {
+    const c = this.children.get(u.clientOrderId);
+    if (!c) {
+      this.d.log('warn', `order update for an order this bridge does not know: ${u.clientOrderId}`);
+      return;
+    }
+    const next = this.childStatusFor(c, u);
+    if (next === c.status && u.brokerOrderId === c.brokerOrderId && u.qty === c.qty && u.priceTicks === c.priceTicks) return;
+    this.emit('child.update', {
+      id: c.id,
+      status: next,
+      brokerOrderId: u.brokerOrderId,
+      reason: u.reason,
+      qty: u.status === 'rejected' ? undefined : u.qty,
+      priceTicks: u.status === 'rejected' ? undefined : u.priceTicks,
+    });
+  }
+
+  onFill(f: BrokerFill): void {
+    if (this.bookedTradeIds.has(f.tradeId)) return;
+    const c = this.children.get(f.clientOrderId);
+    if (!c) {
+      this.d.log('error', `fill for unknown order ${f.clientOrderId} (trade ${f.tradeId}) not booked`);
+      this.d.audit({ actor: 'broker', action: 'fill.unknown_order', target: f.clientOrderId, details: f });
+      return;
+    }
+    if (f.qty <= 0 || c.filledQty + f.qty > c.qty) {
+      this.d.log('error', `overfill refused on ${c.id}: ${c.filledQty} + ${f.qty} > ${c.qty} (trade ${f.tradeId})`);
+      this.d.audit({ actor: 'broker', action: 'fill.overfill_refused', target: c.id, details: f });
+      return;
+    }
+    const p = this.parents.get(c.parentId)!;
+    const inst = this.d.instruments.require(p.symbol);
+    let allocations: Array<{ client: string; qty: number }>;
+    let allocationState: AllocationState | undefined;
+    let allocationAudit: AllocationAudit | undefined;
+    if (p.allocationState) {
+      // The order's own sequence number offsets the tie-break, so blocks do not favour the same client.
+      const r = allocateFill(p.allocationState, f.qty, inst.lotSize, this.orderNumber(p.id));
+      allocations = r.allocations;
+      allocationState = r.state;
+      allocationAudit = r.audit;
+    } else {
+      allocations = [{ client: p.client!, qty: f.qty }];
+    }
+    const record: FillRecord & { allocationState?: AllocationState; allocationAudit?: AllocationAudit } = {
+      tradeId: f.tradeId,
+      childId: c.id,
+      parentId: p.id,
+      symbol: p.symbol,
+      side: p.side,
+      qty: f.qty,
+      priceTicks: f.priceTicks,
+      timeMs: f.timeMs,
+      allocations,
+      // A block's fees are counted per fill here and split with its cash when the block is allocated.
+      feesCentavos: allocationState ? this.d.booker.feesFor(p.symbol, f.qty, f.priceTicks, f.timeMs) : 0,
+      allocationState,
+      allocationAudit,
+    };
+    this.emit('fill', record);
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Queries
+  // ---------------------------------------------------------------------------------------
+
+  get(id: string): ParentOrder | undefined {
+    return this.parents.get(id);
+  }
+
+  list(filter: { client?: string; status?: string } = {}): ParentOrder[] {
+    const out: ParentOrder[] = [];
+    for (const p of this.parents.values()) {
+      if (filter.client && p.client !== filter.client && !p.allocations?.some((a) => a.client === filter.client)) continue;
+      if (filter.status && p.status !== filter.status) continue;
+      out.push(p);
+    }
+    return out;
+  }
+
+  killSwitchState(): { engaged: boolean; reason?: string; atMs?: number; by?: string } {
+    return { ...this.killSwitch };
+  }
+
+  isBrokerConnected(): boolean {
+    return this.brokerConnected;
+  }
+
+  liveChildCount(): number {
+    let n = 0;
+    for (const c of this.children.values()) if (!isChildDone(c.status)) n++;
+    return n;
+  }
+
+  view(p: ParentOrder, detail: boolean): OrderView {
+    const inst = this.d.instruments.require(p.symbol);
+    const avgTicks = p.filledQty > 0 ? p.costTicksQty / p.filledQty : 0;
+    const v: OrderView = {
+      id: p.id,
+      client: p.client,
+      symbol: p.symbol,
+      side: p.side,
+      qty: p.qty,
+      filledQty: p.filledQty,
+      avgPrice: p.filledQty > 0 ? avgTicksToPrice(inst, avgTicks) : 0,
+      limitPrice: p.limitTicks === undefined ? undefined : ticksToPrice(inst, p.limitTicks),
+      algo: p.algo,
+      status: p.status,
+      statusReason: p.statusReason,
+      createdAt: new Date(p.createdAtMs).toISOString(),
+      updatedAt: new Date(p.updatedAtMs).toISOString(),
+      idempotencyKey: p.idempotencyKey,
+    };
+    if (p.allocations) {
+      v.allocations = p.allocations.map((a, i) => ({
+        client: a.client,
+        targetQty: a.targetQty,
+        filledQty: p.allocationState?.allocatedQty[i] ?? 0,
+        avgPrice: v.avgPrice,
+      }));
+    }
+    if (detail) {
+      v.children = p.childIds.map((id) => {
+        const c = this.children.get(id)!;
+        return {
+          id: c.id,
+          symbol: c.symbol,
+          side: c.side,
+          qty: c.qty,
+          filledQty: c.filledQty,
+          limitPrice: c.priceTicks === undefined ? undefined : ticksToPrice(inst, c.priceTicks),
+          status: c.status === 'pending_replace' ? 'working' : c.status,
+          brokerOrderId: c.brokerOrderId,
+          createdAt: new Date(c.createdAtMs).toISOString(),
+        };
+      });
+      v.fills = (this.fills.get(p.id) ?? []).map((f) => ({
+        id: f.tradeId,
+        childId: f.childId,
+        qty: f.qty,
+        price: ticksToPrice(inst, f.priceTicks),
+        time: new Date(f.timeMs).toISOString(),
+        feesBrl: f.feesCentavos / 100,
+      }));
+      const sideSign = p.side === 'buy' ? 1 : -1;
+      v.metrics = {
+        arrivalPrice: p.arrivalTicks === undefined ? undefined : ticksToPrice(inst, p.arrivalTicks),
+        avgPrice: p.filledQty > 0 ? v.avgPrice : undefined,
+        slippageVsArrivalBps:
+          p.filledQty > 0 && p.arrivalTicks
+            ? Math.round(((sideSign * (avgTicks - p.arrivalTicks)) / p.arrivalTicks) * 1e4 * 100) / 100
+            : undefined,
+        feesBrl: p.feesCentavos / 100,
+      };
+    }
+    return v;
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Event application: the only place state changes
+  // ---------------------------------------------------------------------------------------
+
+  private emit(type: string, data: unknown): Promise<unknown> {
+    this.apply(type, data);
+    const committed = this.d.journal.append(type, data, this.d.nowMs());
+    committed.then(
+      () => this.scheduleFlush(),
+      (e) => this.d.log('error', `journal append failed for ${type}`, e),
+    );
+    return committed;
+  }
+
+  private apply(type: string, data: unknown): void {
+    switch (type) {
+      case 'order.accepted': {
+        const p = { ...(data as ParentOrder) };
+        p.childIds = [...p.childIds];
+        p.fillIds = [...p.fillIds];
+        this.parents.set(p.id, p);
+        if (p.idempotencyKey) this.byIdempotencyKey.set(p.idempotencyKey, p.id);
+        this.touch(p);
+        return;
+      }
+      case 'child.new': {
+        const c = { ...(data as ChildOrder) };
+        const p = this.parents.get(c.parentId)!;
+        this.children.set(c.id, c);
+        p.childIds.push(c.id);
+        p.nextChildSeq += 1;
+        this.touch(p);
+        return;
+      }
+      case 'child.update': {
+        const u = data as { id: string; status: ChildStatus; brokerOrderId?: string; reason?: string; qty?: number; priceTicks?: number };
+        const c = this.children.get(u.id)!;
+        assertChildTransition(c.id, c.status, u.status);
+        c.status = u.status;
+        if (u.brokerOrderId !== undefined) c.brokerOrderId = u.brokerOrderId;
+        if (u.reason !== undefined) c.reason = u.reason;
+        if (u.qty !== undefined && u.qty >= c.filledQty) c.qty = u.qty;
+        if (u.priceTicks !== undefined) c.priceTicks = u.priceTicks;
+        c.updatedAtMs = this.d.nowMs();
+        const p = this.parents.get(c.parentId)!;
+        if (c.status === 'rejected' && !p.cancelRequested) {
+          // The market refused the order: stop the boleta rather than retry into the same refusal.
+          p.cancelRequested = true;
+          p.rejected = p.filledQty === 0;
+          p.statusReason = `rejeitada pela corretora: ${u.reason ?? 'sem motivo'}`;
+        }
+        this.touch(p);
+        if (!this.replaying && isChildDone(c.status)) this.algos.get(p.id)?.onChildDone(c);
+        return;
+      }
+      case 'fill': {
+        const f = data as FillRecord & { allocationState?: AllocationState };
+        if (this.bookedTradeIds.has(f.tradeId)) return;
+        this.bookedTradeIds.add(f.tradeId);
+        const c = this.children.get(f.childId)!;
+        const p = this.parents.get(f.parentId)!;
+        c.filledQty += f.qty;
+        if (c.filledQty > c.qty) throw new Error(`invariant: child ${c.id} overfilled`);
+        const childNext: ChildStatus = c.filledQty === c.qty ? 'filled' : isChildDone(c.status) || c.status === 'pending_cancel' || c.status === 'pending_replace' ? c.status : 'partially_filled';
+        if (childNext !== c.status) {
+          assertChildTransition(c.id, c.status, childNext);
+          c.status = childNext;
+        }
+        p.filledQty += f.qty;
+        p.costTicksQty += f.qty * f.priceTicks;
+        if (f.allocationState) p.allocationState = f.allocationState;
+        let fees = f.feesCentavos;
+        if (!p.allocationState) {
+          // One client: booked fill by fill at the fill's price.
+          fees = this.d.booker.bookFill({ fillId: `${f.tradeId}:${p.client}`, client: p.client!, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).feesCentavos;
+          this.portfolioDirty = true;
+        }
+        const record: FillRecord = { tradeId: f.tradeId, childId: f.childId, parentId: f.parentId, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs, allocations: f.allocations, feesCentavos: fees };
+        p.feesCentavos += fees;
+        p.fillIds.push(f.tradeId);
+        const list = this.fills.get(p.id) ?? [];
+        list.push(record);
+        this.fills.set(p.id, list);
+        this.assertParentInvariants(p);
+        this.touch(p);
+        if (!this.replaying) {
+          this.algos.get(p.id)?.onFill(c, f.qty);
+          if (isChildDone(c.status)) this.algos.get(p.id)?.onChildDone(c);
+        }
+        return;
+      }
+      case 'block.allocated': {
+        const u = data as { id: string; timeMs: number; seq: number; rows: Array<{ client: string; qty: number; notionalCentavos: number; feesCentavos: number }> };
+        const p = this.parents.get(u.id)!;
+        const inst = this.d.instruments.require(p.symbol);
+        const booked = (p.booked ??= { qty: 0, costTicksQty: 0, feesCentavos: 0, allocations: 0 });
+        p.bookedByClient = (data as { bookedByClient: number[] }).bookedByClient;
+        for (const r of u.rows) {
+          // Every client of the block gets the same average price: its share of the block's cash.
+          const priceTicks = Math.max(1, Math.round(r.notionalCentavos / (r.qty * inst.tickValueCentavos)));
+          this.d.booker.bookFill({ fillId: `${p.id}:A${u.seq}:${r.client}`, client: r.client, symbol: p.symbol, side: p.side, qty: r.qty, priceTicks, timeMs: u.timeMs, notionalCentavos: r.notionalCentavos, feesCentavos: r.feesCentavos });
+          booked.qty += r.qty;
+          booked.feesCentavos += r.feesCentavos;
+        }
+        booked.costTicksQty = p.costTicksQty;
+        booked.allocations = u.seq;
+        this.portfolioDirty = true;
+        this.touch(p);
+        return;
+      }
+      case 'order.cancel_requested': {
+        const u = data as { id: string; reason: string };
+        const p = this.parents.get(u.id)!;
+        p.cancelRequested = true;
+        p.statusReason = u.reason;
+        this.touch(p);
+        return;
+      }
+      case 'order.paused': {
+        const u = data as { id: string; paused: boolean; reason?: string };
+        const p = this.parents.get(u.id)!;
+        p.paused = u.paused;
+        p.statusReason = u.reason;
+        this.touch(p);
+        return;
+      }
+      case 'order.amended': {
+        const u = data as { id: string; qty: number; limitTicks?: number };
+        const p = this.parents.get(u.id)!;
+        p.qty = u.qty;
+        p.limitTicks = u.limitTicks;
+        this.touch(p);
+        return;
+      }
+      case 'killswitch': {
+        const k = data as { engaged: boolean; reason?: string; by?: string; atMs?: number };
+        this.killSwitch = { engaged: k.engaged, reason: k.reason, by: k.by, atMs: k.atMs };
+        if (!this.replaying) this.listener?.killSwitchChanged();
+        return;
+      }
+      default:
+        // Events of other components (and of newer versions) are theirs to read.
+        return;
+    }
+  }
+
+  /** Parent status is derived from its flags and children, then checked against the table. */
+  private touch(p: ParentOrder): void {
+    const next = this.deriveParentStatus(p);
+    if (next !== p.status) {
+      assertParentTransition(p.id, p.status, next);
+      p.status = next;
+    }
+    p.updatedAtMs = this.d.nowMs();
+    this.dirtyOrders.add(p.id);
+    if (isParentDone(p.status)) {
+      this.stopAlgo(p.id);
+      if (!this.replaying && p.allocationState && p.filledQty > (p.booked?.qty ?? 0)) queueMicrotask(() => this.allocateBlock(p));
+    }
+  }
+
+  /**
+   * A block is allocated to its clients when it is done (rateio at the average price, as B3's
+   * master accounts do): each client's quantity comes from the pre-trade plan applied fill by fill,
+   * its cash is its share of the block's cash, so every client pays the same average price.
+   */
+  private allocateBlock(p: ParentOrder): void {
+    const st = p.allocationState!;
+    const booked = p.booked ?? { qty: 0, costTicksQty: 0, feesCentavos: 0, allocations: 0 };
+    const bookedByClient = p.bookedByClient ?? st.targets.map(() => 0);
+    const qtys = st.targets.map((_, i) => st.allocatedQty[i] - bookedByClient[i]);
+    if (st.carriedQty > 0) {
+      // A sub-lot remainder left when the block ends goes to the client furthest from its target.
+      let best = 0;
+      for (let i = 1; i < qtys.length; i++) {
+        if (st.targets[i].targetQty - st.allocatedQty[i] > st.targets[best].targetQty - st.allocatedQty[best]) best = i;
+      }
+      qtys[best] += st.carriedQty;
+    }
+    const qty = qtys.reduce((a, b) => a + b, 0);
+    if (qty <= 0 || qty !== p.filledQty - booked.qty) return;
+    const inst = this.d.instruments.require(p.symbol);
+    const cash = apportion((p.costTicksQty - booked.costTicksQty) * inst.tickValueCentavos, qtys);
+    const fees = apportion(p.feesCentavos - booked.feesCentavos, qtys);
+    const rows = st.targets
+      .map((t, i) => ({ client: t.client, qty: qtys[i], notionalCentavos: cash[i], feesCentavos: fees[i] }))
+      .filter((r) => r.qty > 0);
+    p.bookedByClient = bookedByClient.map((b, i) => b + qtys[i]);
+    this.emit('block.allocated', { id: p.id, timeMs: this.d.nowMs(), seq: booked.allocations + 1, rows, bookedByClient: p.bookedByClient });
+  }
+
+  private deriveParentStatus(p: ParentOrder): ParentOrder['status'] {
+    if (p.filledQty >= p.qty) return 'filled';
+    const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
+    if (p.cancelRequested) {
+      if (live) return 'pending_cancel';
+      if (p.rejected && p.status !== 'pending_cancel' && p.filledQty === 0) return 'rejected';
+      return 'canceled';
+    }
+    if (p.paused) return 'paused';
+    if (p.filledQty > 0) return 'partially_filled';
+    const acked = p.childIds.some((id) => this.children.get(id)!.status !== 'pending_new');
+    return acked || p.status !== 'pending_new' ? 'working' : 'pending_new';
+  }
+
+  private assertParentInvariants(p: ParentOrder): void {
+    let sum = 0;
+    for (const id of p.childIds) sum += this.children.get(id)!.filledQty;
+    if (sum !== p.filledQty) throw new Error(`invariant: parent ${p.id} filled ${p.filledQty} != children ${sum}`);
+    if (p.filledQty > p.qty) this.d.log('error', `parent ${p.id} filled ${p.filledQty} above its quantity ${p.qty} (late fill after a re-send)`);
+  }
+
+  private childStatusFor(c: ChildOrder, u: BrokerOrderUpdate): ChildStatus {
+    switch (u.status) {
+      case 'new':
+        // A refused cancel or replace comes back as the order's real state.
+        return c.filledQty > 0 ? 'partially_filled' : 'working';
+      case 'partially_filled':
+        return c.status === 'pending_cancel' && !u.reason ? 'pending_cancel' : 'partially_filled';
+      case 'filled':
+        return 'filled';
+      case 'canceled':
+        return 'canceled';
+      case 'expired':
+        return 'expired';
+      case 'rejected':
+        return c.status === 'pending_new' ? 'rejected' : isChildDone(c.status) ? c.status : 'canceled';
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------
+  // Algos and children
+  // ---------------------------------------------------------------------------------------
+
+  private startAlgo(p: ParentOrder): void {
+    if (isParentDone(p.status) || p.paused || p.cancelRequested) return;
+    let algo = this.algos.get(p.id);
+    if (!algo) {
+      const desc = algoDescriptor(p.algo.type);
+      if (!desc) {
+        this.d.log('error', `order ${p.id}: algo ${p.algo.type} is not available in this version; order left paused`);
+        return;
+      }
+      algo = desc.create(this.contextFor(p));
+      this.algos.set(p.id, algo);
+    }
+    algo.start();
+  }
+
+  private stopAlgo(id: string): void {
+    this.algos.delete(id);
+    const t = this.wakeTimers.get(id);
+    if (t) clearTimeout(t);
+    this.wakeTimers.delete(id);
+  }
+
+  private contextFor(p: ParentOrder): AlgoContext {
+    const inst = this.d.instruments.require(p.symbol);
+    const live = () => p.childIds.map((id) => this.children.get(id)!).filter((c) => !isChildDone(c.status));
+    return {
+      parent: p,
+      instrument: inst,
+      nowMs: this.d.nowMs,
+      quote: () => this.d.quotes.ticks(p.symbol),
+      liveChildren: live,
+      unplacedQty: () => {
+        let placed = 0;
+        for (const id of p.childIds) {
+          const c = this.children.get(id)!;
+          // A child reported filled whose fills are still on the way counts as fully placed.
+          placed += !isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty;
+        }
+        return Math.max(0, p.qty - placed);
+      },
+      spawn: (qty, priceTicks) => this.spawnChild(p, inst, qty, priceTicks),
+      replace: (childId, change) => this.replaceChild(childId, change),
+      cancel: (childId) => this.cancelChild(this.children.get(childId)!),
+      wakeAfter: (delayMs) => {
+        const old = this.wakeTimers.get(p.id);
+        if (old) clearTimeout(old);
+        this.wakeTimers.set(
+          p.id,
+          setTimeout(() => {
+            this.wakeTimers.delete(p.id);
+            if (!isParentDone(p.status) && !p.paused && !p.cancelRequested) this.algos.get(p.id)?.onWake();
+          }, delayMs),
+        );
+      },
+    };
+  }
+
+  private spawnChild(p: ParentOrder, inst: Instrument, qty: number, priceTicks: number | undefined): void {
+    const algo = this.algos.get(p.id);
+    if (qty <= 0 || qty % inst.lotSize !== 0) throw new Error(`invariant: child qty ${qty} breaks lot ${inst.lotSize} for ${p.id}`);
+    if (p.paused || p.cancelRequested || isParentDone(p.status)) return;
+    // No retry loop while the broker is away: reconcile() restarts every algo on reconnect.
+    if (!this.brokerConnected || this.reconciling) return;
+    const denied = this.d.risk.checkChild(inst, p.side, priceTicks, this.d.quotes.referenceTicks(p.symbol), this.d.nowMs());
+    if (denied) {
+      this.d.log('warn', `child of ${p.id} denied: ${denied}`);
+      algo?.onDenied(denied);
+      return;
+    }
+    const nowMs = this.d.nowMs();
+    const child: ChildOrder = {
+      id: `${p.id}-${p.nextChildSeq}`,
+      parentId: p.id,
+      account: this.d.clients.account(p.client ?? p.allocations![0].client),
+      symbol: p.symbol,
+      side: p.side,
+      qty,
+      priceTicks,
+      status: 'pending_new',
+      filledQty: 0,
+      createdAtMs: nowMs,
+      updatedAtMs: nowMs,
+    };
+    this.emit('child.new', child).then(
+      () => this.sendChild(this.children.get(child.id)!),
+      () => undefined,
+    );
+  }
+
+  private sendChild(c: ChildOrder): void {
+    if (c.status !== 'pending_new') return;
+    const p = this.parents.get(c.parentId)!;
+    if (p.paused || p.cancelRequested) {
+      this.emit('child.update', { id: c.id, status: 'canceled', reason: 'cancelada antes do envio' });
+      return;
+    }
+    this.sentToBroker.add(c.id);
+    this.d.broker.submit({ clientOrderId: c.id, account: c.account, symbol: c.symbol, side: c.side, qty: c.qty, priceTicks: c.priceTicks });
+  }
+
+  private replaceChild(childId: string, change: { qty?: number; priceTicks?: number }): void {
+    const c = this.children.get(childId)!;
+    if (isChildDone(c.status) || !this.sentToBroker.has(c.id) || c.status === 'pending_cancel') return;
+    this.emit('child.update', { id: c.id, status: 'pending_replace' });
+    this.d.broker.replace(c.id, change);
+  }
+
+  private cancelChild(c: ChildOrder): void {
+    if (isChildDone(c.status) || c.status === 'pending_cancel') return;
+    if (!this.sentToBroker.has(c.id)) {
+      // Not at the broker yet: sendChild sees the parent paused/canceled and cancels it locally.
+      return;
+    }
+    this.emit('child.update', { id: c.id, status: 'pending_cancel' });
+    this.d.broker.cancel(c.id);
+  }
+
+  private cancelLiveChildren(p: ParentOrder): void {
+    for (const id of p.childIds) this.cancelChild(this.children.get(id)!);
+  }
+
+  /** Order ids end in their sequence number: `<prefix>-000042`. */
+  private orderNumber(id: string): number {
+    const n = Number(id.slice(id.lastIndexOf('-') + 1));
+    return Number.isSafeInteger(n) ? n : 0;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      if (this.dirtyOrders.size > 0) {
+        const ids = [...this.dirtyOrders];
+        this.dirtyOrders.clear();
+        this.listener?.ordersChanged(ids);
+      }
+      if (this.portfolioDirty) {
+        this.portfolioDirty = false;
+        this.listener?.portfolioChanged();
+      }
+    });
+  }
+}
+
+function notFound(id: string): { ok: false; status: number; errors: ApiErrorItem[] } {
+  return { ok: false, status: 404, errors: [{ field: 'id', code: 'not_found', message: `ordem não encontrada: ${id}` }] };
+}
