@@ -21,6 +21,7 @@ export default class SummaryReporter implements Reporter {
     }
     failed += unhandledErrors.length;
     const tail = skipped > 0 ? `, ${skipped} skipped` : '';
-    process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`);
+    // Written at exit, after the default reporter's summary, so it is the output's last line.
+    process.once('exit', () => process.stdout.write(`\n${passed} passed, ${failed} failed${tail}\n`));
   }
 }

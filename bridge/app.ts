@@ -1,0 +1,347 @@
+/**
+ * The composition root: one bridge process = config + journal + OMS + portfolio + risk + API,
+ * on a broker port (simulated B3 by default). `startBridge` is what `blackbox start` and the
+ * tests call.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BalanceView, BoletaRequest, HealthView, KillSwitchView, PositionView } from '../common/types.js';
+import type { BoletaInput } from '../common/schemas.js';
+import { TokenAuth } from './api/auth.js';
+import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
+import { WsHub } from './api/ws-hub.js';
+import { ConfigStore } from './config/config-store.js';
+import { algoCatalog } from './execution/algos/registry.js';
+import type { BrokerPort } from './execution/broker-port.js';
+import { OrderManager } from './execution/oms.js';
+import { Journal } from './journal/index.js';
+import { createLogger, type Logger } from './log.js';
+import { QuoteBoard } from './marketdata/quote-board.js';
+import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
+import { PortfolioService } from './portfolio/portfolio-service.js';
+import { RiskGate } from './risk/risk-gate.js';
+import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
+
+export const VERSION = '0.1.0';
+
+export interface BridgeOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  broker?: BrokerChoice;
+  /** Seed of the simulated market (deterministic runs). */
+  seed?: number;
+  /** Interval of the simulated participants' activity. */
+  simTickMs?: number;
+  /** Use a simulated exchange running in another process instead of an in-process one. */
+  exchange?: { host: string; port: number };
+  /** Built add-in to serve at `/`; defaults to `dist/addin` when it exists. */
+  addinDir?: string;
+  /** PEM certificate and key: serve HTTPS/WSS (what Excel requires of an add-in's pages). */
+  tls?: { cert: string; key: string };
+  log?: Logger;
+  quiet?: boolean;
+}
+
+export interface RunningBridge {
+  url: string;
+  port: number;
+  token: string;
+  oms: OrderManager;
+  broker: BrokerPort;
+  /** Last journaled event's sequence number, and the event types after a given one (diagnostics). */
+  journalSeq(): number;
+  journalTypesAfter(seq: number): string[];
+  close(): Promise<void>;
+}
+
+const QUOTE_PUBLISH_INTERVAL_MS = 250;
+const POSITIONS_PUBLISH_INTERVAL_MS = 1_000;
+
+function defaultAddinDir(): string | undefined {
+  const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+  const dir = path.join(root, 'dist', 'addin');
+  return existsSync(dir) ? dir : undefined;
+}
+
+export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
+  const log = opts.log ?? createLogger({ quiet: opts.quiet });
+  const host = opts.host ?? '127.0.0.1';
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+
+  const config = await ConfigStore.open(opts.dataDir);
+  const { auth, adminToken } = await TokenAuth.init(config, opts.dataDir);
+  const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
+  const instruments = new InstrumentRegistry(defaultInstruments());
+  const quotes = new QuoteBoard(instruments);
+  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client));
+  const s = config.settings;
+  const risk = new RiskGate({
+    collarBps: s.collarBps,
+    maxOrderQty: s.maxOrderQty,
+    maxOrderNotionalCentavos: brlToCentavos(s.maxOrderNotionalBrl),
+    duplicateWindowMs: 2_000,
+    childOrdersPerSec: 2_000,
+    childOrderBurst: 4_000,
+  });
+  const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
+    journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));
+  };
+  const broker = await createBroker({
+    choice: opts.broker ?? 'sim',
+    instruments: instruments.all(),
+    seed: opts.seed ?? Date.now() % 2_147_483_647,
+    simTickMs: opts.simTickMs ?? 100,
+    exchange: opts.exchange,
+    marketHours: s.marketHours,
+    defaultAccount: s.defaultAccount,
+    log,
+  });
+
+  const oms = new OrderManager({
+    instruments,
+    journal,
+    broker,
+    risk,
+    booker: portfolio,
+    clients: config,
+    quotes,
+    idPrefix: `BB${config.installId}`,
+    nowMs: () => Date.now(),
+    log,
+    audit,
+  });
+  const replayed = oms.replay(journal.readAll());
+  log('info', `journal replayed: ${replayed} events`);
+
+  let brokerState = { connected: false, message: 'conectando / connecting' };
+  const dirtyQuotes = new Set<string>();
+  let hub: WsHub | undefined;
+  let positionsDirty = true;
+
+  broker.setListener({
+    connection: (st) => {
+      brokerState = st;
+      oms.onConnection(st);
+      hub?.publish('health', health());
+    },
+    orderUpdate: (u) => guard(() => oms.onOrderUpdate(u)),
+    fill: (f) => guard(() => oms.onFill(f)),
+    trade: (t) => {
+      if (quotes.onTrade(t)) {
+        dirtyQuotes.add(t.symbol);
+        positionsDirty = true;
+      }
+    },
+    book: (b) => {
+      if (quotes.onBook(b)) dirtyQuotes.add(b.symbol);
+    },
+  });
+  function guard(fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      // A broker event that breaks an invariant is logged and dropped; the bridge keeps running.
+      log('error', 'broker event rejected', e);
+    }
+  }
+
+  const health = (): HealthView => ({
+    ok: true,
+    broker: { name: broker.name, connected: brokerState.connected, message: brokerState.message },
+    tradingState: risk.state(),
+    killSwitch: oms.killSwitchState().engaged,
+    version: VERSION,
+  });
+  const killSwitchView = (): KillSwitchView => {
+    const k = oms.killSwitchState();
+    return { engaged: k.engaged, reason: k.reason, by: k.by, at: k.atMs ? new Date(k.atMs).toISOString() : undefined };
+  };
+  const lastTicks = (symbol: string) => quotes.referenceTicks(symbol);
+  const positions = (client?: string): PositionView[] => portfolio.positionViews(client, lastTicks);
+  const balances = (client?: string): BalanceView[] => {
+    const ids = client ? [client] : config.clients().map((c) => c.id);
+    return ids.map((id) => portfolio.balanceView(id, Date.now(), lastTicks));
+  };
+  const prefixRows = (rows: BoletaInput[]) => rows as BoletaRequest[] as BoletaInput[];
+
+  const orders: ApiServices['orders'] = {
+    submitMany: (rows, actor, allOrNothing, prefixFor) => oms.submitMany(prefixRows(rows), actor, allOrNothing, prefixFor),
+    validateOnly: (rows, prefixFor) =>
+      rows.map((r, i) => {
+        const v = oms.validate(r, prefixFor(i));
+        return v.ok
+          ? { row: i, ok: true as const, order: previewView(r) }
+          : { row: i, ok: false as const, errors: v.errors };
+      }),
+    list: (f) => oms.list(f).map((p) => oms.view(p, false)),
+    get: (id) => {
+      const p = oms.get(id);
+      return p ? oms.view(p, true) : undefined;
+    },
+    cancel: (id, a) => oms.cancel(id, a) as Promise<CommandResult>,
+    pause: (id, a) => oms.pause(id, a) as Promise<CommandResult>,
+    resume: (id, a) => oms.resume(id, a) as Promise<CommandResult>,
+    amend: (id, c, a) => oms.amend(id, c, a) as Promise<CommandResult>,
+  };
+
+  const allowed = new Set<string>(s.allowedOrigins);
+  let selfOrigins: string[] = [];
+  const isOriginAllowed = (origin: string | undefined) => origin === undefined || selfOrigins.includes(origin) || allowed.has(origin);
+
+  const services: ApiServices = {
+    auth,
+    health,
+    instruments: () => instruments.all().map(instrumentView),
+    quote: (sym) => quotes.view(sym),
+    clients: () => config.clients(),
+    addClient: async (input, actor) => {
+      const r = await config.addClient(input);
+      if (r.ok) {
+        audit({ actor, action: 'client.create', target: r.client.id, details: { openingCash: r.client.openingCash } });
+        positionsDirty = true;
+        hub?.publish('balances', balances());
+      }
+      return r;
+    },
+    orders,
+    positions,
+    balances,
+    killSwitch: killSwitchView,
+    setKillSwitch: async (engaged, reason, actor) => {
+      if (engaged) await oms.engageKillSwitch(reason, actor);
+      else await oms.releaseKillSwitch(reason, actor);
+      return killSwitchView();
+    },
+    algos: () => algoCatalog(),
+    audit: (e) => audit(e),
+    isOriginAllowed,
+    addinDir: opts.addinDir ?? defaultAddinDir(),
+    log,
+  };
+
+  const app = createHttpApp(services);
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, app) : createServer(app);
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
+
+  hub = new WsHub({
+    authenticate: (t) => auth.authenticate(t),
+    allowedOrigins: isOriginAllowed,
+    maxClients: 200,
+    maxMessageBytes: 64 * 1024,
+    maxBufferedBytes: 8 * 1024 * 1024,
+    authTimeoutMs: 10_000,
+    onAudit: (e) => audit({ actor: e.tokenId ?? 'anonymous', role: e.role ?? 'none', action: e.event, details: { reason: e.reason, origin: e.origin, via: e.via }, ip: e.remoteAddress }),
+  });
+  const wsHub = hub;
+  wsHub.registerChannel('orders', () => oms.list().map((p) => oms.view(p, false)));
+  wsHub.registerChannel('positions', () => ({ consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) }));
+  wsHub.registerChannel('balances', () => balances());
+  wsHub.registerChannel('killswitch', () => killSwitchView());
+  wsHub.registerChannel('health', () => health());
+  // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
+  wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
+  server.on('upgrade', (req, socket, head) => {
+    if ((req.url ?? '').split('?')[0] !== '/ws') {
+      socket.destroy();
+      return;
+    }
+    wsHub.handleUpgrade(req, socket, head);
+  });
+
+  oms.setListener({
+    ordersChanged: (ids) => {
+      for (const id of ids) {
+        const p = oms.get(id);
+        if (p) wsHub.publish('orders', oms.view(p, false));
+      }
+    },
+    portfolioChanged: () => {
+      positionsDirty = true;
+      wsHub.publish('balances', balances());
+    },
+    killSwitchChanged: () => {
+      wsHub.publish('killswitch', killSwitchView());
+      wsHub.publish('health', health());
+    },
+  });
+
+  const quoteTimer = setInterval(() => {
+    for (const sym of dirtyQuotes) {
+      const v = quotes.view(sym);
+      if (v) wsHub.publish(`quotes:${sym}`, v);
+    }
+    dirtyQuotes.clear();
+  }, QUOTE_PUBLISH_INTERVAL_MS);
+  const positionsTimer = setInterval(() => {
+    if (!positionsDirty) return;
+    positionsDirty = false;
+    wsHub.publish('positions', { consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) });
+  }, POSITIONS_PUBLISH_INTERVAL_MS);
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 3000, host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = host.includes(':') ? `[${host}]` : host;
+  const scheme = opts.tls ? 'https' : 'http';
+  const url = `${scheme}://${shownHost}:${port}`;
+  selfOrigins = [url, `${scheme}://localhost:${port}`, `${scheme}://127.0.0.1:${port}`];
+
+  await broker.connect();
+  for (const inst of instruments.all()) broker.subscribe(inst.symbol);
+  try {
+    await oms.reconcile();
+  } catch (e) {
+    log('warn', 'reconciliation deferred until the broker connects', e);
+  }
+  audit({ actor: 'system', action: 'bridge.start', details: { version: VERSION, broker: broker.name, replayed } });
+  log('info', `BlackBox bridge ${VERSION} at ${url} (broker ${broker.name}); token in ${path.join(opts.dataDir, 'token')}`);
+
+  function previewView(r: BoletaInput) {
+    return {
+      id: '(prévia)',
+      client: r.client,
+      symbol: r.symbol.toUpperCase(),
+      side: r.side,
+      qty: r.qty,
+      filledQty: 0,
+      avgPrice: 0,
+      limitPrice: r.limitPrice,
+      algo: r.algo,
+      status: 'pending_new' as const,
+      createdAt: new Date().toISOString(),
+      updatedAt: new Date().toISOString(),
+    };
+  }
+
+  let closed = false;
+  return {
+    url,
+    port,
+    token: adminToken,
+    oms,
+    broker,
+    journalSeq: () => journal.lastSeq(),
+    journalTypesAfter: (seq) => [...journal.readFrom(seq + 1)].map((e) => e.type),
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      clearInterval(quoteTimer);
+      clearInterval(positionsTimer);
+      await wsHub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await broker.close();
+      journal.close();
+    },
+  };
+}

@@ -1,0 +1,135 @@
+/**
+ * `blackbox start | panic | exchange` — the command line of PRODUCT.md §3.
+ * Flags win over environment variables (BLACKBOX_PORT, BLACKBOX_DATA, BLACKBOX_BROKER, BLACKBOX_HOST).
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { startBridge } from './app.js';
+
+const USAGE = `uso / usage:
+  blackbox start [--port 3000] [--data ./data] [--broker sim|profitdll] [--host 127.0.0.1]
+                 [--seed N] [--exchange HOST:PORT] [--tls-cert FILE --tls-key FILE | --dev-cert]
+                 [--allow-remote]
+  blackbox panic [--reason TEXTO] [--port 3000] [--data ./data] [--url URL]
+  blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process`;
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+function fail(msg: string): never {
+  process.stderr.write(`blackbox: ${msg}\n${USAGE}\n`);
+  process.exit(2);
+}
+
+function intOption(name: string, v: string | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) fail(`--${name} inválido: ${v}`);
+  return n;
+}
+
+async function start(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string' },
+      data: { type: 'string' },
+      broker: { type: 'string' },
+      host: { type: 'string' },
+      seed: { type: 'string' },
+      exchange: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'dev-cert': { type: 'boolean' },
+      'allow-remote': { type: 'boolean' },
+      quiet: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const env = process.env;
+  const port = intOption('port', values.port ?? env.BLACKBOX_PORT, 3000);
+  const dataDir = path.resolve(values.data ?? env.BLACKBOX_DATA ?? 'data');
+  const broker = values.broker ?? env.BLACKBOX_BROKER ?? 'sim';
+  if (broker !== 'sim' && broker !== 'profitdll') fail(`--broker deve ser sim ou profitdll, não ${broker}`);
+  const host = values.host ?? env.BLACKBOX_HOST ?? '127.0.0.1';
+  let tls: { cert: string; key: string } | undefined;
+  const certFile = values['dev-cert'] ? path.join(homedir(), '.office-addin-dev-certs', 'localhost.crt') : values['tls-cert'] ?? env.BLACKBOX_TLS_CERT;
+  const keyFile = values['dev-cert'] ? path.join(homedir(), '.office-addin-dev-certs', 'localhost.key') : values['tls-key'] ?? env.BLACKBOX_TLS_KEY;
+  if (certFile || keyFile) {
+    if (!certFile || !keyFile) fail('informe --tls-cert e --tls-key juntos');
+    try {
+      tls = { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8') };
+    } catch (e) {
+      fail(`não consegui ler o certificado TLS: ${(e as Error).message}`);
+    }
+  }
+  // Beyond this machine only on purpose, and never without TLS (PRODUCT.md §8).
+  if (!LOOPBACK.has(host)) {
+    if (!values['allow-remote']) fail(`--host ${host} expõe a ponte fora desta máquina: use --allow-remote (e TLS) se é isso mesmo`);
+    if (!tls) fail('expor a ponte fora desta máquina exige TLS (--tls-cert/--tls-key)');
+  }
+  let exchange: { host: string; port: number } | undefined;
+  if (values.exchange) {
+    const m = /^([^:]+):(\d+)$/.exec(values.exchange);
+    if (!m) fail(`--exchange deve ser HOST:PORTA, não ${values.exchange}`);
+    exchange = { host: m[1], port: intOption('exchange', m[2], 0) };
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !Number.isSafeInteger(seed)) fail(`--seed inválido: ${values.seed}`);
+  const bridge = await startBridge({ dataDir, port, host, broker, seed, exchange, tls, quiet: values.quiet });
+  process.stdout.write(`BlackBox pronto em ${bridge.url} — token em ${path.join(dataDir, 'token')}\n`);
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    await bridge.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+async function panic(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { reason: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' } },
+    strict: true,
+  });
+  const env = process.env;
+  const dataDir = path.resolve(values.data ?? env.BLACKBOX_DATA ?? 'data');
+  const url = values.url ?? `http://127.0.0.1:${intOption('port', values.port ?? env.BLACKBOX_PORT, 3000)}`;
+  let token: string;
+  try {
+    token = (env.BLACKBOX_TOKEN ?? readFileSync(path.join(dataDir, 'token'), 'utf8')).trim();
+  } catch {
+    fail(`token não encontrado em ${path.join(dataDir, 'token')} (use --data ou BLACKBOX_TOKEN)`);
+  }
+  const res = await fetch(`${url}/api/kill-switch`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ engaged: true, reason: values.reason ?? 'PÂNICO pela linha de comando' }),
+  }).catch((e: Error) => fail(`ponte inacessível em ${url}: ${e.message}`));
+  const body = await res.text();
+  if (!res.ok) fail(`a ponte recusou (${res.status}): ${body}`);
+  process.stdout.write(`PÂNICO acionado: ${body}\n`);
+}
+
+async function main(): Promise<void> {
+  const [cmd, ...rest] = process.argv.slice(2);
+  try {
+    if (cmd === 'start') await start(rest);
+    else if (cmd === 'panic') await panic(rest);
+    else if (cmd === 'exchange') {
+      process.argv = [process.argv[0], process.argv[1], ...rest];
+      await import('./adapters/sim/exchange-main.js');
+    } else fail(cmd ? `comando desconhecido: ${cmd}` : 'informe um comando');
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code?.startsWith('ERR_PARSE_ARGS')) fail(err.message ?? 'argumento inválido');
+    process.stderr.write(`blackbox: ${err.message ?? String(e)}\n`);
+    process.exit(1);
+  }
+}
+
+await main();

@@ -1,0 +1,234 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import net from 'node:net';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type {
+  BrokerBook,
+  BrokerConnectionState,
+  BrokerEvents,
+  BrokerFill,
+  BrokerOrderUpdate,
+  BrokerTrade,
+} from '../../bridge/execution/broker-port.js';
+import { SimExchange } from '../../bridge/adapters/sim/exchange.js';
+import { ExchangeServer } from '../../bridge/adapters/sim/exchange-server.js';
+import {
+  createInProcessSimBroker,
+  createRemoteSimBroker,
+  spawnExchangeProcess,
+  type SimBroker,
+  type SpawnedExchange,
+} from '../../bridge/adapters/sim/sim-broker.js';
+import { defaultInstruments } from '../../bridge/model/instrument.js';
+
+function recorder() {
+  const r = {
+    connections: [] as BrokerConnectionState[],
+    updates: [] as BrokerOrderUpdate[],
+    fills: [] as BrokerFill[],
+    trades: [] as BrokerTrade[],
+    books: [] as BrokerBook[],
+  };
+  const events: BrokerEvents = {
+    connection: (s) => r.connections.push(s),
+    orderUpdate: (u) => r.updates.push(u),
+    fill: (f) => r.fills.push(f),
+    trade: (t) => r.trades.push(t),
+    book: (b) => r.books.push(b),
+  };
+  return { ...r, events };
+}
+
+async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting for a condition');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (cleanups.length) await cleanups.pop()?.();
+});
+
+describe('SimBroker in-process', () => {
+  it('acknowledges asynchronously, streams fills and market data, and snapshots', async () => {
+    let now = Date.parse('2026-03-10T16:00:00Z');
+    const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0, clock: () => now });
+    const rec = recorder();
+    broker.setListener(rec.events);
+    await broker.connect();
+    cleanups.push(() => broker.close());
+    broker.subscribe('PETR4');
+    broker.submit({ clientOrderId: 'ip-1', account: 'A', symbol: 'PETR4', side: 'buy', qty: 300 });
+    expect(rec.updates).toHaveLength(0);
+    await until(() => rec.updates.some((u) => u.status === 'filled'));
+    expect(rec.connections[0]).toMatchObject({ connected: true });
+    expect(rec.updates[0]).toMatchObject({ clientOrderId: 'ip-1', status: 'new' });
+    expect(rec.fills.reduce((s, f) => s + f.qty, 0)).toBe(300);
+    expect(rec.books[0]).toMatchObject({ symbol: 'PETR4' });
+    expect(rec.trades.length).toBeGreaterThan(0);
+
+    const tradesBefore = rec.trades.length;
+    now += 60_000;
+    broker.exchange?.step(now);
+    await until(() => rec.trades.length > tradesBefore);
+
+    const snap = await broker.snapshot();
+    expect(snap.orders).toEqual([expect.objectContaining({ clientOrderId: 'ip-1', status: 'filled', filledQty: 300 })]);
+    expect(snap.fills.map((f) => f.tradeId)).toEqual(rec.fills.map((f) => f.tradeId));
+  });
+
+  it('cancelAll cancels every working order', async () => {
+    const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0 });
+    const rec = recorder();
+    broker.setListener(rec.events);
+    await broker.connect();
+    cleanups.push(() => broker.close());
+    broker.submit({ clientOrderId: 'w1', account: 'A', symbol: 'VALE3', side: 'buy', qty: 100, priceTicks: 5000 });
+    broker.submit({ clientOrderId: 'w2', account: 'B', symbol: 'WINZ26', side: 'sell', qty: 2, priceTicks: 40_000 });
+    broker.cancelAll();
+    await until(() => rec.updates.filter((u) => u.status === 'canceled').length === 2);
+    expect((await broker.snapshot()).orders.map((o) => o.status)).toEqual(['canceled', 'canceled']);
+  });
+});
+
+describe('SimBroker remote', () => {
+  it('reports a dropped link, refuses requests meanwhile, reconnects with backoff and reconciles', async () => {
+    const exchange = new SimExchange({ instruments: defaultInstruments(), seed: 4 });
+    let server = new ExchangeServer(exchange);
+    const port = await server.listen();
+    cleanups.push(() => server.close());
+    const broker = createRemoteSimBroker({ port, reconnectInitialMs: 20, reconnectMaxMs: 200 });
+    const rec = recorder();
+    broker.setListener(rec.events);
+    await broker.connect();
+    cleanups.push(() => broker.close());
+    broker.subscribe('VALE3');
+    broker.submit({ clientOrderId: 'r-1', account: 'A', symbol: 'VALE3', side: 'buy', qty: 100, priceTicks: 5000 });
+    await until(() => rec.updates.some((u) => u.clientOrderId === 'r-1') && rec.books.length > 0);
+
+    const booksBefore = rec.books.length;
+    await server.close();
+    await until(() => rec.connections.some((c) => !c.connected));
+    expect(broker.isConnected()).toBe(false);
+    broker.submit({ clientOrderId: 'r-2', account: 'A', symbol: 'VALE3', side: 'buy', qty: 100, priceTicks: 5000 });
+    broker.cancel('r-1');
+    await until(() => rec.updates.some((u) => u.clientOrderId === 'r-2') && rec.updates.filter((u) => u.clientOrderId === 'r-1').length === 2);
+    expect(rec.updates.find((u) => u.clientOrderId === 'r-2')).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/sem conexão/) });
+    // The refused cancel reports the order as last seen (working), not as rejected.
+    expect(rec.updates.filter((u) => u.clientOrderId === 'r-1').at(-1)).toMatchObject({ status: 'new', reason: expect.stringMatching(/sem conexão/) });
+    await expect(broker.snapshot()).rejects.toThrow(/sem conexão/);
+
+    // Same exchange, new server on the same port: the broker finds it by itself.
+    server = new ExchangeServer(exchange, { port });
+    await server.listen();
+    await until(() => rec.connections.at(-1)?.connected === true);
+    await until(() => rec.books.length > booksBefore); // subscriptions were renewed
+    const snap = await broker.snapshot();
+    expect(snap.orders.map((o) => [o.clientOrderId, o.status])).toEqual([['r-1', 'new']]);
+  });
+
+  it('survives the bridge being killed: a new broker reconciles the same orders and fills', async () => {
+    const ex: SpawnedExchange = await spawnExchangeProcess({ seed: 5 });
+    cleanups.push(() => ex.kill());
+
+    const fixture = fileURLToPath(new URL('./fixtures/remote-bridge.ts', import.meta.url));
+    const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+    const bridge = spawn(process.execPath, ['--import', tsx, fixture, String(ex.port)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    cleanups.push(() => {
+      bridge.kill('SIGKILL');
+    });
+    const seen = await new Promise<{ orders: BrokerOrderUpdate[]; fills: BrokerFill[] }>((resolve, reject) => {
+      let out = '';
+      bridge.stdout.setEncoding('utf8');
+      bridge.stdout.on('data', (chunk: string) => {
+        out += chunk;
+        const nl = out.indexOf('\n');
+        if (nl >= 0) resolve((JSON.parse(out.slice(0, nl)) as { ready: { orders: BrokerOrderUpdate[]; fills: BrokerFill[] } }).ready);
+      });
+      bridge.once('exit', (code) => reject(new Error(`bridge fixture exited early (${code})`)));
+    });
+    expect(seen.fills.length).toBeGreaterThan(0);
+
+    const exited = new Promise((r) => bridge.once('exit', r));
+    bridge.kill('SIGKILL');
+    await exited;
+
+    const broker: SimBroker = createRemoteSimBroker({ port: ex.port });
+    const rec = recorder();
+    broker.setListener(rec.events);
+    await broker.connect();
+    cleanups.push(() => broker.close());
+    const snap = await broker.snapshot();
+    const byId = new Map(snap.orders.map((o) => [o.clientOrderId, o]));
+    expect(byId.get('k-rest')).toMatchObject({ status: 'new', qty: 100, priceTicks: 1000 });
+    expect(byId.get('k-mkt')).toMatchObject({ status: 'filled', filledQty: 500 });
+    expect(snap.fills.map((f) => f.tradeId)).toEqual(seen.fills.map((f) => f.tradeId));
+
+    // The restarted bridge resends an order it is unsure about: refused, not booked twice.
+    broker.submit({ clientOrderId: 'k-rest', account: 'ACC', symbol: 'VALE3', side: 'buy', qty: 100, priceTicks: 1000 });
+    await until(() => rec.updates.some((u) => u.clientOrderId === 'k-rest'));
+    expect(rec.updates.find((u) => u.clientOrderId === 'k-rest')).toMatchObject({ status: 'new', reason: expect.stringMatching(/duplicado/) });
+    const again = await broker.snapshot();
+    expect(again.orders.filter((o) => o.clientOrderId === 'k-rest')).toHaveLength(1);
+    expect(again.orders).toHaveLength(snap.orders.length);
+  });
+});
+
+describe('ExchangeServer bounds', () => {
+  async function rawClient(port: number): Promise<net.Socket> {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', () => resolve());
+      socket.once('error', reject);
+    });
+    cleanups.push(() => {
+      socket.destroy();
+    });
+    return socket;
+  }
+
+  it('answers malformed lines and drops a client whose line exceeds the limit', async () => {
+    const server = new ExchangeServer(new SimExchange({ instruments: defaultInstruments() }), { maxLineChars: 1024 });
+    const port = await server.listen();
+    cleanups.push(() => server.close());
+    const socket = await rawClient(port);
+    let received = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d: string) => (received += d));
+    const closed = new Promise((r) => socket.once('close', r));
+    socket.write('not json\n{"id":1,"op":"nope"}\n{"id":2,"op":"ping"}\n');
+    await until(() => received.split('\n').length > 3);
+    const lines = received.trim().split('\n').map((l) => JSON.parse(l) as { id: unknown; ok: boolean; error?: string });
+    expect(lines[0]).toMatchObject({ id: null, ok: false, error: expect.stringMatching(/JSON inválido/) });
+    expect(lines[1]).toMatchObject({ id: 1, ok: false, error: expect.stringMatching(/operação desconhecida/) });
+    expect(lines[2]).toMatchObject({ id: 2, ok: true });
+    socket.write('x'.repeat(2000));
+    await closed;
+    expect(received).toMatch(/linha maior que 1024/);
+  });
+
+  it('drops a client that stops reading instead of buffering without bound', async () => {
+    const exchange = new SimExchange({ instruments: defaultInstruments() });
+    const server = new ExchangeServer(exchange, { maxPendingMessages: 100 });
+    const port = await server.listen();
+    cleanups.push(() => server.close());
+    const socket = await rawClient(port);
+    socket.pause();
+    const closed = new Promise((r) => socket.once('close', r));
+    let n = 0;
+    const lines: string[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      lines.push(JSON.stringify({ id: ++n, op: 'submit', order: { clientOrderId: `f-${n}`, account: 'A', symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 1000 } }));
+    }
+    socket.write(lines.join('\n') + '\n');
+    await until(() => server.clientCount === 0, 20_000);
+    socket.resume();
+    await closed;
+    // The exchange kept what it accepted; the slow client just lost its window onto it.
+    expect(exchange.ordersFor().length).toBeGreaterThan(0);
+  });
+});
