@@ -1,0 +1,54 @@
+/**
+ * `npm run bench`: every benchmark of the bridge in one run on this machine, printed as a table
+ * to paste into the README. Medians of repeated runs (the machines are shared and noisy).
+ * Each figure is printed next to its bar from PRODUCT.md §7.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runBridgeBench } from './bridge.js';
+import { runJournalBench } from './journal.js';
+import { runMatchingBench } from './matching.js';
+import { runWsFanoutBench } from './ws-fanout.js';
+
+const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+const rows: Array<[string, string, string]> = [];
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+mkdirSync(path.join(repo, 'data'), { recursive: true });
+const journalDir = mkdtempSync(path.join(repo, 'data', 'bench-journal-'));
+try {
+  const j = await runJournalBench(journalDir);
+  rows.push(['journal, group commit (fsync per commit)', `${fmt(j.eventsPerSec)} events/s`, '≥ 100,000 events/s']);
+  rows.push(['journal, lone event append→ack', `p50 ${j.loneAckP50Ms.toFixed(2)} ms, p99 ${j.loneAckP99Ms.toFixed(2)} ms`, 'p99 ≤ 2 ms']);
+} finally {
+  rmSync(journalDir, { recursive: true, force: true });
+}
+
+for (const r of await runMatchingBench()) {
+  rows.push([`matching: ${r.name}`, `${fmt(r.opsPerSec)} ops/s`, r.name.includes('nodejs-order-book') ? '(comparison)' : r.name.includes('deep') ? '≥ 500,000 ops/s, faster than the library' : '≥ 1,000,000 ops/s, faster than the library']);
+}
+
+const ws = await runWsFanoutBench();
+rows.push([`WebSocket fan-out to ${ws.clients} clients`, `${fmt(ws.deltasPerSec)} deltas/s (${fmt(ws.messagesDeliveredPerSec)} messages/s delivered)`, '—']);
+
+const bridge = await runBridgeBench();
+rows.push(['bulk batch of 1,000 boletas, validated and accepted', `${bridge.batch1000Ms.toFixed(1)} ms`, '≤ 500 ms']);
+rows.push(['PÂNICO with 1,000 working children, all cancels acknowledged', `${bridge.killSwitch1000Ms.toFixed(1)} ms (${bridge.acceptedAfterEngage} accepted after engage)`, '≤ 250 ms, none accepted']);
+
+try {
+  const { runProfitDllBench } = await import('./profitdll.js');
+  const p = await runProfitDllBench();
+  rows.push(['ProfitDLL stand-in callbacks relayed to the event loop', `${fmt(p.callbacksPerSec)} /s (${fmt(p.received)}/${fmt(p.expected)} received, in order: ${p.inOrder})`, '≥ 10,000/s, none lost or reordered']);
+} catch (e) {
+  rows.push(['ProfitDLL stand-in callbacks', `not measured: ${(e as Error).message}`, '≥ 10,000/s']);
+}
+
+console.log('| what | measured (median) | bar |');
+console.log('|---|---|---|');
+for (const [a, b, c] of rows) console.log(`| ${a} | ${b} | ${c} |`);
