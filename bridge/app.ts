@@ -284,6 +284,19 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     wsHub.publish('positions', { consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) });
   }, POSITIONS_PUBLISH_INTERVAL_MS);
 
+  // If no operator's Excel (or browser pane) has been connected for the configured time, algos pause.
+  let lastOperatorSeenMs = Date.now();
+  const operatorTimer = setInterval(() => {
+    const limitMs = config.settings.excelDisconnectPauseMs;
+    if (wsHub.stats().authenticated > 0) lastOperatorSeenMs = Date.now();
+    else if (limitMs > 0 && Date.now() - lastOperatorSeenMs > limitMs) {
+      lastOperatorSeenMs = Date.now();
+      void oms.pauseAll('Excel desconectado: algoritmos pausados', 'system').then((n) => {
+        if (n > 0) log('warn', `no operator connected for ${limitMs} ms: ${n} orders paused`);
+      });
+    }
+  }, 1_000);
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 3000, host, () => resolve());
@@ -335,6 +348,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       closed = true;
       clearInterval(quoteTimer);
       clearInterval(positionsTimer);
+      clearInterval(operatorTimer);
       await wsHub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -423,6 +423,19 @@ export class OrderManager {
     await Promise.all(done);
   }
 
+  /** Pause every live boleta (e.g. the operator's Excel is gone); each must be resumed on purpose. */
+  async pauseAll(reason: string, actor: string): Promise<number> {
+    const done: Promise<unknown>[] = [];
+    for (const p of this.parents.values()) {
+      if (isParentDone(p.status) || p.paused || p.cancelRequested) continue;
+      done.push(this.emit('order.paused', { id: p.id, paused: true, reason }));
+      this.cancelLiveChildren(p);
+    }
+    if (done.length > 0) this.d.audit({ actor, action: 'order.pause_all', details: { reason, count: done.length } });
+    await Promise.all(done);
+    return done.length;
+  }
+
   async releaseKillSwitch(reason: string, actor: string): Promise<void> {
     this.d.audit({ actor, action: 'killswitch.release', details: { reason } });
     await this.emit('killswitch', { engaged: false, reason, by: actor, atMs: this.d.nowMs() });

@@ -4,7 +4,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BalanceView, OrderView, PositionView, QuoteView } from '../../common/types.js';
-import { eventually, startTestBridge, type TestBridge, WsProbe } from '../support/bridge.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { eventually, startTestBridge, tempDataDir, type TestBridge, WsProbe } from '../support/bridge.js';
 
 let b: TestBridge | undefined;
 afterEach(async () => {
@@ -117,5 +119,27 @@ describe('restart', () => {
     // A new order after the restart gets a fresh id, never one already used.
     const next = await t.api<OrderView>('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 33.01, algo: { type: 'full' } });
     expect(before.orders.map((o) => o.id)).not.toContain(next.body.id);
+  });
+});
+
+describe('operator disconnected', () => {
+  it('pauses algos when no Excel has been connected for the configured time', async () => {
+    const dataDir = tempDataDir();
+    writeFileSync(path.join(dataDir, 'config.json'), JSON.stringify({ installId: 'abc123', settings: { excelDisconnectPauseMs: 1_000 } }));
+    b = await startTestBridge({}, dataDir);
+    const t = b;
+    const probe = await WsProbe.open(t, ['orders']);
+    await t.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 });
+    const sent = await t.api<OrderView>('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 34, algo: { type: 'full' } });
+    await eventually(async () => ((await t.api<OrderView>('GET', `/api/orders/${sent.body.id}`)).body.status === 'working' ? true : undefined));
+    // Connected: nothing pauses.
+    await new Promise((r) => setTimeout(r, 2_200));
+    expect((await t.api<OrderView>('GET', `/api/orders/${sent.body.id}`)).body.status).toBe('working');
+    probe.close();
+    const paused = await eventually(async () => {
+      const o = (await t.api<OrderView>('GET', `/api/orders/${sent.body.id}`)).body;
+      return o.status === 'paused' ? o : undefined;
+    }, 6_000);
+    expect(paused.statusReason).toMatch(/Excel desconectado/);
   });
 });
