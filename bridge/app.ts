@@ -9,7 +9,7 @@ import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BalanceView, BoletaRequest, HealthView, KillSwitchView, PositionView } from '../common/types.js';
+import type { BalanceView, HealthView, KillSwitchView, PositionView } from '../common/types.js';
 import type { BoletaInput } from '../common/schemas.js';
 import { TokenAuth } from './api/auth.js';
 import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
@@ -167,10 +167,9 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     const ids = client ? [client] : config.clients().map((c) => c.id);
     return ids.map((id) => portfolio.balanceView(id, Date.now(), lastTicks));
   };
-  const prefixRows = (rows: BoletaInput[]) => rows as BoletaRequest[] as BoletaInput[];
 
   const orders: ApiServices['orders'] = {
-    submitMany: (rows, actor, allOrNothing, prefixFor) => oms.submitMany(prefixRows(rows), actor, allOrNothing, prefixFor),
+    submitMany: (rows, actor, allOrNothing, prefixFor) => oms.submitMany(rows, actor, allOrNothing, prefixFor),
     validateOnly: (rows, prefixFor) =>
       rows.map((r, i) => {
         const v = oms.validate(r, prefixFor(i));

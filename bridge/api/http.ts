@@ -10,7 +10,6 @@ import type {
   ApiErrorItem,
   BalanceView,
   BatchRowResult,
-  BoletaRequest,
   ClientView,
   HealthView,
   InstrumentView,

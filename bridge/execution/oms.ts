@@ -7,7 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
-import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side } from '../../common/types.js';
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
   avgTicksToPrice,
@@ -31,6 +31,7 @@ import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
 import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
 import type { RiskGate } from '../risk/risk-gate.js';
+import type { PortfolioFill } from '../portfolio/portfolio.js';
 
 /** Where events go: the journal (durable on resolve). */
 export interface EventSink {
@@ -39,17 +40,7 @@ export interface EventSink {
 
 /** Books fills into positions and cash; deterministic from its inputs so replays agree. */
 export interface FillBooker {
-  bookFill(f: {
-    fillId: string;
-    client: string;
-    symbol: string;
-    side: Side;
-    qty: number;
-    priceTicks: number;
-    timeMs: number;
-    notionalCentavos?: number;
-    feesCentavos?: number;
-  }): { feesCentavos: number };
+  bookFill(f: PortfolioFill): { feesCentavos: number };
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number;
   positionQty(client: string, symbol: string): number;
 }

@@ -6,12 +6,12 @@
  * from the client configuration at read time, so a client added or edited while the bridge runs
  * shows the right balance without a replay.
  */
-import type { BalanceView, PositionView, Side } from '../../common/types.js';
+import type { BalanceView, PositionView } from '../../common/types.js';
 import { settlementCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
 import { avgTicksToPrice, centavosToBrl, ticksToPrice, type InstrumentRegistry } from '../model/instrument.js';
-import { Portfolio, type FillResult, type LastTicks, type PositionSnapshot } from './portfolio.js';
+import { Portfolio, type FillResult, type PortfolioFill, type LastTicks, type PositionSnapshot } from './portfolio.js';
 
 export class PortfolioService {
   private readonly portfolio: Portfolio;
@@ -24,17 +24,7 @@ export class PortfolioService {
   }
 
   /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */
-  bookFill(f: {
-    fillId: string;
-    client: string;
-    symbol: string;
-    side: Side;
-    qty: number;
-    priceTicks: number;
-    timeMs: number;
-    notionalCentavos?: number;
-    feesCentavos?: number;
-  }): FillResult {
+  bookFill(f: PortfolioFill): FillResult {
     return this.portfolio.applyFill(f);
   }
 

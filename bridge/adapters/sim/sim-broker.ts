@@ -18,7 +18,6 @@ import net from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type {
   BrokerBook,
-  BrokerConnectionState,
   BrokerEvents,
   BrokerFill,
   BrokerOrderRequest,
@@ -31,12 +30,7 @@ import type { Instrument } from '../../model/instrument.js';
 import { SimExchange, type SessionPhaseFn } from './exchange.js';
 
 /** What a link delivers; SimBroker forwards it to the port's listener. */
-interface LinkSink {
-  connection(state: BrokerConnectionState): void;
-  orderUpdate(update: BrokerOrderUpdate): void;
-  fill(fill: BrokerFill): void;
-  trade(trade: BrokerTrade): void;
-  book(book: BrokerBook): void;
+interface LinkSink extends BrokerEvents {
   /** A request the link could not deliver or the server refused to parse; SimBroker answers it as an update. */
   refused(request: RefusedRequest, reason: string): void;
 }
