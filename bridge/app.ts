@@ -98,7 +98,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     simTickMs: opts.simTickMs ?? 100,
     exchange: opts.exchange,
     marketHours: s.marketHours,
-    defaultAccount: s.defaultAccount,
+    dataDir: opts.dataDir,
     log,
   });
 
@@ -307,6 +307,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   selfOrigins = [url, `${scheme}://localhost:${port}`, `${scheme}://127.0.0.1:${port}`];
 
   await broker.connect();
+  if (broker.status) brokerState = broker.status();
   for (const inst of instruments.all()) broker.subscribe(inst.symbol);
   try {
     await oms.reconcile();

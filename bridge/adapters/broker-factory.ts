@@ -19,7 +19,8 @@ export interface BrokerFactoryOptions {
   simTickMs: number;
   exchange?: { host: string; port: number };
   marketHours: 'demo' | 'b3';
-  defaultAccount: string;
+  /** Where a broker keeps its own state (the ProfitDLL adapter's order ledger). */
+  dataDir: string;
   log: Logger;
 }
 
@@ -43,15 +44,9 @@ function b3SessionPhase(instruments: Instrument[], log: Logger): SessionPhaseFn 
 
 export async function createBroker(o: BrokerFactoryOptions): Promise<BrokerPort> {
   if (o.choice === 'profitdll') {
-    const { createProfitDllBroker, loadProfitCredentials } = await import('./profitdll/index.js');
-    const dllPath = process.env.BLACKBOX_PROFITDLL_PATH ?? 'ProfitDLL64.dll';
-    return createProfitDllBroker({
-      dllPath,
-      credentials: loadProfitCredentials(process.env),
-      instruments: o.instruments,
-      account: process.env.BLACKBOX_PROFIT_ACCOUNT,
-      log: (level, msg) => o.log(level, msg),
-    });
+    // Loaded only when chosen: koffi and the DLL are not needed on the simulated market.
+    const { createProfitDllBrokerFromEnv } = await import('./profitdll/index.js');
+    return createProfitDllBrokerFromEnv({ instruments: o.instruments, dataDir: o.dataDir, log: (level, msg) => o.log(level, msg) });
   }
   if (o.exchange) return createRemoteSimBroker({ host: o.exchange.host, port: o.exchange.port });
   return createInProcessSimBroker({

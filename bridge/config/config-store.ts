@@ -22,7 +22,8 @@ const settingsSchema = z.strictObject({
   collarBps: z.number().int().positive().max(10_000).default(1_000),
   maxOrderNotionalBrl: z.number().positive().default(50_000_000),
   maxOrderQty: z.number().int().positive().default(1_000_000),
-  defaultAccount: z.string().min(1).default('BLACKBOX-SIM'),
+  /** Account for clients without their own; unset = the broker's default account. */
+  defaultAccount: z.string().min(1).optional(),
 });
 
 const tokenSchema = z.strictObject({
@@ -90,7 +91,7 @@ export class ConfigStore implements ClientDirectory {
   }
 
   account(id: string): string {
-    return this.client(id)?.account ?? this.settings.defaultAccount;
+    return this.client(id)?.account ?? this.settings.defaultAccount ?? '';
   }
 
   limits(id: string): { maxOrderQty?: number; maxOrderNotionalCentavos?: number } | undefined {

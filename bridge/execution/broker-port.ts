@@ -12,6 +12,7 @@ import type { Side } from '../../common/types.js';
 
 export interface BrokerOrderRequest {
   clientOrderId: string;
+  /** The client's broker account; '' = the broker's default account. */
   account: string;
   symbol: string;
   side: Side;
@@ -97,6 +98,8 @@ export interface BrokerPort {
   /** Release resources; never throws. */
   close(): Promise<void>;
   isConnected(): boolean;
+  /** Current connection state with its message, when the broker keeps one (e.g. why a login failed). */
+  status?(): BrokerConnectionState;
   submit(order: BrokerOrderRequest): void;
   /** Change quantity and/or price (price changes lose queue priority at B3). */
   replace(clientOrderId: string, change: { qty?: number; priceTicks?: number }): void;

@@ -222,6 +222,10 @@ export class OrderManager {
       else for (const e of plan.errors) errors.push({ ...e, field: f(e.field) });
     }
     if (errors.length > 0) return { ok: false, errors };
+    if (!this.brokerConnected) {
+      // Fail closed: a boleta accepted now could only wait, and the user could not tell.
+      return { ok: false, errors: [{ field: f('symbol'), code: 'broker_disconnected', message: 'corretora desconectada: nenhuma ordem é aceita até a reconexão' }] };
+    }
     const clients = input.client ? [input.client] : targets!.map((t) => t.client);
     const reference = this.d.quotes.referenceTicks(inst.symbol);
     for (const e of this.d.risk.checkBoleta({

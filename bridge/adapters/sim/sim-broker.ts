@@ -111,6 +111,8 @@ export class SimBroker implements BrokerPort {
   }
 
   submit(order: BrokerOrderRequest): void {
+    // An empty account means the broker's default one, as with ProfitDLL's single-account logins.
+    if (order.account === '') order = { ...order, account: SIM_DEFAULT_ACCOUNT };
     if (this.link.isConnected()) this.link.submit(order);
     else this.later(() => this.refused({ op: 'submit', order }, NOT_CONNECTED));
   }
@@ -574,6 +576,9 @@ export function createInProcessSimBroker(options: InProcessSimBrokerOptions): Si
 export function createRemoteSimBroker(options: RemoteLinkOptions): SimBroker {
   return new SimBroker(new RemoteLink(options));
 }
+
+/** The account of orders sent without one. */
+export const SIM_DEFAULT_ACCOUNT = 'SIM';
 
 // --- exchange process -----------------------------------------------------------------------
 

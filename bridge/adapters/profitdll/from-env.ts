@@ -1,0 +1,53 @@
+/**
+ * The ProfitDLL broker as `blackbox start --broker profitdll` configures it: everything from the
+ * environment, and never an exception — a missing setting becomes the disconnected state's message.
+ */
+import { join } from 'node:path';
+import type { Instrument } from '../../model/instrument.js';
+import { type ProfitDllBroker, type ProfitDllLogLevel, createProfitDllBroker } from './broker.js';
+import { type ProfitCredentials, loadProfitCredentials } from './credentials.js';
+import { ProfitDllError, bilingual } from './errors.js';
+
+/** Name of the adapter's order ledger inside the bridge's data folder. */
+export const PROFITDLL_STATE_FILE = 'profitdll-orders.jsonl';
+
+export interface ProfitDllFromEnvOptions {
+  instruments: Instrument[];
+  /** The bridge's data folder: the order ledger lives there, so a restart can reconcile. */
+  dataDir: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (level: ProfitDllLogLevel, msg: string) => void;
+}
+
+/**
+ * Reads BLACKBOX_PROFITDLL_PATH, the credentials (see loadProfitCredentials) and BLACKBOX_PROFIT_ACCOUNT.
+ */
+export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): ProfitDllBroker {
+  const env = opts.env ?? process.env;
+  let credentials: ProfitCredentials = { activationKey: '', user: '', password: '' };
+  let configError: ProfitDllError | undefined;
+  const dllPath = env.BLACKBOX_PROFITDLL_PATH ?? '';
+  if (!dllPath) {
+    configError = new ProfitDllError(
+      'DLL_NOT_FOUND',
+      bilingual(
+        'BLACKBOX_PROFITDLL_PATH não definido: informe o caminho da ProfitDLL64.dll ou da sua pasta',
+        'BLACKBOX_PROFITDLL_PATH not set: give the path of ProfitDLL64.dll or of its folder',
+      ),
+    );
+  }
+  try {
+    credentials = loadProfitCredentials(env);
+  } catch (e) {
+    configError ??= e as ProfitDllError;
+  }
+  return createProfitDllBroker({
+    dllPath,
+    credentials,
+    instruments: opts.instruments,
+    stateFile: join(opts.dataDir, PROFITDLL_STATE_FILE),
+    ...(env.BLACKBOX_PROFIT_ACCOUNT ? { account: env.BLACKBOX_PROFIT_ACCOUNT } : {}),
+    ...(opts.log ? { log: opts.log } : {}),
+    ...(configError ? { configError } : {}),
+  });
+}

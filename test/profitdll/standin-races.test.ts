@@ -1,0 +1,42 @@
+/**
+ * The stand-in is the other half of every test here, so its own safety is checked: a C client
+ * (race-check.c) drives it from two threads under ThreadSanitizer (unordered accesses) and under
+ * AddressSanitizer with UndefinedBehaviorSanitizer (memory used after it moved or was freed).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { STANDIN_DIR } from './support.js';
+
+describe('stand-in under sanitizers', () => {
+  it.each([
+    ['thread', 'ThreadSanitizer'],
+    ['address,undefined', 'Sanitizer'],
+  ])('-fsanitize=%s reports nothing', (sanitizers, marker) => {
+    const binary = join(mkdtempSync(join(tmpdir(), 'profitdll-sanitize-')), 'race-check');
+    execFileSync(
+      process.env.CC ?? 'cc',
+      [
+        '-std=c11',
+        '-g',
+        '-O1',
+        `-fsanitize=${sanitizers}`,
+        '-fno-sanitize-recover=undefined',
+        '-pthread',
+        '-o',
+        binary,
+        join(STANDIN_DIR, 'standin.c'),
+        join(STANDIN_DIR, 'race-check.c'),
+        '-lm',
+      ],
+      { stdio: 'pipe' },
+    );
+    const run = spawnSync(binary, { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).not.toContain(marker);
+    expect(run.status).toBe(0);
+    // Per session: six login states, then routing down and back up (three more).
+    expect(run.stdout).toMatch(/^sessions=2 states=18 orderEvents=\d+ trades=\d+/);
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * Test support for the ProfitDLL adapter: builds the C stand-in, binds its test switches, and records
+ * what the broker reports.
+ */
+import { execFileSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import koffi from 'koffi';
+import type {
+  BrokerBook,
+  BrokerConnectionState,
+  BrokerEvents,
+  BrokerFill,
+  BrokerOrderUpdate,
+  BrokerTrade,
+} from '../../bridge/execution/broker-port.js';
+import { defaultInstruments } from '../../bridge/model/instrument.js';
+import { type ProfitDllBrokerOptions, createProfitDllBroker } from '../../bridge/adapters/profitdll/index.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const STANDIN_DIR = join(root, 'bridge', 'native', 'profitdll-standin');
+export const STANDIN_LIB = join(STANDIN_DIR, 'build', 'libprofitdll.so');
+export const KOFFI_BUILDS = join(root, 'node_modules', 'koffi', 'build', 'koffi');
+
+/** Runs build.sh (a no-op when the library is up to date) and returns the library path. */
+export function buildStandin(): string {
+  execFileSync(join(STANDIN_DIR, 'build.sh'), { stdio: 'pipe' });
+  return STANDIN_LIB;
+}
+
+/** Fast, quiet stand-in: short state steps, no synthetic market ticks, dense history. */
+export function configureStandin(env: Record<string, string | undefined> = {}): void {
+  const settings: Record<string, string | undefined> = {
+    PROFITDLL_STANDIN_STEP_MS: '2',
+    PROFITDLL_STANDIN_MARKET_MS: '0',
+    PROFITDLL_STANDIN_HISTORY_SPACING_MS: '10000',
+    PROFITDLL_STANDIN_STATE_FILE: undefined,
+    PROFITDLL_STANDIN_ASSET_INFO: undefined,
+    ...env,
+  };
+  for (const [k, v] of Object.entries(settings)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+export interface StandinControl {
+  setRouting(up: boolean): number;
+  injectState(type: number, result: number): number;
+  failNextRequest(code: number): number;
+  marketTrade(ticker: string, exchange: string, aggressor: 1 | 2, price: number, qty: number): number;
+  emitTrades(ticker: string, exchange: string, count: number, onCallerThread?: boolean): number;
+  injectOrderStatus(localOrderId: number, status: number): number;
+  repeatOrderEvent(localOrderId: number, count: number): number;
+  emitRawTrade(ticker: string, exchange: string, validHandle: boolean, flags: number): number;
+  requestCount(): number;
+}
+
+let control: StandinControl | undefined;
+
+/** The stand-in's test switches (not part of the ProfitDLL ABI). */
+export function standinControl(): StandinControl {
+  if (control) return control;
+  const lib = koffi.load(buildStandin());
+  const setRouting = lib.func('int32 StandinSetRouting(int32)');
+  const requestCount = lib.func('int64 StandinRequestCount()');
+  const emitTrades = lib.func('int32 StandinEmitTrades(str16, str16, int32, int32)');
+  const emitRawTrade = lib.func('int32 StandinEmitRawTrade(str16, str16, int32, uint32)');
+  control = {
+    setRouting: (up) => setRouting(up ? 1 : 0),
+    injectState: lib.func('int32 StandinInjectState(int32, int32)'),
+    failNextRequest: lib.func('int32 StandinFailNextRequest(int32)'),
+    marketTrade: lib.func('int32 StandinMarketTrade(str16, str16, int32, double, int64)'),
+    emitTrades: (ticker, exchange, count, onCallerThread = false) => emitTrades(ticker, exchange, count, onCallerThread ? 1 : 0),
+    injectOrderStatus: lib.func('int32 StandinInjectOrderStatus(int64, int32)'),
+    repeatOrderEvent: lib.func('int32 StandinRepeatOrderEvent(int64, int32)'),
+    emitRawTrade: (ticker, exchange, validHandle, flags) => emitRawTrade(ticker, exchange, validHandle ? 1 : 0, flags),
+    requestCount: () => Number(requestCount()),
+  };
+  return control;
+}
+
+/** A login with two accounts (the stand-in gives a second one to users named "multi…"). */
+export const CREDENTIALS = { activationKey: 'KEY-TEST', user: 'multi@example.com', password: 'segredo' };
+
+export class Recorder implements BrokerEvents {
+  readonly connections: BrokerConnectionState[] = [];
+  readonly updates: BrokerOrderUpdate[] = [];
+  readonly fills: BrokerFill[] = [];
+  readonly trades: BrokerTrade[] = [];
+  readonly books: BrokerBook[] = [];
+  readonly logs: Array<{ level: string; msg: string }> = [];
+  /** Order events in arrival order, as "update <cid> <status> <filled>" / "fill <cid> <qty>". */
+  readonly sequence: string[] = [];
+
+  connection(state: BrokerConnectionState): void {
+    this.connections.push(state);
+  }
+  orderUpdate(update: BrokerOrderUpdate): void {
+    this.updates.push(update);
+    this.sequence.push(`update ${update.clientOrderId} ${update.status} ${update.filledQty}`);
+  }
+  fill(fill: BrokerFill): void {
+    this.fills.push(fill);
+    this.sequence.push(`fill ${fill.clientOrderId} ${fill.qty}`);
+  }
+  trade(trade: BrokerTrade): void {
+    this.trades.push(trade);
+  }
+  book(book: BrokerBook): void {
+    this.books.push(book);
+  }
+  log = (level: string, msg: string): void => {
+    this.logs.push({ level, msg });
+  };
+
+  updatesOf(cid: string): BrokerOrderUpdate[] {
+    return this.updates.filter((u) => u.clientOrderId === cid);
+  }
+  lastOf(cid: string): BrokerOrderUpdate | undefined {
+    return this.updatesOf(cid).at(-1);
+  }
+  fillsOf(cid: string): BrokerFill[] {
+    return this.fills.filter((f) => f.clientOrderId === cid);
+  }
+  logged(level: string, fragment: string): boolean {
+    return this.logs.some((l) => l.level === level && l.msg.includes(fragment));
+  }
+}
+
+export function makeBroker(rec: Recorder, overrides: Partial<ProfitDllBrokerOptions> = {}) {
+  const broker = createProfitDllBroker({
+    dllPath: STANDIN_LIB,
+    credentials: CREDENTIALS,
+    instruments: defaultInstruments(),
+    account: '1234567',
+    log: rec.log,
+    connectTimeoutMs: 5_000,
+    ...overrides,
+  });
+  broker.setListener(rec);
+  return broker;
+}
+
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
