@@ -7,7 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
-import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView } from '../../common/types.js';
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
   avgTicksToPrice,
@@ -91,6 +91,8 @@ export class OrderManager {
   private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
   /** Children whose `child.new` is durable and that were handed to the broker. */
   private readonly sentToBroker = new Set<string>();
+  /** Live children per symbol, to refuse an order that would trade against the firm's own (wash trade). */
+  private readonly liveBySymbol = new Map<string, Set<string>>();
   private readonly dirtyOrders = new Set<string>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
@@ -226,6 +228,10 @@ export class OrderManager {
       // Fail closed: a boleta accepted now could only wait, and the user could not tell.
       return { ok: false, errors: [{ field: f('symbol'), code: 'broker_disconnected', message: 'corretora desconectada: nenhuma ordem é aceita até a reconexão' }] };
     }
+    const own = this.selfTradeWith(inst.symbol, input.side, limitTicks);
+    if (own) {
+      return { ok: false, errors: [{ field: f('limitPrice'), code: 'self_trade', message: `cruzaria com a ordem ${own.parentId} da própria gestora no outro lado (${inst.symbol}); cancele-a ou ajuste o preço` }] };
+    }
     const clients = input.client ? [input.client] : targets!.map((t) => t.client);
     const reference = this.d.quotes.referenceTicks(inst.symbol);
     for (const e of this.d.risk.checkBoleta({
@@ -278,7 +284,7 @@ export class OrderManager {
   /** Accept many boletas; valid rows go through unless `allOrNothing`. One group commit for all. */
   async submitMany(inputs: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor?: (i: number) => string): Promise<BatchRowResult[]> {
     const results: BatchRowResult[] = [];
-    const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'> }> = [];
+    const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>; contentKey?: string }> = [];
     const nowMs = this.d.nowMs();
     const keysInBatch = new Set<string>();
     inputs.forEach((input, row) => {
@@ -304,17 +310,16 @@ export class OrderManager {
         results.push({ row, ok: false, errors: v.errors });
         return;
       }
+      let contentKey: string | undefined;
       if (input.idempotencyKey === undefined) {
-        const dup = this.d.risk.checkDuplicate(
-          `${input.client ?? JSON.stringify(input.allocations)}|${v.value.symbol}|${input.side}|${input.qty}|${v.value.limitTicks ?? 'mkt'}|${input.algo.type}`,
-          nowMs,
-        );
+        contentKey = `${input.client ?? JSON.stringify(input.allocations)}|${v.value.symbol}|${input.side}|${input.qty}|${v.value.limitTicks ?? 'mkt'}|${input.algo.type}`;
+        const dup = this.d.risk.checkDuplicate(contentKey, nowMs);
         if (dup) {
           results.push({ row, ok: false, errors: [{ ...dup, field: prefix ? `${prefix}.${dup.field}` : dup.field }] });
           return;
         }
       }
-      accepted.push({ row, order: v.value });
+      accepted.push({ row, order: v.value, contentKey });
       // Placeholder until the order exists; replaced below once the journal has it.
       results.push({ row, ok: true, order: undefined as unknown as OrderView });
     });
@@ -323,7 +328,8 @@ export class OrderManager {
     }
     const commits: Promise<unknown>[] = [];
     const created: Array<{ row: number; id: string }> = [];
-    for (const { row, order } of accepted) {
+    for (const { row, order, contentKey } of accepted) {
+      if (contentKey) this.d.risk.rememberAccepted(contentKey, nowMs);
       const id = `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`;
       const parent: ParentOrder = { ...order, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs };
       commits.push(this.emit('order.accepted', parent));
@@ -629,6 +635,9 @@ export class OrderManager {
         const c = { ...(data as ChildOrder) };
         const p = this.parents.get(c.parentId)!;
         this.children.set(c.id, c);
+        let live = this.liveBySymbol.get(c.symbol);
+        if (!live) this.liveBySymbol.set(c.symbol, (live = new Set()));
+        live.add(c.id);
         p.childIds.push(c.id);
         p.nextChildSeq += 1;
         this.touch(p);
@@ -644,6 +653,7 @@ export class OrderManager {
         if (u.qty !== undefined && u.qty >= c.filledQty) c.qty = u.qty;
         if (u.priceTicks !== undefined) c.priceTicks = u.priceTicks;
         c.updatedAtMs = this.d.nowMs();
+        if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
         const p = this.parents.get(c.parentId)!;
         if (c.status === 'rejected' && !p.cancelRequested) {
           // The market refused the order: stop the boleta rather than retry into the same refusal.
@@ -667,6 +677,7 @@ export class OrderManager {
         if (childNext !== c.status) {
           assertChildTransition(c.id, c.status, childNext);
           c.status = childNext;
+          if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
         }
         p.filledQty += f.qty;
         p.costTicksQty += f.qty * f.priceTicks;
@@ -897,7 +908,9 @@ export class OrderManager {
     if (p.paused || p.cancelRequested || isParentDone(p.status)) return;
     // No retry loop while the broker is away: reconcile() restarts every algo on reconnect.
     if (!this.brokerConnected || this.reconciling) return;
-    const denied = this.d.risk.checkChild(inst, p.side, priceTicks, this.d.quotes.referenceTicks(p.symbol), this.d.nowMs());
+    const denied = this.selfTradeWith(p.symbol, p.side, priceTicks)
+      ? 'self_trade'
+      : this.d.risk.checkChild(inst, p.side, priceTicks, this.d.quotes.referenceTicks(p.symbol), this.d.nowMs());
     if (denied) {
       this.d.log('warn', `child of ${p.id} denied: ${denied}`);
       algo?.onDenied(denied);
@@ -953,6 +966,21 @@ export class OrderManager {
 
   private cancelLiveChildren(p: ParentOrder): void {
     for (const id of p.childIds) this.cancelChild(this.children.get(id)!);
+  }
+
+  /**
+   * A live order of the firm on the other side that this price would trade against: B3 and CVM
+   * forbid trading with oneself, and it would only move money between the firm's own clients.
+   */
+  private selfTradeWith(symbol: string, side: Side, priceTicks: number | undefined): ChildOrder | undefined {
+    for (const id of this.liveBySymbol.get(symbol) ?? []) {
+      const c = this.children.get(id)!;
+      if (c.side === side) continue;
+      const crosses =
+        priceTicks === undefined || c.priceTicks === undefined || (side === 'buy' ? priceTicks >= c.priceTicks : priceTicks <= c.priceTicks);
+      if (crosses) return c;
+    }
+    return undefined;
   }
 
   /** Order ids end in their sequence number: `<prefix>-000042`. */

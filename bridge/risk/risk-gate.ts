@@ -117,15 +117,19 @@ export class RiskGate {
     return errors;
   }
 
-  /** Remembers a boleta's content and refuses the same content again within the window. */
+  /** Refuses a boleta whose content was accepted within the window (a double click without a key). */
   checkDuplicate(key: string, nowMs: number): ApiErrorItem | undefined {
     const seen = this.recent.get(key);
     if (seen !== undefined && nowMs - seen < this.limits.duplicateWindowMs) {
       return { field: 'idempotencyKey', code: 'duplicate', message: 'boleta idêntica enviada há instantes; envie com idempotencyKey distinto se for intencional' };
     }
+    return undefined;
+  }
+
+  /** Called only for boletas actually accepted, so a refused or aborted one blocks nothing. */
+  rememberAccepted(key: string, nowMs: number): void {
     if (this.recent.size >= RiskGate.MAX_RECENT) this.pruneRecent(nowMs);
     this.recent.set(key, nowMs);
-    return undefined;
   }
 
   /** The child-order check: state, collar against the live reference, throttle. */

@@ -275,3 +275,32 @@ describe('bad input', () => {
     expect((await b.api('POST', '/api/orders/NOPE/cancel')).status).toBe(404);
   });
 });
+
+describe('duplicate boletas', () => {
+  it('refuses the same boleta sent twice in a row without an idempotency key', async () => {
+    const q = await quote('BBAS3');
+    const body = { client: 'GAMA', symbol: 'BBAS3', side: 'buy', qty: 200, limitPrice: Math.round((q.bid! - 0.35) * 100) / 100, algo: { type: 'full' } };
+    const first = await b.api<OrderView>('POST', '/api/orders', body);
+    const second = await b.api('POST', '/api/orders', body);
+    expect(first.status).toBe(201);
+    expect(second.status).toBe(422);
+    expect(second.body.errors[0]).toMatchObject({ field: 'idempotencyKey', code: 'duplicate' });
+    await b.api('POST', `/api/orders/${first.body.id}/cancel`);
+  });
+});
+
+describe('self-trade prevention', () => {
+  it('refuses a boleta that would trade against the firm’s own resting order on the other side', async () => {
+    const q = await quote('WEGE3');
+    const buyPx = Math.round((q.bid! - 0.3) * 100) / 100;
+    const buy = await b.api<OrderView>('POST', '/api/orders', { client: 'ALFA', symbol: 'WEGE3', side: 'buy', qty: 100, limitPrice: buyPx, algo: { type: 'full' } });
+    expect(buy.body).toMatchObject({ status: 'pending_new' });
+    await waitStatus(buy.body.id, ['working']);
+    const sell = await b.api('POST', '/api/orders', { client: 'BETA', symbol: 'WEGE3', side: 'sell', qty: 100, limitPrice: buyPx, algo: { type: 'full' } });
+    expect(sell.status).toBe(422);
+    expect(sell.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'self_trade' });
+    const above = await b.api<OrderView>('POST', '/api/orders', { client: 'BETA', symbol: 'WEGE3', side: 'sell', qty: 100, limitPrice: Math.round((buyPx + 0.01) * 100) / 100, algo: { type: 'full' } });
+    expect(above.status).toBe(201);
+    for (const id of [buy.body.id, above.body.id]) await b.api('POST', `/api/orders/${id}/cancel`);
+  });
+});
