@@ -1,0 +1,193 @@
+/**
+ * A virtualised, sortable table: only the visible rows are in the DOM, so thousands of orders
+ * scroll smoothly in a narrow task pane. Columns have fixed widths; the table scrolls sideways.
+ */
+import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
+import { ArrowDown12Regular, ArrowUp12Regular } from '@fluentui/react-icons';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useMemo, useRef, useState, type ReactNode } from 'react';
+
+export interface Column<T> {
+  key: string;
+  label: string;
+  width: number;
+  align?: 'left' | 'right' | 'center';
+  render: (row: T) => ReactNode;
+  sortValue?: (row: T) => string | number;
+  title?: (row: T) => string | undefined;
+  /** Takes the width left over (otherwise an empty filler column does). */
+  flex?: boolean;
+}
+
+export interface SortState {
+  key: string;
+  dir: 'asc' | 'desc';
+}
+
+const useStyles = makeStyles({
+  scroller: {
+    flex: '1 1 auto',
+    minHeight: '120px',
+    overflow: 'auto',
+    position: 'relative',
+    border: `1px solid ${tokens.colorNeutralStroke2}`,
+    borderRadius: tokens.borderRadiusMedium,
+    backgroundColor: tokens.colorNeutralBackground1,
+  },
+  header: {
+    position: 'sticky',
+    top: 0,
+    zIndex: 1,
+    display: 'grid',
+    backgroundColor: tokens.colorNeutralBackground3,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+    fontWeight: tokens.fontWeightSemibold,
+    fontSize: tokens.fontSizeBase200,
+    color: tokens.colorNeutralForeground2,
+  },
+  headCell: {
+    padding: '6px 8px',
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+    cursor: 'pointer',
+    userSelect: 'none',
+    display: 'flex',
+    alignItems: 'center',
+    gap: '2px',
+    ':hover': { backgroundColor: tokens.colorNeutralBackground3Hover },
+  },
+  row: {
+    position: 'absolute',
+    left: 0,
+    display: 'grid',
+    alignItems: 'center',
+    fontSize: tokens.fontSizeBase200,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke3}`,
+    fontVariantNumeric: 'tabular-nums',
+  },
+  clickable: {
+    cursor: 'pointer',
+    ':hover': { backgroundColor: tokens.colorNeutralBackground1Hover },
+  },
+  selected: {
+    backgroundColor: tokens.colorBrandBackground2,
+    ':hover': { backgroundColor: tokens.colorBrandBackground2Hover },
+  },
+  cell: {
+    padding: '0 8px',
+    whiteSpace: 'nowrap',
+    overflow: 'hidden',
+    textOverflow: 'ellipsis',
+  },
+  empty: {
+    padding: '24px',
+    textAlign: 'center',
+    color: tokens.colorNeutralForeground3,
+    fontSize: tokens.fontSizeBase300,
+  },
+});
+
+export interface VirtualTableProps<T> {
+  rows: readonly T[];
+  columns: Column<T>[];
+  rowKey: (row: T) => string;
+  onRowClick?: (row: T) => void;
+  selectedKey?: string;
+  emptyText?: string;
+  defaultSort?: SortState;
+  rowHeight?: number;
+  testId?: string;
+  ariaLabel: string;
+}
+
+export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
+  const s = useStyles();
+  const { rows, columns, rowKey, onRowClick, selectedKey, rowHeight = 30 } = props;
+  const [sort, setSort] = useState<SortState | undefined>(props.defaultSort);
+  const scrollRef = useRef<HTMLDivElement>(null);
+  // Left-over width goes to a flex column, or to an empty filler at the right.
+  const hasFlex = columns.some((c) => c.flex);
+  const template = columns.map((c) => (c.flex ? `minmax(${c.width}px, 1fr)` : `${c.width}px`)).join(' ') + (hasFlex ? '' : ' 1fr');
+  const totalWidth = columns.reduce((a, c) => a + c.width, 0);
+
+  const sorted = useMemo(() => {
+    const col = sort && columns.find((c) => c.key === sort.key);
+    if (!col?.sortValue) return rows;
+    const get = col.sortValue;
+    const factor = sort!.dir === 'asc' ? 1 : -1;
+    return [...rows].sort((a, b) => {
+      const va = get(a);
+      const vb = get(b);
+      if (typeof va === 'number' && typeof vb === 'number') return (va - vb) * factor;
+      return String(va).localeCompare(String(vb), 'pt-BR', { numeric: true }) * factor;
+    });
+  }, [rows, sort, columns]);
+
+  const virtualizer = useVirtualizer({
+    count: sorted.length,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => rowHeight,
+    overscan: 12,
+  });
+
+  const toggleSort = (c: Column<T>) => {
+    if (!c.sortValue) return;
+    setSort((cur) => (cur?.key === c.key ? { key: c.key, dir: cur.dir === 'asc' ? 'desc' : 'asc' } : { key: c.key, dir: 'asc' }));
+  };
+
+  return (
+    <div ref={scrollRef} className={s.scroller} role="grid" aria-label={props.ariaLabel} aria-rowcount={sorted.length + 1} data-testid={props.testId}>
+      <div className={s.header} style={{ gridTemplateColumns: template, width: totalWidth, minWidth: '100%' }} role="row">
+        {columns.map((c) => (
+          <div
+            key={c.key}
+            role="columnheader"
+            className={s.headCell}
+            style={{ justifyContent: c.align === 'right' ? 'flex-end' : c.align === 'center' ? 'center' : 'flex-start' }}
+            onClick={() => toggleSort(c)}
+            aria-sort={sort?.key === c.key ? (sort.dir === 'asc' ? 'ascending' : 'descending') : undefined}
+            title={c.sortValue ? `Ordenar por ${c.label}` : c.label}
+          >
+            {c.label}
+            {sort?.key === c.key ? sort.dir === 'asc' ? <ArrowUp12Regular /> : <ArrowDown12Regular /> : null}
+          </div>
+        ))}
+        {!hasFlex && <div aria-hidden />}
+      </div>
+      {sorted.length === 0 ? (
+        <div className={s.empty}>{props.emptyText ?? 'Nada para mostrar.'}</div>
+      ) : (
+        <div style={{ height: virtualizer.getTotalSize(), width: totalWidth, minWidth: '100%', position: 'relative' }}>
+          {virtualizer.getVirtualItems().map((v) => {
+            const row = sorted[v.index]!;
+            const key = rowKey(row);
+            return (
+              <div
+                key={key}
+                role="row"
+                data-rowkey={key}
+                className={mergeClasses(s.row, onRowClick && s.clickable, selectedKey === key && s.selected)}
+                style={{ gridTemplateColumns: template, width: totalWidth, minWidth: '100%', top: v.start, height: rowHeight }}
+                onClick={onRowClick ? () => onRowClick(row) : undefined}
+              >
+                {columns.map((c) => (
+                  <div
+                    key={c.key}
+                    role="gridcell"
+                    className={s.cell}
+                    style={{ textAlign: c.align ?? 'left' }}
+                    title={c.title?.(row)}
+                  >
+                    {c.render(row)}
+                  </div>
+                ))}
+                {!hasFlex && <div aria-hidden />}
+              </div>
+            );
+          })}
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { fmtChangePct, fmtDate, fmtDateTime, fmtMoney, fmtNumber, fmtPrice, fmtQty, fmtTime, statusLabel } from '../../addin/src/core/format.js';
+import { findQuoteField } from '../../addin/src/core/quote-fields.js';
+import { normalizeBridgeUrl } from '../../addin/src/core/settings.js';
+import { columnLetters, parseAddress, rectAddress } from '../../addin/src/sheets/a1.js';
+
+const nbsp = (s: string) => s.replace(/\u00a0/g, ' ');
+
+describe('pt-BR formats', () => {
+  it('numbers: 1.234,56', () => {
+    expect(fmtQty(12300)).toBe('12.300');
+    expect(fmtPrice(36.5)).toBe('36,50');
+    expect(fmtPrice(36.5125)).toBe('36,5125');
+    expect(fmtNumber(-1234.5, 2)).toBe('-1.234,50');
+    expect(nbsp(fmtMoney(1234.56))).toBe('R$ 1.234,56');
+    expect(fmtChangePct(1.234)).toBe('+1,23%');
+    expect(fmtChangePct(-0.5)).toBe('-0,50%');
+    expect(fmtQty(undefined)).toBe('—');
+  });
+  it('dates: dd/mm/aaaa in São Paulo time; calendar dates never shift', () => {
+    expect(fmtDate('2026-11-30')).toBe('30/11/2026');
+    expect(fmtDateTime('2026-11-26T13:05:09.000Z')).toBe('26/11/2026 10:05:09');
+    expect(fmtDate('2026-11-27T01:00:00.000Z')).toBe('26/11/2026');
+    expect(fmtTime('2026-11-26T23:59:59.000Z')).toBe('20:59:59');
+    expect(fmtDate('lixo')).toBe('—');
+  });
+  it('status labels in Portuguese', () => {
+    expect(statusLabel('partially_filled')).toBe('Parcial');
+    expect(statusLabel('canceled')).toBe('Cancelada');
+  });
+});
+
+describe('small helpers', () => {
+  it('Profit RTD field names and aliases', () => {
+    expect(findQuoteField('ult')?.code).toBe('ULT');
+    expect(findQuoteField(' último ')?.code).toBe('ULT');
+    expect(findQuoteField('BID')?.code).toBe('OCP');
+    expect(findQuoteField('nope')).toBeUndefined();
+  });
+  it('bridge address normalisation', () => {
+    expect(normalizeBridgeUrl('localhost:3000/')).toBe('https://localhost:3000');
+    expect(normalizeBridgeUrl('http://127.0.0.1:3000/taskpane.html')).toBe('http://127.0.0.1:3000');
+    expect(() => normalizeBridgeUrl('ftp://x')).toThrow(/http/);
+  });
+  it('A1 addresses', () => {
+    expect(columnLetters(0)).toBe('A');
+    expect(columnLetters(27)).toBe('AB');
+    expect(rectAddress({ top: 1, left: 13, rowCount: 50, colCount: 3 }, 'BB Ordens')).toBe("'BB Ordens'!N2:P51");
+    expect(parseAddress("'BB Ordens'!N2:P51")).toEqual({ sheet: 'BB Ordens', rect: { top: 1, left: 13, rowCount: 50, colCount: 3 } });
+    expect(parseAddress('Plan1!A:C').rect).toMatchObject({ top: 0, left: 0, colCount: 3, rowCount: 1_048_576 });
+  });
+});
