@@ -6,7 +6,8 @@
  *
  * Covers: connect with a token, a quote moving in =BLACKBOX.COTACAO, boletas sent from a sheet
  * range with ids written back (double click included), an order cancelled from its detail, the
- * kill switch engaged and released, and "Enviar para planilha". Saves the README screenshots.
+ * kill switch engaged and released, and "Enviar para planilha". Saves screenshots of each tab to
+ * test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,7 +24,7 @@ if (!HAVE_CHROMIUM) {
   console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
 }
 
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 const OFFICE_DIST = path.join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const VIEWPORT = { width: 1040, height: 700 };
 
