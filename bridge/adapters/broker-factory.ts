@@ -25,7 +25,7 @@ export interface BrokerFactoryOptions {
 }
 
 /** B3's calendar and trading hours for the simulated market; fails closed outside the calendar's data. */
-function b3SessionPhase(instruments: Instrument[], log: Logger): SessionPhaseFn {
+export function b3SessionPhase(instruments: Instrument[], log: Logger): SessionPhaseFn {
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
   const calendar = tradingCalendar();
   let warned = false;

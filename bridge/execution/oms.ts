@@ -668,11 +668,18 @@ export class OrderManager {
       case 'fill': {
         const f = data as FillRecord & { allocationState?: AllocationState };
         if (this.bookedTradeIds.has(f.tradeId)) return;
-        this.bookedTradeIds.add(f.tradeId);
         const c = this.children.get(f.childId)!;
         const p = this.parents.get(f.parentId)!;
+        if (c.filledQty + f.qty > c.qty) throw new Error(`invariant: child ${c.id} overfilled`);
+        let fees = f.feesCentavos;
+        if (!p.allocationState) {
+          // One client: booked fill by fill at the fill's price. Booked first: if the portfolio refuses
+          // the fill, the order state is left untouched too.
+          fees = this.d.booker.bookFill({ fillId: `${f.tradeId}:${p.client}`, client: p.client!, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).feesCentavos;
+          this.portfolioDirty = true;
+        }
+        this.bookedTradeIds.add(f.tradeId);
         c.filledQty += f.qty;
-        if (c.filledQty > c.qty) throw new Error(`invariant: child ${c.id} overfilled`);
         const childNext: ChildStatus = c.filledQty === c.qty ? 'filled' : isChildDone(c.status) || c.status === 'pending_cancel' || c.status === 'pending_replace' ? c.status : 'partially_filled';
         if (childNext !== c.status) {
           assertChildTransition(c.id, c.status, childNext);
@@ -682,12 +689,6 @@ export class OrderManager {
         p.filledQty += f.qty;
         p.costTicksQty += f.qty * f.priceTicks;
         if (f.allocationState) p.allocationState = f.allocationState;
-        let fees = f.feesCentavos;
-        if (!p.allocationState) {
-          // One client: booked fill by fill at the fill's price.
-          fees = this.d.booker.bookFill({ fillId: `${f.tradeId}:${p.client}`, client: p.client!, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).feesCentavos;
-          this.portfolioDirty = true;
-        }
         const record: FillRecord = { tradeId: f.tradeId, childId: f.childId, parentId: f.parentId, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs, allocations: f.allocations, feesCentavos: fees };
         p.feesCentavos += fees;
         p.fillIds.push(f.tradeId);
