@@ -216,6 +216,10 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       else await oms.releaseKillSwitch(reason, actor);
       return killSwitchView();
     },
+    setTradingState: async (state, reason, actor) => {
+      await oms.setTradingState(state, reason, actor);
+      return health();
+    },
     algos: () => algoCatalog(),
     audit: (e) => audit(e),
     isOriginAllowed,
@@ -264,7 +268,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       positionsDirty = true;
       wsHub.publish('balances', balances());
     },
-    killSwitchChanged: () => {
+    riskStateChanged: () => {
       wsHub.publish('killswitch', killSwitchView());
       wsHub.publish('health', health());
     },

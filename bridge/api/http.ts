@@ -17,6 +17,7 @@ import type {
   OrderView,
   PositionView,
   QuoteView,
+  TradingState,
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
@@ -46,6 +47,7 @@ export interface ApiServices {
   positions(client?: string): PositionView[];
   balances(client?: string): BalanceView[];
   killSwitch(): KillSwitchView;
+  setTradingState(state: TradingState, reason: string, actor: string): Promise<HealthView>;
   setKillSwitch(engaged: boolean, reason: string, actor: string): Promise<KillSwitchView>;
   algos(): unknown;
   audit(entry: { actor: string; role: string; action: string; target?: string; details?: unknown; ip?: string }): void;
@@ -71,6 +73,7 @@ function actorOf(res: Response): string {
 const queryOrders = z.strictObject({ client: z.string().max(64).optional(), status: z.enum(ORDER_STATUSES).optional() });
 const queryClient = z.strictObject({ client: z.string().max(64).optional() });
 const queryQuotes = z.strictObject({ symbols: z.string().max(2_000).optional() });
+const tradingStateRequest = z.strictObject({ state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']), reason: z.string().max(500).optional() });
 const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
 
 export function createHttpApp(s: ApiServices): express.Express {
@@ -277,6 +280,13 @@ export function createHttpApp(s: ApiServices): express.Express {
     if (!b) return;
     const reason = b.reason ?? (b.engaged ? 'PÂNICO acionado' : 'PÂNICO liberado');
     res.json(await s.setKillSwitch(b.engaged, reason, actorOf(res)));
+  });
+
+  // The risk officer's switch between ACTIVE, REDUCING and HALTED (the kill switch is separate and wins).
+  api.post('/trading-state', need('admin'), async (req, res) => {
+    const b = parse(tradingStateRequest, req.body, res);
+    if (!b) return;
+    res.json(await s.setTradingState(b.state, b.reason ?? '', actorOf(res)));
   });
 
   api.post('/tokens', need('admin'), async (req, res) => {

@@ -7,7 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
-import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side } from '../../common/types.js';
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
   avgTicksToPrice,
@@ -74,7 +74,7 @@ export interface OmsDeps {
 export type OmsListener = {
   ordersChanged(ids: string[]): void;
   portfolioChanged(): void;
-  killSwitchChanged(): void;
+  riskStateChanged(): void;
 };
 
 type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
@@ -96,6 +96,8 @@ export class OrderManager {
   private readonly dirtyOrders = new Set<string>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
+  /** The state the risk officer chose; the kill switch overrides it with HALTED while engaged. */
+  private chosenTradingState: TradingState = 'ACTIVE';
   private orderSeq = 0;
   private brokerConnected = false;
   private reconciling = true;
@@ -132,7 +134,7 @@ export class OrderManager {
         if (c.status !== 'pending_new') this.sentToBroker.add(cid);
       }
     }
-    this.d.risk.setState(this.killSwitch.engaged ? 'HALTED' : 'ACTIVE');
+    this.d.risk.setState(this.killSwitch.engaged ? 'HALTED' : this.chosenTradingState);
     return n;
   }
 
@@ -440,7 +442,18 @@ export class OrderManager {
   async releaseKillSwitch(reason: string, actor: string): Promise<void> {
     this.d.audit({ actor, action: 'killswitch.release', details: { reason } });
     await this.emit('killswitch', { engaged: false, reason, by: actor, atMs: this.d.nowMs() });
-    this.d.risk.setState('ACTIVE');
+    this.d.risk.setState(this.chosenTradingState);
+  }
+
+  /** ACTIVE, REDUCING (only orders that reduce a position) or HALTED, chosen on purpose by risk. */
+  async setTradingState(state: TradingState, reason: string, actor: string): Promise<void> {
+    this.d.audit({ actor, action: 'trading_state.set', details: { state, reason } });
+    await this.emit('trading_state', { state, reason, by: actor });
+    if (!this.killSwitch.engaged) this.d.risk.setState(state);
+  }
+
+  tradingState(): TradingState {
+    return this.d.risk.state();
   }
 
   // ---------------------------------------------------------------------------------------
@@ -749,7 +762,12 @@ export class OrderManager {
       case 'killswitch': {
         const k = data as { engaged: boolean; reason?: string; by?: string; atMs?: number };
         this.killSwitch = { engaged: k.engaged, reason: k.reason, by: k.by, atMs: k.atMs };
-        if (!this.replaying) this.listener?.killSwitchChanged();
+        if (!this.replaying) this.listener?.riskStateChanged();
+        return;
+      }
+      case 'trading_state': {
+        this.chosenTradingState = (data as { state: TradingState }).state;
+        if (!this.replaying) this.listener?.riskStateChanged();
         return;
       }
       default:

@@ -276,6 +276,28 @@ describe('bad input', () => {
   });
 });
 
+describe('trading state', () => {
+  it('in REDUCING accepts only boletas that reduce a position, until set back to ACTIVE', async () => {
+    const set = await b.api('POST', '/api/trading-state', { state: 'REDUCING', reason: 'limite de risco' });
+    expect(set.status).toBe(200);
+    expect(set.body.tradingState).toBe('REDUCING');
+    const q = await quote('VALE3');
+    const buy = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'VALE3', side: 'buy', qty: 100, limitPrice: Math.round((q.bid! - 0.5) * 100) / 100, algo: { type: 'full' } });
+    expect(buy.status).toBe(422);
+    expect(buy.body.errors[0].code).toBe('trading_state_reducing');
+    const sellTooMuch = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'VALE3', side: 'sell', qty: 300, limitPrice: Math.round((q.ask! + 0.5) * 100) / 100, algo: { type: 'full' } });
+    expect(sellTooMuch.status).toBe(422);
+    const sell = await b.api<OrderView>('POST', '/api/orders', { client: 'ALFA', symbol: 'VALE3', side: 'sell', qty: 100, limitPrice: Math.round((q.ask! + 0.5) * 100) / 100, algo: { type: 'full' } });
+    expect(sell.status).toBe(201);
+    await b.api('POST', `/api/orders/${sell.body.id}/cancel`);
+    const back = await b.api('POST', '/api/trading-state', { state: 'ACTIVE' });
+    expect(back.body.tradingState).toBe('ACTIVE');
+    const bad = await b.api('POST', '/api/trading-state', { state: 'SLEEPY' });
+    expect(bad.status).toBe(422);
+    expect(bad.body.errors[0].field).toBe('state');
+  });
+});
+
 describe('duplicate boletas', () => {
   it('refuses the same boleta sent twice in a row without an idempotency key', async () => {
     const q = await quote('BBAS3');
