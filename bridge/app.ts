@@ -221,6 +221,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       return health();
     },
     algos: () => algoCatalog(),
+    auditTrail: (q) => journal.readAudit(q),
     audit: (e) => audit(e),
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),

@@ -50,6 +50,8 @@ export interface ApiServices {
   setTradingState(state: TradingState, reason: string, actor: string): Promise<HealthView>;
   setKillSwitch(engaged: boolean, reason: string, actor: string): Promise<KillSwitchView>;
   algos(): unknown;
+  /** The audit trail, oldest first: the last `limit` entries, or those after `sinceSeq`. */
+  auditTrail(query: { limit: number; sinceSeq?: number }): unknown[];
   audit(entry: { actor: string; role: string; action: string; target?: string; details?: unknown; ip?: string }): void;
   isOriginAllowed(origin: string | undefined): boolean;
   addinDir: string | undefined;
@@ -73,6 +75,10 @@ function actorOf(res: Response): string {
 const queryOrders = z.strictObject({ client: z.string().max(64).optional(), status: z.enum(ORDER_STATUSES).optional() });
 const queryClient = z.strictObject({ client: z.string().max(64).optional() });
 const queryQuotes = z.strictObject({ symbols: z.string().max(2_000).optional() });
+const auditQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(10_000).default(500),
+  since: z.coerce.number().int().min(0).optional(),
+});
 const tradingStateRequest = z.strictObject({ state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']), reason: z.string().max(500).optional() });
 const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
 
@@ -287,6 +293,13 @@ export function createHttpApp(s: ApiServices): express.Express {
     const b = parse(tradingStateRequest, req.body, res);
     if (!b) return;
     res.json(await s.setTradingState(b.state, b.reason ?? '', actorOf(res)));
+  });
+
+  // The risk officer's and auditor's read of the append-only trail (orders, kill switch, logins).
+  api.get('/audit', need('admin'), (req, res) => {
+    const q = parse(auditQuery, req.query, res);
+    if (!q) return;
+    res.json(s.auditTrail({ limit: q.limit, sinceSeq: q.since }));
   });
 
   api.post('/tokens', need('admin'), async (req, res) => {

@@ -276,6 +276,19 @@ describe('bad input', () => {
   });
 });
 
+describe('audit trail', () => {
+  it('records order actions and refused logins, readable by an admin only', async () => {
+    const r = await b.api<any[]>('GET', '/api/audit?limit=10000');
+    expect(r.status).toBe(200);
+    const actions = new Set(r.body.map((e) => e.action));
+    for (const a of ['order.submit', 'order.cancel', 'client.create', 'auth.refused', 'token.create']) expect(actions).toContain(a);
+    expect(JSON.stringify(r.body)).not.toContain(b.token);
+    const viewer = await b.api('POST', '/api/tokens', { role: 'viewer' });
+    expect((await b.api('GET', '/api/audit', undefined, viewer.body.token)).status).toBe(403);
+    expect((await b.api('GET', '/api/audit?limit=0')).status).toBe(422);
+  });
+});
+
 describe('trading state', () => {
   it('in REDUCING accepts only boletas that reduce a position, until set back to ACTIVE', async () => {
     const set = await b.api('POST', '/api/trading-state', { state: 'REDUCING', reason: 'limite de risco' });
