@@ -10,12 +10,10 @@
 import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
-  avgTicksToPrice,
   type Instrument,
   InstrumentRegistry,
   OffTickError,
   priceToTicks,
-  ticksToPrice,
 } from '../model/instrument.js';
 import {
   assertChildTransition,
@@ -31,6 +29,7 @@ import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
 import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
 import type { RiskGate } from '../risk/risk-gate.js';
+import { orderView } from './order-view.js';
 import type { PortfolioFill } from '../portfolio/portfolio.js';
 
 /** Where events go: the journal (durable on resolve). */
@@ -556,67 +555,7 @@ export class OrderManager {
   }
 
   view(p: ParentOrder, detail: boolean): OrderView {
-    const inst = this.d.instruments.require(p.symbol);
-    const avgTicks = p.filledQty > 0 ? p.costTicksQty / p.filledQty : 0;
-    const v: OrderView = {
-      id: p.id,
-      client: p.client,
-      symbol: p.symbol,
-      side: p.side,
-      qty: p.qty,
-      filledQty: p.filledQty,
-      avgPrice: p.filledQty > 0 ? avgTicksToPrice(inst, avgTicks) : 0,
-      limitPrice: p.limitTicks === undefined ? undefined : ticksToPrice(inst, p.limitTicks),
-      algo: p.algo,
-      status: p.status,
-      statusReason: p.statusReason,
-      createdAt: new Date(p.createdAtMs).toISOString(),
-      updatedAt: new Date(p.updatedAtMs).toISOString(),
-      idempotencyKey: p.idempotencyKey,
-    };
-    if (p.allocations) {
-      v.allocations = p.allocations.map((a, i) => ({
-        client: a.client,
-        targetQty: a.targetQty,
-        filledQty: p.allocationState?.allocatedQty[i] ?? 0,
-        avgPrice: v.avgPrice,
-      }));
-    }
-    if (detail) {
-      v.children = p.childIds.map((id) => {
-        const c = this.children.get(id)!;
-        return {
-          id: c.id,
-          symbol: c.symbol,
-          side: c.side,
-          qty: c.qty,
-          filledQty: c.filledQty,
-          limitPrice: c.priceTicks === undefined ? undefined : ticksToPrice(inst, c.priceTicks),
-          status: c.status === 'pending_replace' ? 'working' : c.status,
-          brokerOrderId: c.brokerOrderId,
-          createdAt: new Date(c.createdAtMs).toISOString(),
-        };
-      });
-      v.fills = (this.fills.get(p.id) ?? []).map((f) => ({
-        id: f.tradeId,
-        childId: f.childId,
-        qty: f.qty,
-        price: ticksToPrice(inst, f.priceTicks),
-        time: new Date(f.timeMs).toISOString(),
-        feesBrl: f.feesCentavos / 100,
-      }));
-      const sideSign = p.side === 'buy' ? 1 : -1;
-      v.metrics = {
-        arrivalPrice: p.arrivalTicks === undefined ? undefined : ticksToPrice(inst, p.arrivalTicks),
-        avgPrice: p.filledQty > 0 ? v.avgPrice : undefined,
-        slippageVsArrivalBps:
-          p.filledQty > 0 && p.arrivalTicks
-            ? Math.round(((sideSign * (avgTicks - p.arrivalTicks)) / p.arrivalTicks) * 1e4 * 100) / 100
-            : undefined,
-        feesBrl: p.feesCentavos / 100,
-      };
-    }
-    return v;
+    return orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
   }
 
   // ---------------------------------------------------------------------------------------
