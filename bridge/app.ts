@@ -82,6 +82,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const s = config.settings;
   const risk = new RiskGate({
     collarBps: s.collarBps,
+    marketProtectionBps: 200,
     maxOrderQty: s.maxOrderQty,
     maxOrderNotionalCentavos: brlToCentavos(s.maxOrderNotionalBrl),
     duplicateWindowMs: 2_000,

@@ -866,9 +866,17 @@ export class OrderManager {
     if (p.paused || p.cancelRequested || isParentDone(p.status)) return;
     // No retry loop while the broker is away: reconcile() restarts every algo on reconnect.
     if (!this.brokerConnected || this.reconciling) return;
+    const referenceTicks = this.d.quotes.referenceTicks(p.symbol);
+    if (priceTicks === undefined) {
+      priceTicks = this.d.risk.marketProtectionTicks(p.side, referenceTicks);
+      if (priceTicks === undefined) {
+        algo?.onDenied('no_reference');
+        return;
+      }
+    }
     const denied = this.selfTradeWith(p.symbol, p.side, priceTicks)
       ? 'self_trade'
-      : this.d.risk.checkChild(inst, p.side, priceTicks, this.d.quotes.referenceTicks(p.symbol), this.d.nowMs());
+      : this.d.risk.checkChild(inst, p.side, priceTicks, referenceTicks, this.d.nowMs());
     if (denied) {
       this.d.log('warn', `child of ${p.id} denied: ${denied}`);
       algo?.onDenied(denied);

@@ -8,6 +8,11 @@ import { type Instrument, notionalCentavos, ticksToPrice } from '../model/instru
 export interface RiskLimits {
   /** Price collar around the reference price, in basis points (B3 rejection tunnels are similar). */
   collarBps: number;
+  /**
+   * A market boleta goes out as a limit this far through the reference price ("market with
+   * protection", as B3 offers), so a thin book can never be walked without bound.
+   */
+  marketProtectionBps: number;
   maxOrderQty: number;
   maxOrderNotionalCentavos: number;
   /** Identical boletas (client, symbol, side, qty, price) within this window are refused. */
@@ -19,6 +24,7 @@ export interface RiskLimits {
 
 export const DEFAULT_RISK_LIMITS: RiskLimits = {
   collarBps: 1_000,
+  marketProtectionBps: 200,
   maxOrderQty: 1_000_000,
   maxOrderNotionalCentavos: 50_000_000_00,
   duplicateWindowMs: 2_000,
@@ -156,6 +162,13 @@ export class RiskGate {
       code: 'price_collar',
       message: `preço ${ticksToPrice(inst, priceTicks)} fora do túnel de ${this.limits.collarBps / 100}% em torno da referência ${ticksToPrice(inst, referenceTicks)}`,
     };
+  }
+
+  /** The protection limit of a market child, in ticks; undefined without a reference price. */
+  marketProtectionTicks(side: Side, referenceTicks: number | undefined): number | undefined {
+    if (referenceTicks === undefined) return undefined;
+    const band = Math.floor((referenceTicks * this.limits.marketProtectionBps) / 10_000);
+    return side === 'buy' ? referenceTicks + band : Math.max(1, referenceTicks - band);
   }
 
   private refill(nowMs: number): void {

@@ -107,6 +107,19 @@ describe('OrderManager', () => {
     expect(oms.view(p, true).fills).toHaveLength(1);
   });
 
+  it('sends a market boleta as a limit 2% through the reference (market with protection)', async () => {
+    const { oms, broker } = setup();
+    await broker.connect();
+    await oms.reconcile();
+    const { limitPrice: _omit, ...market } = boleta;
+    const r = await oms.submit(market, 'tester');
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    await flush();
+    // PETR4's reference is R$36,50 = 3650 ticks; 2% is 73 ticks.
+    expect(broker.sent[0]).toMatchObject({ side: 'buy', qty: 500, priceTicks: 3650 + 73 });
+    expect(oms.view(oms.get(r.value.order.id)!, false).limitPrice).toBeUndefined();
+  });
+
   it('refuses an overfill and a repeated fill, and logs the overfill', async () => {
     const { oms, broker, logs, audits } = setup();
     await broker.connect();
