@@ -4,7 +4,8 @@
  */
 import { join } from 'node:path';
 import type { Instrument } from '../../model/instrument.js';
-import { type ProfitDllBroker, type ProfitDllLogLevel, createProfitDllBroker } from './broker.js';
+import { type ProfitDllBroker, createProfitDllBroker } from './broker.js';
+import type { ProfitDllLogLevel } from './broker-options.js';
 import { type ProfitCredentials, loadProfitCredentials } from './credentials.js';
 import { ProfitDllError, bilingual } from './errors.js';
 

@@ -1,0 +1,43 @@
+/** How the ProfitDLL broker is configured, and where it logs. */
+import type { Instrument } from '../../model/instrument.js';
+import type { ProfitCredentials } from './credentials.js';
+import type { ProfitDllError } from './errors.js';
+
+export type ProfitDllLogLevel = 'info' | 'warn' | 'error';
+
+export type ProfitDllLog = (level: ProfitDllLogLevel, msg: string) => void;
+
+export interface ProfitDllBrokerOptions {
+  /** The DLL file, or a folder holding ProfitDLL64.dll / ProfitDLL.dll (libprofitdll.so for the stand-in). */
+  dllPath: string;
+  credentials: ProfitCredentials;
+  /** The bridge's instrument table; the DLL's asset information overrides lot, tick and multiplier. */
+  instruments: Instrument[];
+  /** Account for orders whose `account` is empty; when unset, the only account of the login. */
+  account?: string;
+  log?: ProfitDllLog;
+  /**
+   * JSON-lines file where the adapter writes which broker order belongs to which clientOrderId, and the
+   * fills it reported. Without it, orders sent before a process restart cannot be reconciled.
+   */
+  stateFile?: string;
+  /** How long connect() waits for the connected state (default 30 s); the session keeps trying after. */
+  connectTimeoutMs?: number;
+  /** Capacity of the callback queue (default 65,536 events). */
+  queueCapacity?: number;
+  /** A history download with no callback for this long fails (default 60 s). */
+  historyIdleTimeoutMs?: number;
+  /**
+   * A configuration problem found before the broker existed (missing credentials, no DLL path): connect()
+   * reports it and stays disconnected, so the bridge runs and shows why.
+   */
+  configError?: ProfitDllError;
+}
+
+/** The log used when the options give none. */
+export function consoleLog(level: ProfitDllLogLevel, msg: string): void {
+  const line = `[profitdll] ${msg}`;
+  if (level === 'error') console.error(line);
+  else if (level === 'warn') console.warn(line);
+  else console.log(line);
+}

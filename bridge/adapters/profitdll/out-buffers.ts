@@ -1,0 +1,21 @@
+import koffi from 'koffi';
+
+/** koffi.alloc'd UTF-16 buffers for the two-call accessors, grown on demand and kept for the session. */
+export class OutBuffers {
+  private readonly slots = new Map<string, { ptr: unknown; units: number }>();
+
+  get(slot: string, units: number): unknown {
+    const have = this.slots.get(slot);
+    if (have && have.units >= units) return have.ptr;
+    if (have) koffi.free(have.ptr);
+    const size = Math.max(32, units);
+    const ptr = koffi.alloc('char16_t', size);
+    this.slots.set(slot, { ptr, units: size });
+    return ptr;
+  }
+
+  freeAll(): void {
+    for (const { ptr } of this.slots.values()) koffi.free(ptr);
+    this.slots.clear();
+  }
+}
