@@ -23,7 +23,7 @@ import { createLogger, type Logger } from './log.js';
 import { QuoteBoard } from './marketdata/quote-board.js';
 import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
 import { PortfolioService } from './portfolio/portfolio-service.js';
-import { RiskGate } from './risk/risk-gate.js';
+import { DEFAULT_RISK_LIMITS, RiskGate } from './risk/risk-gate.js';
 import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
 
 export const VERSION = '0.1.0';
@@ -81,13 +81,10 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client));
   const s = config.settings;
   const risk = new RiskGate({
+    ...DEFAULT_RISK_LIMITS,
     collarBps: s.collarBps,
-    marketProtectionBps: 200,
     maxOrderQty: s.maxOrderQty,
     maxOrderNotionalCentavos: brlToCentavos(s.maxOrderNotionalBrl),
-    duplicateWindowMs: 2_000,
-    childOrdersPerSec: 2_000,
-    childOrderBurst: 4_000,
   });
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
     journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));

@@ -244,8 +244,6 @@ export class OrderManager {
       limitTicks,
       referenceTicks: reference,
       positionQty: (c) => this.d.booker.positionQty(c, inst.underlying ?? inst.symbol),
-      hasIdempotencyKey: input.idempotencyKey !== undefined,
-      nowMs: this.d.nowMs(),
     })) {
       errors.push({ ...e, field: f(e.field) });
     }
@@ -400,7 +398,7 @@ export class OrderManager {
     if (errors.length === 0 && limitTicks !== undefined) {
       for (const e of this.d.risk.checkBoleta({
         clients: [], clientLimits: () => undefined, inst, side: p.side, qty, limitTicks,
-        referenceTicks: this.d.quotes.referenceTicks(p.symbol), positionQty: () => 0, hasIdempotencyKey: true, nowMs: this.d.nowMs(),
+        referenceTicks: this.d.quotes.referenceTicks(p.symbol), positionQty: () => 0,
       })) {
         if (e.code === 'price_collar' || e.code === 'max_notional' || e.code === 'max_qty') errors.push(e);
       }
@@ -756,8 +754,7 @@ export class OrderManager {
     const rows = st.targets
       .map((t, i) => ({ client: t.client, qty: qtys[i], notionalCentavos: cash[i], feesCentavos: fees[i] }))
       .filter((r) => r.qty > 0);
-    p.bookedByClient = bookedByClient.map((b, i) => b + qtys[i]);
-    this.emit('block.allocated', { id: p.id, timeMs: this.d.nowMs(), seq: booked.allocations + 1, rows, bookedByClient: p.bookedByClient });
+    this.emit('block.allocated', { id: p.id, timeMs: this.d.nowMs(), seq: booked.allocations + 1, rows, bookedByClient: bookedByClient.map((b, i) => b + qtys[i]) });
   }
 
   private deriveParentStatus(p: ParentOrder): ParentOrder['status'] {

@@ -47,8 +47,6 @@ export interface BoletaRiskInput {
   referenceTicks?: number;
   /** Net position of each client in the instrument's underlying, for REDUCING. */
   positionQty: (client: string) => number;
-  hasIdempotencyKey: boolean;
-  nowMs: number;
 }
 
 export class RiskGate {

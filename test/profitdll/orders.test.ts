@@ -175,7 +175,7 @@ describe('change and cancel', () => {
 
 describe('rejects', () => {
   it('turns every NL_* code of SendOrder into a rejected update naming it', async () => {
-    for (const { name, code, pt, en } of NL_CODES) {
+    for (const { name, code } of NL_CODES) {
       ctl().failNextRequest(code);
       buy(`r-${name}`, 100, 3640);
     }

@@ -6,15 +6,11 @@ import { execFileSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import koffi from 'koffi';
-import type {
-  BrokerBook,
-  BrokerConnectionState,
-  BrokerEvents,
-  BrokerFill,
-  BrokerOrderUpdate,
-  BrokerTrade,
-} from '../../bridge/execution/broker-port.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
+import { until } from '../support/wait.js';
+import { Recorder } from '../support/broker-recorder.js';
+
+export { Recorder };
 import { type ProfitDllBrokerOptions, createProfitDllBroker } from '../../bridge/adapters/profitdll/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,51 +79,6 @@ export function standinControl(): StandinControl {
 /** A login with two accounts (the stand-in gives a second one to users named "multi…"). */
 export const CREDENTIALS = { activationKey: 'KEY-TEST', user: 'multi@example.com', password: 'segredo' };
 
-export class Recorder implements BrokerEvents {
-  readonly connections: BrokerConnectionState[] = [];
-  readonly updates: BrokerOrderUpdate[] = [];
-  readonly fills: BrokerFill[] = [];
-  readonly trades: BrokerTrade[] = [];
-  readonly books: BrokerBook[] = [];
-  readonly logs: Array<{ level: string; msg: string }> = [];
-  /** Order events in arrival order, as "update <cid> <status> <filled>" / "fill <cid> <qty>". */
-  readonly sequence: string[] = [];
-
-  connection(state: BrokerConnectionState): void {
-    this.connections.push(state);
-  }
-  orderUpdate(update: BrokerOrderUpdate): void {
-    this.updates.push(update);
-    this.sequence.push(`update ${update.clientOrderId} ${update.status} ${update.filledQty}`);
-  }
-  fill(fill: BrokerFill): void {
-    this.fills.push(fill);
-    this.sequence.push(`fill ${fill.clientOrderId} ${fill.qty}`);
-  }
-  trade(trade: BrokerTrade): void {
-    this.trades.push(trade);
-  }
-  book(book: BrokerBook): void {
-    this.books.push(book);
-  }
-  log = (level: string, msg: string): void => {
-    this.logs.push({ level, msg });
-  };
-
-  updatesOf(cid: string): BrokerOrderUpdate[] {
-    return this.updates.filter((u) => u.clientOrderId === cid);
-  }
-  lastOf(cid: string): BrokerOrderUpdate | undefined {
-    return this.updatesOf(cid).at(-1);
-  }
-  fillsOf(cid: string): BrokerFill[] {
-    return this.fills.filter((f) => f.clientOrderId === cid);
-  }
-  logged(level: string, fragment: string): boolean {
-    return this.logs.some((l) => l.level === level && l.msg.includes(fragment));
-  }
-}
-
 export function makeBroker(rec: Recorder, overrides: Partial<ProfitDllBrokerOptions> = {}) {
   const broker = createProfitDllBroker({
     dllPath: STANDIN_LIB,
@@ -142,10 +93,4 @@ export function makeBroker(rec: Recorder, overrides: Partial<ProfitDllBrokerOpti
   return broker;
 }
 
-export async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
-}
+export const waitFor = (cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> => until(cond, timeoutMs, what);

@@ -3,14 +3,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import type {
-  BrokerBook,
-  BrokerConnectionState,
-  BrokerEvents,
-  BrokerFill,
-  BrokerOrderUpdate,
-  BrokerTrade,
-} from '../../bridge/execution/broker-port.js';
+import type { BrokerFill, BrokerOrderUpdate } from '../../bridge/execution/broker-port.js';
 import { SimExchange } from '../../bridge/adapters/sim/exchange.js';
 import { ExchangeServer } from '../../bridge/adapters/sim/exchange-server.js';
 import {
@@ -21,32 +14,8 @@ import {
   type SpawnedExchange,
 } from '../../bridge/adapters/sim/sim-broker.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
-
-function recorder() {
-  const r = {
-    connections: [] as BrokerConnectionState[],
-    updates: [] as BrokerOrderUpdate[],
-    fills: [] as BrokerFill[],
-    trades: [] as BrokerTrade[],
-    books: [] as BrokerBook[],
-  };
-  const events: BrokerEvents = {
-    connection: (s) => r.connections.push(s),
-    orderUpdate: (u) => r.updates.push(u),
-    fill: (f) => r.fills.push(f),
-    trade: (t) => r.trades.push(t),
-    book: (b) => r.books.push(b),
-  };
-  return { ...r, events };
-}
-
-async function until(cond: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { until } from '../support/wait.js';
+import { Recorder } from '../support/broker-recorder.js';
 
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -57,8 +26,8 @@ describe('SimBroker in-process', () => {
   it('acknowledges asynchronously, streams fills and market data, and snapshots', async () => {
     let now = Date.parse('2026-03-10T16:00:00Z');
     const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0, clock: () => now });
-    const rec = recorder();
-    broker.setListener(rec.events);
+    const rec = new Recorder();
+    broker.setListener(rec);
     await broker.connect();
     cleanups.push(() => broker.close());
     broker.subscribe('PETR4');
@@ -83,8 +52,8 @@ describe('SimBroker in-process', () => {
 
   it('cancelAll cancels every working order', async () => {
     const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0 });
-    const rec = recorder();
-    broker.setListener(rec.events);
+    const rec = new Recorder();
+    broker.setListener(rec);
     await broker.connect();
     cleanups.push(() => broker.close());
     broker.submit({ clientOrderId: 'w1', account: 'A', symbol: 'VALE3', side: 'buy', qty: 100, priceTicks: 5000 });
@@ -102,8 +71,8 @@ describe('SimBroker remote', () => {
     const port = await server.listen();
     cleanups.push(() => server.close());
     const broker = createRemoteSimBroker({ port, reconnectInitialMs: 20, reconnectMaxMs: 200 });
-    const rec = recorder();
-    broker.setListener(rec.events);
+    const rec = new Recorder();
+    broker.setListener(rec);
     await broker.connect();
     cleanups.push(() => broker.close());
     broker.subscribe('VALE3');
@@ -158,8 +127,8 @@ describe('SimBroker remote', () => {
     await exited;
 
     const broker: SimBroker = createRemoteSimBroker({ port: ex.port });
-    const rec = recorder();
-    broker.setListener(rec.events);
+    const rec = new Recorder();
+    broker.setListener(rec);
     await broker.connect();
     cleanups.push(() => broker.close());
     const snap = await broker.snapshot();

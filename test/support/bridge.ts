@@ -6,6 +6,8 @@ import WebSocket from 'ws';
 import { startBridge, type BridgeOptions, type RunningBridge } from '../../bridge/app.js';
 import type { WsServerMessage } from '../../common/types.js';
 
+export { eventually } from './wait.js';
+
 export interface TestBridge extends RunningBridge {
   dataDir: string;
   api<T = any>(method: string, urlPath: string, body?: unknown, token?: string | null): Promise<{ status: number; body: T }>;
@@ -94,15 +96,5 @@ export class WsProbe {
 
   close(): void {
     this.ws.close();
-  }
-}
-
-export async function eventually<T>(fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 10_000, stepMs = 25): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined && v !== false) return v as T;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, stepMs));
   }
 }

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { WsServerMessage } from '../../common/types.js';
 import { WS_CLOSE_UNAUTHENTICATED } from '../../bridge/api/ws-hub.js';
 import { GOOD_ORIGIN, TestClient, refusedStatus, startHarness, type Harness } from './harness.js';
+import { until } from '../support/wait.js';
 
 type ErrorMessage = Extract<WsServerMessage, { op: 'error' }>;
 type Sequenced = Extract<WsServerMessage, { op: 'snapshot' | 'delta' }>;
@@ -10,15 +11,6 @@ const isError = (m: WsServerMessage): m is ErrorMessage => m.op === 'error';
 const errorFields = (m: WsServerMessage): string[] => (isError(m) ? m.errors.map((e) => `${e.field}:${e.code}`) : []);
 const on = (channel: string) => (m: WsServerMessage): m is Sequenced =>
   (m.op === 'snapshot' || m.op === 'delta') && m.channel === channel;
-
-/** The server sees a close a moment after the client does. */
-async function until(cond: () => boolean, timeoutMs = 2000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error('condition not reached in time');
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 let harness: Harness | undefined;
 const clients: TestClient[] = [];

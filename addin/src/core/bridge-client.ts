@@ -607,10 +607,7 @@ export class BridgeClient {
     } else {
       ch.data = data;
     }
-    ch.status = 'live';
-    ch.version++;
-    ch.updatedAt = this.opts.now();
-    this.notify(ch);
+    this.markLive(ch);
   }
 
   private applyDelta(ch: ChannelInternal, data: unknown): void {
@@ -622,6 +619,10 @@ export class BridgeClient {
     } else {
       ch.data = data;
     }
+    this.markLive(ch);
+  }
+
+  private markLive(ch: ChannelInternal): void {
     ch.status = 'live';
     ch.version++;
     ch.updatedAt = this.opts.now();

@@ -40,20 +40,14 @@ type RefusedRequest =
   | { op: 'replace' | 'cancel'; clientOrderId: string }
   | { op: 'cancelAll' };
 
-/** The transport under SimBroker. Requests are only made while `isConnected()`. */
-interface SimLink {
-  readonly name: string;
+/**
+ * The transport under SimBroker: the port's requests (made only while `isConnected()`; subscriptions
+ * are remembered across reconnects), opened with a sink instead of a listener.
+ */
+interface SimLink
+  extends Pick<BrokerPort, 'name' | 'close' | 'isConnected' | 'submit' | 'replace' | 'cancel' | 'cancelAll' | 'snapshot' | 'subscribe'> {
   /** Starts the link on the first call; resolves once it is connected (again). */
   open(sink: LinkSink): Promise<void>;
-  close(): Promise<void>;
-  isConnected(): boolean;
-  submit(order: BrokerOrderRequest): void;
-  replace(clientOrderId: string, change: { qty?: number; priceTicks?: number }): void;
-  cancel(clientOrderId: string): void;
-  cancelAll(): void;
-  snapshot(): Promise<BrokerSnapshot>;
-  /** Remembered across reconnects. */
-  subscribe(symbol: string): void;
 }
 
 const WORKING = new Set(['new', 'partially_filled']);
