@@ -57,11 +57,21 @@ export default (env = {}, argv = {}) => {
     plugins: [
       // Writes functions.json and appends CustomFunctions.associate(...) to functions.ts.
       new CustomFunctionsMetadataPlugin({ output: 'functions.json', input: functionsEntry }),
+      // Inside Excel: the shared runtime (pane, functions, ribbon) with Office.js.
       new HtmlWebpackPlugin({
         filename: 'taskpane.html',
         template: './addin/src/taskpane/taskpane.html',
         chunks: ['taskpane', 'functions', 'commands'],
         scriptLoading: 'defer',
+        officeJs: true,
+      }),
+      // Browser mode at the bridge's root: the pane alone, no Office.js, no dependency on Microsoft's CDN.
+      new HtmlWebpackPlugin({
+        filename: 'index.html',
+        template: './addin/src/taskpane/taskpane.html',
+        chunks: ['taskpane'],
+        scriptLoading: 'defer',
+        officeJs: false,
       }),
       new CopyWebpackPlugin({
         patterns: [

@@ -324,7 +324,8 @@ export function createHttpApp(s: ApiServices): express.Express {
 
   app.use('/api', api);
   if (s.addinDir) {
-    app.use(express.static(s.addinDir, { index: 'taskpane.html', maxAge: 0 }));
+    // `/` is browser mode (index.html, no Office.js); Excel loads taskpane.html from the manifest.
+    app.use(express.static(s.addinDir, { index: 'index.html', maxAge: 0 }));
   }
   return app;
 }

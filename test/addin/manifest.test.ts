@@ -139,4 +139,13 @@ describe('everything the manifest names is served by the bridge', () => {
     expect(commands).toContain('"panic"');
     expect(commands).toContain('"openBlackBox"');
   });
+
+  it('serves browser mode at the root without Office.js, so the pane opens with no route to the CDN', async () => {
+    const res = await fetch(`${bridge!.url}/`);
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).not.toContain('appsforoffice');
+    expect(html).toMatch(/src=["']?taskpane\.js/);
+    expect(html).not.toMatch(/functions\.js|commands\.js/);
+  });
 });
