@@ -73,10 +73,25 @@ export interface AllocationView {
 }
 
 export interface OrderMetrics {
+  /** Mid price when the boleta was accepted. */
   arrivalPrice?: number;
   avgPrice?: number;
+  /** Positive = worse than the benchmark for the order's side. */
   slippageVsArrivalBps?: number;
+  /** Against the market's VWAP over the order's own working interval. */
+  intervalVwap?: number;
+  slippageVsVwapBps?: number;
+  /** Filled quantity / market quantity traded in the symbol while the order worked (0..1). */
+  participationRate?: number;
+  children?: number;
+  reprices?: number;
   feesBrl: number;
+}
+
+/** One point of an algo's plan: by time `t` (ISO) the order should have filled `targetQty`. */
+export interface SchedulePoint {
+  t: string;
+  targetQty: number;
 }
 
 export interface OrderView {
@@ -98,6 +113,8 @@ export interface OrderView {
   children?: ChildOrderView[];
   fills?: FillView[];
   metrics?: OrderMetrics;
+  /** TWAP/VWAP plan against which progress is drawn; absent for algos without a schedule. */
+  schedule?: SchedulePoint[];
 }
 
 export interface ClientLimits {
