@@ -27,6 +27,32 @@ export interface AlgoSpec {
   [param: string]: unknown;
 }
 
+export type AlgoParamKind = 'number' | 'integer' | 'time' | 'percent' | 'boolean' | 'enum';
+
+/** One parameter of a ticket type, as GET /api/algos serves it; forms and sheet templates are built from it. */
+export interface AlgoParamDescriptor {
+  name: string;
+  label: string;
+  kind: AlgoParamKind;
+  required: boolean;
+  min?: number;
+  max?: number;
+  default?: number | string | boolean;
+  /** Allowed values of an `enum` parameter. */
+  options?: Array<{ value: string; label: string }>;
+  help?: string;
+}
+
+/** A ticket type as GET /api/algos serves it. */
+export interface AlgoDescriptorView {
+  type: AlgoType;
+  label: string;
+  description?: string;
+  /** A limit price is mandatory (cover-to-X needs its X). */
+  requiresLimit?: boolean;
+  params: AlgoParamDescriptor[];
+}
+
 export interface AllocationRequest {
   client: string;
   qty?: number;
@@ -189,9 +215,23 @@ export interface KillSwitchView {
 
 export type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';
 
+/** What the exchange did to the firm's orders while the broker connection was down, found on reconnect. */
+export interface ReconnectReport {
+  at: string;
+  outageMs: number;
+  /** Child order ids the exchange canceled or expired meanwhile. */
+  canceledByExchange: string[];
+  /** Child order ids that were filled (fully or partly) meanwhile. */
+  filledWhileAway: string[];
+  /** Parent ids held (paused) for review instead of re-sent, because the outage was longer than the setting. */
+  held: string[];
+}
+
 export interface HealthView {
   ok: boolean;
   broker: { name: string; connected: boolean; message?: string };
+  /** The last reconnection's report, until the next one. */
+  lastReconnect?: ReconnectReport;
   tradingState: TradingState;
   killSwitch: boolean;
   version: string;

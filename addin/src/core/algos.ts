@@ -2,29 +2,11 @@
  * Ticket (algo) descriptors as served by GET /api/algos. The Boletas form and the sheet template are
  * generated from these, so a new algo in the bridge appears in the add-in without a rewrite.
  */
+import type { AlgoDescriptorView as AlgoDescriptor, AlgoParamDescriptor } from '../../../common/types.js';
 import { fold } from './format.js';
 
-export type AlgoParamKind = 'number' | 'integer' | 'time' | 'percent' | 'boolean';
-
-export interface AlgoParamDescriptor {
-  name: string;
-  label: string;
-  kind: AlgoParamKind;
-  required: boolean;
-  min?: number;
-  max?: number;
-  default?: unknown;
-  help?: string;
-}
-
-export interface AlgoDescriptor {
-  type: string;
-  label: string;
-  description?: string;
-  /** A limit price is mandatory (cover-to-X needs its X). */
-  requiresLimit?: boolean;
-  params: AlgoParamDescriptor[];
-}
+export type { AlgoParamKind, AlgoParamDescriptor } from '../../../common/types.js';
+export type { AlgoDescriptorView as AlgoDescriptor } from '../../../common/types.js';
 
 /** Finds an algo by its type ("twap") or pt-BR label ("Ordem cheia"), forgiving case and accents. */
 export function findAlgo(algos: readonly AlgoDescriptor[], text: string): AlgoDescriptor | undefined {

@@ -5,20 +5,11 @@
  * state that cannot be derived from its parent and children, so it survives a restart by being
  * started again.
  */
-import type { AlgoSpec, ApiErrorItem } from '../../../common/types.js';
+import type { AlgoParamDescriptor, AlgoSpec, ApiErrorItem } from '../../../common/types.js';
 import type { Instrument } from '../../model/instrument.js';
 import type { ChildOrder, ParentOrder } from '../orders.js';
 
-export interface AlgoParamSpec {
-  name: string;
-  label: string;
-  kind: 'number' | 'integer' | 'time' | 'percent' | 'boolean';
-  required: boolean;
-  min?: number;
-  max?: number;
-  default?: number | string | boolean;
-  help: string;
-}
+export type AlgoParamSpec = AlgoParamDescriptor;
 
 export interface AlgoDescriptor {
   type: AlgoSpec['type'];

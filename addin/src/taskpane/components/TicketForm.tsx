@@ -22,7 +22,7 @@ import {
 } from '@fluentui/react-components';
 import { Add16Regular, Delete16Regular, Send20Regular } from '@fluentui/react-icons';
 import { useMemo, useRef, useState } from 'react';
-import type { ClientView, InstrumentView, OrderView, QuoteView } from '../../../../common/types.js';
+import type { AlgoType, ClientView, InstrumentView, OrderView, QuoteView } from '../../../../common/types.js';
 import type { AlgoDescriptor, AlgoParamDescriptor } from '../../core/algos.js';
 import { isBridgeError, type BridgeError } from '../../core/bridge-client.js';
 import { fmtChangePct, fmtPrice, fmtQty, sideLabel } from '../../core/format.js';
@@ -321,7 +321,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
           value={algo?.label ?? ''}
           selectedOptions={algo ? [algo.type] : []}
           onOptionSelect={(_, d) => {
-            setAlgoType(d.optionValue ?? 'full');
+            setAlgoType((d.optionValue ?? 'full') as AlgoType);
             setParams({});
           }}
           data-testid="ticket-algo"
