@@ -183,6 +183,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     cancel: (id, a) => oms.cancel(id, a) as Promise<CommandResult>,
     pause: (id, a) => oms.pause(id, a) as Promise<CommandResult>,
     resume: (id, a) => oms.resume(id, a) as Promise<CommandResult>,
+    resumeAll: (a) => oms.resumeAll(a),
     amend: (id, c, a) => oms.amend(id, c, a) as Promise<CommandResult>,
   };
 

@@ -237,6 +237,12 @@ export interface HealthView {
   version: string;
 }
 
+/** POST /api/orders/resume-all: which paused parents went back to work, and which did not and why. */
+export interface ResumeAllResult {
+  resumed: string[];
+  skipped: Array<{ id: string; reason: string }>;
+}
+
 export interface ApiErrorItem {
   field: string;
   code: string;

@@ -17,6 +17,7 @@ import type {
   OrderView,
   PositionView,
   QuoteView,
+  ResumeAllResult,
   TradingState,
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
@@ -31,6 +32,7 @@ export interface OrderCommands {
   cancel(id: string, actor: string): Promise<CommandResult>;
   pause(id: string, actor: string): Promise<CommandResult>;
   resume(id: string, actor: string): Promise<CommandResult>;
+  resumeAll(actor: string): Promise<{ ok: true; value: ResumeAllResult } | { ok: false; errors: ApiErrorItem[]; status?: number }>;
   amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<CommandResult>;
 }
 
@@ -80,6 +82,10 @@ const auditQuery = z.strictObject({
   since: z.coerce.number().int().min(0).optional(),
 });
 const tradingStateRequest = z.strictObject({ state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']), reason: z.string().max(500).optional() });
+// Resuming every paused order is one click away from a mistake: the body must say so on purpose.
+const resumeAllRequest = z.strictObject({
+  confirm: z.literal(true, { error: 'confirme com {"confirm": true}: todas as ordens pausadas voltam a operar' }),
+});
 const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
 
 export function createHttpApp(s: ApiServices): express.Express {
@@ -249,6 +255,13 @@ export function createHttpApp(s: ApiServices): express.Express {
     if (!r.ok) return fail(res, r.status ?? 422, r.errors);
     res.json(r.value);
   };
+  api.post('/orders/resume-all', need('trader'), async (req, res) => {
+    const body = req.body && typeof req.body === 'object' && !Array.isArray(req.body) ? req.body : {};
+    if (!parse(resumeAllRequest, body, res)) return;
+    const r = await s.orders.resumeAll(actorOf(res));
+    if (!r.ok) return fail(res, r.status ?? 422, r.errors);
+    res.json(r.value);
+  });
   api.post('/orders/:id/cancel', need('trader'), action((id, a) => s.orders.cancel(id, a)));
   api.post('/orders/:id/pause', need('trader'), action((id, a) => s.orders.pause(id, a)));
   api.post('/orders/:id/resume', need('trader'), action((id, a) => s.orders.resume(id, a)));

@@ -7,7 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
-import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, Side, TradingState } from '../../common/types.js';
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, ResumeAllResult, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
   type Instrument,
@@ -375,6 +375,28 @@ export class OrderManager {
     await this.emit('order.paused', { id, paused: false });
     this.startAlgo(p);
     return { ok: true, value: this.view(p, true) };
+  }
+
+  /**
+   * "Retomar todas" after PÂNICO is released: every paused parent goes through resume() one by one,
+   * so each is journaled and audited on its own; a parent that cannot resume is skipped with why.
+   */
+  async resumeAll(actor: string): Promise<Result<ResumeAllResult>> {
+    if (this.killSwitch.engaged) return { ok: false, status: 409, errors: [{ field: 'confirm', code: 'kill_switch', message: 'PÂNICO acionado: libere o PÂNICO antes de retomar ordens' }] };
+    const resumed: string[] = [];
+    const skipped: ResumeAllResult['skipped'] = [];
+    const paused = [...this.parents.values()].filter((p) => p.paused && !isParentDone(p.status));
+    for (const p of paused) {
+      if (p.cancelRequested) {
+        skipped.push({ id: p.id, reason: 'cancelamento pedido' });
+        continue;
+      }
+      const r = await this.resume(p.id, actor);
+      if (r.ok) resumed.push(p.id);
+      else skipped.push({ id: p.id, reason: r.errors.map((e) => e.message).join('; ') });
+    }
+    this.d.audit({ actor, action: 'order.resume_all', details: { resumed: resumed.length, skipped: skipped.length } });
+    return { ok: true, value: { resumed, skipped } };
   }
 
   async amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<Result<OrderView>> {

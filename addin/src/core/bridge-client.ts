@@ -8,7 +8,7 @@
  * materialised value with `channel(name)`. Listeners are called synchronously on every change;
  * whoever paints (React, Excel cells, sheet tables) coalesces on its own clock.
  */
-import type { ApiErrorItem, OrderView, WsClientMessage, WsServerMessage } from '../../../common/types.js';
+import type { ApiErrorItem, OrderView, ResumeAllResult, WsClientMessage, WsServerMessage } from '../../../common/types.js';
 import type { AlgoDescriptor } from './algos.js';
 import type { BridgeSettings, SettingsStore } from './settings.js';
 
@@ -336,6 +336,11 @@ export class BridgeClient {
 
   getAlgos(): Promise<AlgoDescriptor[]> {
     return this.cachedGet<AlgoDescriptor[]>('/api/algos', 5 * 60_000);
+  }
+
+  /** Resumes every paused order (the caller has asked the user first: the bridge wants `confirm`). */
+  resumeAll(): Promise<ResumeAllResult> {
+    return this.request<ResumeAllResult>('POST', '/api/orders/resume-all', { confirm: true }, { timeoutMs: 30_000 });
   }
 
   // ---------------------------------------------------------------- internals: socket
