@@ -37,3 +37,51 @@ export function rangeText(p: AlgoParamDescriptor): string {
   if (p.max !== undefined) return `no máximo ${p.max}`;
   return '';
 }
+
+/** The option of an `enum` parameter that a typed text names, by value ("passive") or label ("Passivo"). */
+export function findOption(p: AlgoParamDescriptor, text: string): { value: string; label: string } | undefined {
+  const t = fold(text);
+  if (!t) return undefined;
+  return (p.options ?? []).find((o) => fold(o.value) === t || fold(o.label) === t);
+}
+
+/** The label of an enum value, for display ("aggressive" → "Agressivo"); the value itself when unknown. */
+export function optionLabel(p: AlgoParamDescriptor, value: unknown): string {
+  return (p.options ?? []).find((o) => o.value === value)?.label ?? String(value ?? '');
+}
+
+/**
+ * What a form field's text means as a sheet cell, so the form and the sheet share one parser: the
+ * form shows "%" beside a percent field, so "10" there is 10 % whatever unit the bridge uses.
+ */
+export function paramCell(p: AlgoParamDescriptor, text: string): string {
+  const t = text.trim();
+  if (p.kind === 'percent' && t && !t.endsWith('%')) return `${t}%`;
+  return t;
+}
+
+/** The hint under a field: the bridge's help, the range and the default, in pt-BR. */
+export function paramHint(p: AlgoParamDescriptor): string {
+  const parts: string[] = [];
+  if (p.help) parts.push(p.help);
+  const range = p.kind === 'percent' && percentIsFraction(p) ? rangeText({ ...p, min: pct(p.min), max: pct(p.max) }) : rangeText(p);
+  if (range && p.kind !== 'boolean' && p.kind !== 'enum') parts.push(`${range.charAt(0).toUpperCase()}${range.slice(1)}${p.kind === 'percent' ? ' %' : ''}.`);
+  if (p.default !== undefined && p.default !== '') {
+    const d =
+      p.kind === 'boolean'
+        ? p.default
+          ? 'sim'
+          : 'não'
+        : p.kind === 'enum'
+          ? optionLabel(p, p.default)
+          : p.kind === 'percent' && percentIsFraction(p) && typeof p.default === 'number'
+            ? `${pct(p.default)} %`
+            : String(p.default);
+    parts.push(`Padrão: ${d}.`);
+  }
+  return parts.join(' ');
+}
+
+function pct(v: number | undefined): number | undefined {
+  return v === undefined ? undefined : Math.round(v * 100 * 1e6) / 1e6;
+}

@@ -8,7 +8,7 @@
  */
 import type { ApiErrorItem, BoletaRequest, ClientView, InstrumentView } from '../../../common/types.js';
 import { boletaSchema } from '../../../common/schemas.js';
-import { distinctParams, findAlgo, percentIsFraction, rangeText, type AlgoDescriptor, type AlgoParamDescriptor } from '../core/algos.js';
+import { distinctParams, findAlgo, findOption, percentIsFraction, rangeText, type AlgoDescriptor, type AlgoParamDescriptor } from '../core/algos.js';
 import { fmtNumber, fold } from '../core/format.js';
 import type { Rect } from './a1.js';
 
@@ -292,6 +292,12 @@ function parseParam(p: AlgoParamDescriptor, raw: CellValue): Parsed<unknown> {
       return parseTime(raw);
     case 'integer':
       return parseInteger(raw);
+    case 'enum': {
+      const o = findOption(p, cellText(raw));
+      return o
+        ? { ok: true, value: o.value }
+        : { ok: false, error: `"${cellText(raw)}" não é uma opção (${(p.options ?? []).map((x) => x.label).join(', ')})` };
+    }
     case 'percent': {
       const text = typeof raw === 'string' ? raw.trim() : raw;
       const hasSign = typeof text === 'string' && text.endsWith('%');
@@ -494,8 +500,11 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
       };
       // Last line of defence: the same schema the bridge applies.
       const check = boletaSchema.safeParse(request);
-      if (!check.success) {
-        for (const issue of check.error.issues) {
+      // The type was found in the bridge's own catalogue (GET /api/algos), the authority on ticket
+      // types: a type newer than the compiled schema's list is the bridge's to judge, not the pane's.
+      const issues = check.success ? [] : check.error.issues.filter((i) => i.path.join('.') !== 'algo.type');
+      if (issues.length > 0) {
+        for (const issue of issues) {
           errors.push({ column: columnForField(issue.path.join('.'), columns, ctx.algos), message: issue.message });
         }
         request = undefined;

@@ -4,7 +4,7 @@
  * Ativo, Lado, Tipo and yes/no parameters, and a stable batch id for the idempotency keys.
  */
 import type { ClientView, InstrumentView } from '../../../common/types.js';
-import { distinctParams, type AlgoDescriptor } from '../core/algos.js';
+import { distinctParams, percentIsFraction, type AlgoDescriptor, type AlgoParamDescriptor } from '../core/algos.js';
 import { quoteSheet } from './a1.js';
 import { BATCH_ID_PROPERTY } from './bulk.js';
 import { COLUMN_LABELS, newBatchId } from './boleta-rows.js';
@@ -28,6 +28,30 @@ export function templateHeader(algos: readonly AlgoDescriptor[]): string[] {
     return text;
   });
   return [...core, ...paramCols, COLUMN_LABELS.orderId, COLUMN_LABELS.status, COLUMN_LABELS.message];
+}
+
+/** The dropdown a parameter's cells get: yes/no, or an enum's labels (what the row parser accepts). */
+export function paramList(p: AlgoParamDescriptor): string[] | undefined {
+  if (p.kind === 'boolean') return ['Sim', 'Não'];
+  if (p.kind === 'enum' && p.options?.length) return p.options.map((o) => o.label);
+  return undefined;
+}
+
+/**
+ * The number format of a parameter's cells. Times stay text ("10:30" typed is not turned into a
+ * serial); a percent the bridge takes as a fraction gets Excel's % format, so "10%" typed is 0,1.
+ */
+export function paramNumberFormat(p: AlgoParamDescriptor): string | undefined {
+  switch (p.kind) {
+    case 'integer':
+      return '#,##0';
+    case 'time':
+      return '@';
+    case 'percent':
+      return percentIsFraction(p) ? '0.0%' : undefined;
+    default:
+      return undefined;
+  }
 }
 
 async function freeName(base: string, exists: (n: string) => Promise<boolean>): Promise<string> {
@@ -80,9 +104,10 @@ export async function createBoletaTemplate(
   const paramStart = 6;
   for (const [i, p] of params.entries()) {
     const c = paramStart + i;
-    if (p.kind === 'boolean') await port.setListValidation(sheet, body(c), ['Sim', 'Não']);
-    if (p.kind === 'integer') await port.setNumberFormat(sheet, body(c), '#,##0');
-    if (p.kind === 'time') await port.setNumberFormat(sheet, body(c), '@');
+    const list = paramList(p);
+    if (list) await port.setListValidation(sheet, body(c), list);
+    const format = paramNumberFormat(p);
+    if (format) await port.setNumberFormat(sheet, body(c), format);
   }
   await port.setNumberFormat(sheet, body(col(COLUMN_LABELS.qty)), '#,##0');
   await port.setNumberFormat(sheet, body(col(COLUMN_LABELS.limitPrice)), '#,##0.00');

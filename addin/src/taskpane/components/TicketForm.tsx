@@ -5,7 +5,6 @@
  */
 import {
   Button,
-  Checkbox,
   Combobox,
   Dropdown,
   Field,
@@ -23,11 +22,12 @@ import {
 import { Add16Regular, Delete16Regular, Send20Regular } from '@fluentui/react-icons';
 import { useMemo, useRef, useState } from 'react';
 import type { AlgoType, ClientView, InstrumentView, OrderView, QuoteView } from '../../../../common/types.js';
-import type { AlgoDescriptor, AlgoParamDescriptor } from '../../core/algos.js';
+import { paramCell, type AlgoDescriptor } from '../../core/algos.js';
 import { isBridgeError, type BridgeError } from '../../core/bridge-client.js';
 import { fmtChangePct, fmtPrice, fmtQty, sideLabel } from '../../core/format.js';
 import { COLUMN_LABELS, columnForField, fingerprint, newBatchId, parseBoletaRows, type CellValue } from '../../sheets/boleta-rows.js';
 import { usePane } from '../context.js';
+import { AlgoParamsFields } from './AlgoParamsFields.js';
 import { useChannel } from '../hooks.js';
 
 const useStyles = makeStyles({
@@ -64,37 +64,6 @@ export interface TicketRefs {
 }
 
 const sessionId = newBatchId();
-
-function paramInput(p: AlgoParamDescriptor, value: string, onChange: (v: string) => void, error?: string): JSX.Element {
-  const hint = [p.help, p.min !== undefined || p.max !== undefined ? `(${[p.min, p.max].map((x) => x ?? '…').join(' a ')})` : '']
-    .filter(Boolean)
-    .join(' ');
-  if (p.kind === 'boolean') {
-    return (
-      <Field key={p.name} hint={p.help} validationMessage={error} validationState={error ? 'error' : 'none'}>
-        <Checkbox label={p.label} checked={value === 'sim'} onChange={(_, d) => onChange(d.checked ? 'sim' : 'não')} data-testid={`param-${p.name}`} />
-      </Field>
-    );
-  }
-  return (
-    <Field
-      key={p.name}
-      label={`${p.label}${p.kind === 'percent' ? ' (%)' : ''}`}
-      required={p.required}
-      hint={hint || undefined}
-      validationMessage={error}
-      validationState={error ? 'error' : 'none'}
-    >
-      <Input
-        value={value}
-        onChange={(_, d) => onChange(d.value)}
-        placeholder={p.kind === 'time' ? 'hh:mm' : p.default !== undefined ? String(p.default) : ''}
-        inputMode={p.kind === 'time' ? 'text' : 'decimal'}
-        data-testid={`param-${p.name}`}
-      />
-    </Field>
-  );
-}
 
 export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
   const s = useStyles();
@@ -133,7 +102,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
 
   // The form is one sheet row: same parser, same messages.
   const header = [COLUMN_LABELS.client, COLUMN_LABELS.symbol, COLUMN_LABELS.side, COLUMN_LABELS.qty, COLUMN_LABELS.algo, COLUMN_LABELS.limitPrice, ...(algo?.params ?? []).map((p) => p.label)];
-  const rowValues: CellValue[] = [clientCell, sym, side ? sideLabel(side) : '', qty, algo?.label ?? '', limit, ...(algo?.params ?? []).map((p) => params[p.name] ?? '')];
+  const rowValues: CellValue[] = [clientCell, sym, side ? sideLabel(side) : '', qty, algo?.label ?? '', limit, ...(algo?.params ?? []).map((p) => paramCell(p, params[p.name] ?? ''))];
   const parsed = useMemo(
     () => parseBoletaRows({ header, rows: [rowValues], firstSheetRow: 0 }, { algos: refs.algos, instruments: refs.instruments, clients: refs.clients }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -334,11 +303,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
         </Dropdown>
       </Field>
 
-      {algo && algo.params.length > 0 && (
-        <div className={s.row2}>
-          {algo.params.map((p) => paramInput(p, params[p.name] ?? '', (v) => setParams((x) => ({ ...x, [p.name]: v })), errors[`param:${p.name}`]))}
-        </div>
-      )}
+      <AlgoParamsFields params={algo?.params ?? []} values={params} onChange={(n, v) => setParams((x) => ({ ...x, [n]: v }))} errorFor={(n) => errors[`param:${n}`]} />
 
       {row.state === 'valid' && row.request && (
         <div className={s.summary} data-testid="ticket-summary">
