@@ -92,7 +92,7 @@ describe('ticket form fields from a descriptor', () => {
 
 describe('one parser for the form and the sheet', () => {
   const header = ['Cliente', 'Ativo', 'Lado', 'Quantidade', 'Tipo', 'Preço limite', ...SNIPER.params.map((p) => p.label)];
-  const parse = (params: unknown[]) =>
+  const parse = (params: Array<string | number>) =>
     parseBoletaRows({ header, rows: [['CLI1', 'PETR4', 'C', 500, 'Franco-atirador', '36,50', ...params]], firstSheetRow: 1 }, CTX).rows[0]!;
 
   it('turns typed text into the request: enum by label, sim/não, 9h30, 10 %, defaults for blanks', () => {
