@@ -85,3 +85,15 @@ export function paramHint(p: AlgoParamDescriptor): string {
 function pct(v: number | undefined): number | undefined {
   return v === undefined ? undefined : Math.round(v * 100 * 1e6) / 1e6;
 }
+
+/** A parameter's value as the order detail shows it: the enum's label, sim/não, a fraction as %. */
+export function paramDisplay(p: AlgoParamDescriptor, v: unknown): string {
+  if (p.kind === 'enum') return optionLabel(p, v);
+  if (p.kind === 'boolean' && typeof v === 'boolean') return v ? 'sim' : 'não';
+  if (p.kind === 'percent' && typeof v === 'number') {
+    const n = percentIsFraction(p) ? v * 100 : v;
+    return `${new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 2 }).format(n)} %`;
+  }
+  if (typeof v === 'number') return new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 4 }).format(v);
+  return String(v ?? '');
+}

@@ -21,6 +21,7 @@ import { BalancesTab } from './components/BalancesTab.js';
 import { BoletasTab } from './components/BoletasTab.js';
 import { OrdersTab } from './components/OrdersTab.js';
 import { PositionsTab } from './components/PositionsTab.js';
+import { ReconnectBanner } from './components/ReconnectBanner.js';
 import { Header, KillSwitchBanner, PanicDialog, ReleaseDialog, SettingsDialog, useKillSwitch } from './components/Shell.js';
 import { PaneCtx, type PaneContext } from './context.js';
 import { useConnection } from './hooks.js';
@@ -79,6 +80,10 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
   );
 
   const requestPanic = useCallback(() => setPanicOpen(true), []);
+  const selectTab = useCallback((id: TabId) => {
+    setTab(id);
+    setVisited((v) => (v.has(id) ? v : new Set(v).add(id)));
+  }, []);
 
   // The ribbon's PÂNICO (commands.ts) asks the pane to confirm.
   useEffect(() => {
@@ -105,6 +110,7 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
       <div className={s.root}>
         <Header info={info} client={client} onSettings={() => setSettingsOpen(true)} onPanic={requestPanic} engaged={!!ks?.engaged} />
         {ks?.engaged && <KillSwitchBanner ks={ks} onRelease={() => setReleaseOpen(true)} />}
+        <ReconnectBanner client={client} onShowOrders={() => selectTab('orders')} />
         {info.state === 'no-token' && (
           <MessageBar intent="info">
             <MessageBarBody>Cole o token do BlackBox para começar (uma vez só; fica guardado neste computador).</MessageBarBody>
@@ -128,11 +134,7 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
         <TabList
           className={s.tabs}
           selectedValue={tab}
-          onTabSelect={(_, d) => {
-            const id = d.value as TabId;
-            setTab(id);
-            setVisited((v) => (v.has(id) ? v : new Set(v).add(id)));
-          }}
+          onTabSelect={(_, d) => selectTab(d.value as TabId)}
           size="medium"
         >
           {TABS.map((t) => (

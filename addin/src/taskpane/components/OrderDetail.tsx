@@ -26,14 +26,16 @@ import {
 import { Dismiss24Regular, DismissCircle16Regular, Edit16Regular, Pause16Regular, Play16Regular } from '@fluentui/react-icons';
 import { useEffect, useMemo, useState } from 'react';
 import type { OrderView } from '../../../../common/types.js';
-import type { AlgoDescriptor } from '../../core/algos.js';
+import { paramDisplay, type AlgoDescriptor } from '../../core/algos.js';
 import { isBridgeError, type BridgeError } from '../../core/bridge-client.js';
 import { orderClientText } from '../../core/blotters.js';
-import { fmtBps, fmtDateTime, fmtMoney, fmtPct, fmtPrice, fmtQty, fmtTime, isOpenStatus, sideLabel } from '../../core/format.js';
+import { fmtDateTime, fmtMoney, fmtPct, fmtPrice, fmtQty, fmtTime, isOpenStatus, sideLabel } from '../../core/format.js';
 import { parseInteger, parseNumber } from '../../sheets/boleta-rows.js';
 import { usePane } from '../context.js';
 import { useChannel } from '../hooks.js';
 import { StatusBadge } from './common.js';
+import { ExecutionQuality } from './ExecutionQuality.js';
+import { ProgressChart } from './ProgressChart.js';
 
 const useStyles = makeStyles({
   section: { marginTop: '14px' },
@@ -98,7 +100,7 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
     };
   }, [client, id, liveKey]);
 
-  const order = detail ? { ...detail, ...(live ?? {}), children: detail.children, fills: detail.fills, allocations: detail.allocations ?? live?.allocations, metrics: detail.metrics } : live;
+  const order = detail ? { ...detail, ...(live ?? {}), children: detail.children, fills: detail.fills, allocations: detail.allocations ?? live?.allocations, metrics: live?.metrics ?? detail.metrics } : live;
 
   const act = async (action: 'pause' | 'resume' | 'cancel', label: string) => {
     setBusy(action);
@@ -146,9 +148,10 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
               <span>{orderClientText(order) || '—'}</span>
               <span>Tipo</span>
               <span>{labels.get(order.algo?.type) ?? order.algo?.type}</span>
-              {params.map(([k, v]) => (
-                <FragmentKV key={k} k={algos?.find((a) => a.type === order.algo?.type)?.params.find((p) => p.name === k)?.label ?? k} v={v} />
-              ))}
+              {params.map(([k, v]) => {
+                const desc = algos?.find((a) => a.type === order.algo?.type)?.params.find((p) => p.name === k);
+                return <FragmentKV key={k} k={desc?.label ?? k} v={desc ? paramDisplay(desc, v) : v} />;
+              })}
               <span>Preço limite</span>
               <span>{order.limitPrice ? fmtPrice(order.limitPrice) : 'a mercado'}</span>
               <span>Criada</span>
@@ -202,7 +205,8 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
               {busy && <Spinner size="tiny" />}
             </div>
 
-            <Metrics order={order} />
+            <ProgressChart order={order} />
+            <ExecutionQuality metrics={order.metrics} />
 
             {order.allocations && order.allocations.length > 0 && (
               <div className={s.section}>
@@ -330,47 +334,6 @@ function FragmentKV({ k, v }: { k: string; v: unknown }): JSX.Element {
       <span>{k}</span>
       <span>{typeof v === 'number' ? fmtPrice(v, Number.isInteger(v) ? 0 : 2) : typeof v === 'boolean' ? (v ? 'sim' : 'não') : String(v)}</span>
     </>
-  );
-}
-
-function Metrics({ order }: { order: OrderView }): JSX.Element | null {
-  const s = useStyles();
-  const m = order.metrics;
-  if (!m) return null;
-  const ext = m as typeof m & { slippageVsVwapBps?: number; intervalVwap?: number; participationPct?: number; participationRate?: number };
-  const participation = ext.participationPct ?? (ext.participationRate !== undefined ? ext.participationRate * 100 : undefined);
-  return (
-    <div className={s.section} data-testid="detail-metrics">
-      <div className={s.h}>Qualidade de execução</div>
-      <div className={s.kv}>
-        <span>Preço de chegada</span>
-        <span>{fmtPrice(m.arrivalPrice)}</span>
-        <span>Preço médio</span>
-        <span>{fmtPrice(m.avgPrice)}</span>
-        <span>Slippage vs chegada</span>
-        <span>{fmtBps(m.slippageVsArrivalBps)}</span>
-        {ext.intervalVwap !== undefined && (
-          <>
-            <span>VWAP do intervalo</span>
-            <span>{fmtPrice(ext.intervalVwap)}</span>
-          </>
-        )}
-        {ext.slippageVsVwapBps !== undefined && (
-          <>
-            <span>Slippage vs VWAP</span>
-            <span>{fmtBps(ext.slippageVsVwapBps)}</span>
-          </>
-        )}
-        {participation !== undefined && (
-          <>
-            <span>Participação</span>
-            <span>{fmtPct(participation, 1)}</span>
-          </>
-        )}
-        <span>Custos</span>
-        <span>{fmtMoney(m.feesBrl)}</span>
-      </div>
-    </div>
   );
 }
 

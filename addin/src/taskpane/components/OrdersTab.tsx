@@ -7,7 +7,9 @@ import { fmtPrice, fmtQty, fmtTime, fold, isOpenStatus, STATUS_LABELS } from '..
 import { usePane } from '../context.js';
 import { useAsync, useChannel } from '../hooks.js';
 import { SideText, StaleNotice, StatusBadge, UpdatedAt, useTabStyles } from './common.js';
+import { focusOrders, useOrderFocus } from '../order-focus.js';
 import { OrderDetail } from './OrderDetail.js';
+import { OrderFocusBar, PausedOrdersNotice } from './PausedOrdersNotice.js';
 import { SendToSheet } from './SendToSheet.js';
 import { VirtualTable, type Column } from './VirtualTable.js';
 
@@ -26,19 +28,21 @@ export function OrdersTab(): JSX.Element {
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('all');
   const [selected, setSelected] = useState<string | undefined>();
+  const focus = useOrderFocus();
 
   const labels = useMemo(() => new Map((algos.data ?? []).map((a) => [a.type, a.label])), [algos.data]);
   const all = view.data ?? [];
   const rows = useMemo(() => {
     const q = fold(search);
     return all.filter((o) => {
+      if (focus && !focus.ids.has(o.id)) return false;
       if (status === 'open' && !isOpenStatus(o.status)) return false;
       if (status === 'closed' && isOpenStatus(o.status)) return false;
       if (status !== 'all' && status !== 'open' && status !== 'closed' && o.status !== status) return false;
       if (!q) return true;
       return fold(orderClientText(o)).includes(q) || fold(o.id).includes(q) || fold(o.symbol).includes(q);
     });
-  }, [all, view.version, search, status]);
+  }, [all, view.version, search, status, focus]);
 
   const counts = useMemo(() => {
     let open = 0;
@@ -106,6 +110,8 @@ export function OrdersTab(): JSX.Element {
         <SendToSheet kind="orders" />
       </div>
       <StaleNotice view={view} />
+      <PausedOrdersNotice orders={all} onShowPaused={() => setStatus('paused')} />
+      {focus && <OrderFocusBar focus={focus} shown={rows.length} onClear={() => focusOrders(undefined)} />}
       <VirtualTable
         ariaLabel="Ordens"
         testId="orders-table"
