@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { paramDisplay } from '../../addin/src/core/algos.js';
-import { MAX_PROGRESS_POINTS, progressSeries } from '../../addin/src/core/order-progress.js';
+import { MAX_PROGRESS_POINTS, MIN_SPAN_MS, progressSeries } from '../../addin/src/core/order-progress.js';
 import { affectedParents, hasEntries, outageText, reconnectText } from '../../addin/src/core/reconnect.js';
 import { slippageText } from '../../addin/src/taskpane/components/ExecutionQuality.js';
 import type { FillView, OrderView, ReconnectReport } from '../../common/types.js';
@@ -25,8 +25,9 @@ describe('progress series', () => {
   it('a full order without a schedule: filled steps only, from zero at acceptance to its last fill', () => {
     const s = progressSeries(order({ status: 'filled', filledQty: 1000, updatedAt: iso(T0 + 2_000), fills: [fill('b', T0 + 2_000, 600), fill('a', T0 + 1_000, 400)] }), T0 + 60_000);
     expect(s.target).toBeUndefined();
-    expect(s.filled).toEqual([{ t: T0, qty: 0 }, { t: T0 + 1_000, qty: 400 }, { t: T0 + 2_000, qty: 1000 }]);
-    expect(s.toMs).toBe(T0 + 2_000); // a finished order does not run on to now
+    // a finished order does not run on to now; filled in 2 s, it is drawn over the minimum span, flat after
+    expect(s.filled).toEqual([{ t: T0, qty: 0 }, { t: T0 + 1_000, qty: 400 }, { t: T0 + 2_000, qty: 1000 }, { t: T0 + MIN_SPAN_MS, qty: 1000 }]);
+    expect(s.toMs).toBe(T0 + MIN_SPAN_MS);
     expect(s.totalQty).toBe(1000);
   });
 

@@ -20,6 +20,9 @@ export interface ProgressSeries {
   totalQty: number;
 }
 
+/** The shortest time axis drawn (an order filled in a second would be a vertical line). */
+export const MIN_SPAN_MS = 60_000;
+
 /** Points kept per series: an algo with thousands of fills is drawn from a bounded sample. */
 export const MAX_PROGRESS_POINTS = 500;
 
@@ -38,11 +41,13 @@ export function progressSeries(order: Pick<OrderView, 'createdAt' | 'updatedAt' 
         .filter((p) => Number.isFinite(p.t))
         .sort((a, b) => a.t - b.t)
     : undefined;
-  // A working order's line runs on to now; a finished one stops at its last change.
+  // A working order's line runs on to now; a finished one to its last change. An order filled at
+  // once still gets a readable span, its line flat at the filled quantity after the fill.
   const open = ['pending_new', 'working', 'partially_filled', 'pending_cancel', 'paused'].includes(order.status);
-  const endMs = open ? Math.max(nowMs, filled[filled.length - 1]!.t) : Math.max(Date.parse(order.updatedAt) || fromMs, filled[filled.length - 1]!.t);
-  if (endMs > filled[filled.length - 1]!.t) filled.push({ t: endMs, qty: cum });
-  const toMs = Math.max(endMs, target?.[target.length - 1]?.t ?? endMs, fromMs + 1_000);
+  const lastMs = filled[filled.length - 1]!.t;
+  const endMs = open ? Math.max(nowMs, lastMs) : Math.max(Date.parse(order.updatedAt) || fromMs, lastMs);
+  const toMs = Math.max(endMs, target?.[target.length - 1]?.t ?? endMs, fromMs + MIN_SPAN_MS);
+  if ((open ? endMs : toMs) > lastMs) filled.push({ t: open ? endMs : toMs, qty: cum });
   return { filled: thin(filled), target: target && target.length ? thin(target) : undefined, fromMs, toMs, totalQty: order.qty };
 }
 

@@ -16,8 +16,8 @@ const useStyles = makeStyles({
     letterSpacing: '0.05em',
     marginBottom: '4px',
   },
-  // Label and value side by side in cards that wrap: two per row at 420 px, more when wider.
-  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(170px, 1fr))', gap: '4px 12px' },
+  // Label and value side by side, in columns that wrap: one at 420 px, two in a wider drawer.
+  grid: { display: 'grid', gridTemplateColumns: 'repeat(auto-fill, minmax(200px, 1fr))', gap: '4px 12px' },
   item: { display: 'flex', justifyContent: 'space-between', gap: '8px', fontSize: tokens.fontSizeBase300, borderBottom: `1px solid ${tokens.colorNeutralStroke3}`, padding: '2px 0' },
   label: { color: tokens.colorNeutralForeground3 },
   value: { fontVariantNumeric: 'tabular-nums', textAlign: 'right', whiteSpace: 'nowrap' },
@@ -32,7 +32,8 @@ export function slippageText(bps: number | undefined): string {
   return `${bps > 0 ? '+' : '−'}${fmtBps(Math.abs(bps))} (${bps > 0 ? 'pior' : 'melhor'})`;
 }
 
-export function ExecutionQuality({ metrics }: { metrics: OrderMetrics | undefined }): JSX.Element {
+/** `childCount`: the detail's own count of children, until the bridge reports `metrics.children`. */
+export function ExecutionQuality({ metrics, childCount }: { metrics: OrderMetrics | undefined; childCount?: number }): JSX.Element {
   const s = useStyles();
   const m = metrics;
   const slip = (bps: number | undefined) => (
@@ -45,7 +46,7 @@ export function ExecutionQuality({ metrics }: { metrics: OrderMetrics | undefine
     ['vwap', 'VWAP do intervalo', fmtPrice(m?.intervalVwap)],
     ['slipVwap', 'Slippage vs VWAP', slip(m?.slippageVsVwapBps)],
     ['participation', 'Participação no volume', m?.participationRate !== undefined ? fmtPct(m.participationRate * 100, 1) : '—'],
-    ['children', 'Ordens filhas', fmtQty(m?.children)],
+    ['children', 'Ordens filhas', fmtQty(m?.children ?? childCount)],
     ['reprices', 'Re-preços', fmtQty(m?.reprices)],
     ['fees', 'Custos', fmtMoney(m?.feesBrl)],
   ];

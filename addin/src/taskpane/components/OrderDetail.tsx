@@ -206,7 +206,7 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
             </div>
 
             <ProgressChart order={order} />
-            <ExecutionQuality metrics={order.metrics} />
+            <ExecutionQuality metrics={order.metrics} childCount={order.children?.length} />
 
             {order.allocations && order.allocations.length > 0 && (
               <div className={s.section}>

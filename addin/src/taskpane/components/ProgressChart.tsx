@@ -31,7 +31,9 @@ export function ProgressChart({ order }: { order: OrderView }): JSX.Element {
   useTicker(5_000); // a working order's line runs on to "now"
   const now = Date.now();
   const series = useMemo(() => progressSeries(order, now), [order, Math.floor(now / 5_000)]);
-  const hhmm = (t: number) => fmtTime(new Date(t).toISOString()).slice(0, 5);
+  // Seconds on the axis only when the span is short enough for them to differ.
+  const short = series.toMs - series.fromMs < 15 * 60_000;
+  const tickText = (t: number) => fmtTime(new Date(t).toISOString()).slice(0, short ? 8 : 5);
   return (
     <div className={s.section} data-testid="detail-progress-chart" data-has-schedule={series.target ? 'yes' : 'no'}>
       <div className={s.h}>Progresso{series.target ? ' × plano' : ''}</div>
@@ -39,7 +41,7 @@ export function ProgressChart({ order }: { order: OrderView }): JSX.Element {
         <ResponsiveContainer width="100%" height="100%">
           <LineChart margin={{ top: 6, right: 8, bottom: 0, left: 0 }}>
             <CartesianGrid stroke={tokens.colorNeutralStroke3} strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" scale="time" domain={[series.fromMs, series.toMs]} tickFormatter={hhmm} tick={{ fontSize: 11 }} minTickGap={24} />
+            <XAxis dataKey="t" type="number" scale="time" domain={[series.fromMs, series.toMs]} tickFormatter={tickText} tick={{ fontSize: 11 }} minTickGap={28} padding={{ left: 6, right: 6 }} />
             <YAxis type="number" domain={[0, Math.max(series.totalQty, 1)]} tickFormatter={(v: number) => fmtQty(v)} tick={{ fontSize: 11 }} width={56} allowDecimals={false} />
             <Tooltip
               labelFormatter={(t) => fmtTime(new Date(Number(t)).toISOString())}
