@@ -252,6 +252,84 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
     await page.setViewportSize(NARROW);
   });
 
+  it('a TWAP-style order with a schedule: the chart draws the plan beside what was filled', async () => {
+    // The bridge's algos arrive separately: the harness gives one resting order a schedule in its REST detail.
+    const o = resting[1]!;
+    const from = Date.parse(o.createdAt);
+    const schedule = Array.from({ length: 11 }, (_, i) => ({ t: new Date(from + i * 60_000).toISOString(), targetQty: Math.round((o.qty * i) / 10) }));
+    await page.route(`**/api/orders/${o.id}`, async (route) => {
+      const res = await route.fetch();
+      const body = (await res.json()) as OrderView;
+      await route.fulfill({ response: res, json: { ...body, schedule } });
+    });
+    await page.getByTestId('orders-search').fill(o.id);
+    await page.locator(`[data-testid="orders-table"] [data-rowkey="${o.id}"]`).click();
+    const chart = page.getByTestId('detail-progress-chart');
+    await expect.poll(async () => chart.getAttribute('data-has-schedule'), { timeout: 10_000 }).toBe('yes');
+    await expect.poll(async () => chart.locator('.recharts-line').count()).toBe(2);
+    expect(await chart.innerText()).toContain('Plano');
+    expect(await chart.innerText()).not.toContain('não tem plano');
+    await page.waitForTimeout(800);
+    await shot('ordem-plano-420.png');
+    await page.getByTestId('order-detail').getByRole('button', { name: 'Fechar' }).click();
+    await page.getByTestId('order-detail').waitFor({ state: 'detached', timeout: 5_000 });
+    await page.getByTestId('orders-search').fill('');
+    await page.unroute(`**/api/orders/${o.id}`);
+  });
+
+  it('Boleta única builds its fields from GET /api/algos and shows the bridge’s algo.<param> error on that field', async () => {
+    // Descriptors of algos this build has never seen hard-coded, served in place of the bridge's list.
+    const algos = [
+      { type: 'full', label: 'Ordem cheia', params: [] },
+      {
+        type: 'twap',
+        label: 'TWAP',
+        params: [
+          { name: 'start', label: 'Início', kind: 'time', required: false, help: 'Horário de São Paulo' },
+          { name: 'end', label: 'Fim', kind: 'time', required: true },
+          { name: 'sliceSeconds', label: 'Intervalo (s)', kind: 'integer', required: false, min: 5, max: 3600, default: 60 },
+          { name: 'aggressiveness', label: 'Agressividade', kind: 'enum', required: false, default: 'passive', options: [{ value: 'passive', label: 'Passiva' }, { value: 'aggressive', label: 'Agressiva' }] },
+          { name: 'randomize', label: 'Aleatorizar', kind: 'boolean', required: false, default: false },
+          { name: 'maxShare', label: 'Participação máx.', kind: 'percent', required: false, min: 0.01, max: 1 },
+        ],
+      },
+    ];
+    let posted: { algo?: Record<string, unknown> } | undefined;
+    await page.route('**/api/algos', (route) => route.fulfill({ json: algos }));
+    await page.route('**/api/orders', async (route) => {
+      if (route.request().method() !== 'POST') return route.fallback();
+      posted = route.request().postDataJSON();
+      await route.fulfill({ status: 422, json: { errors: [{ field: 'algo.end', code: 'window_closed', message: 'a janela já fechou: fim antes de agora' }] } });
+    });
+    await page.reload();
+    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('tab-boletas-button').click();
+    await page.getByTestId('boletas-single').click();
+    await page.getByTestId('ticket-client').fill('CLI1');
+    await page.getByTestId('ticket-symbol').fill('PETR4');
+    await page.keyboard.press('Escape');
+    await page.getByTestId('ticket-buy').click();
+    await page.getByTestId('ticket-qty').fill('1000');
+    await page.getByTestId('ticket-algo').click();
+    await page.getByRole('option', { name: 'TWAP' }).click();
+    await page.getByTestId('algo-params').waitFor();
+    expect(await page.getByTestId('param-aggressiveness').innerText()).toContain('Passiva'); // the default
+    await page.getByTestId('param-aggressiveness').click();
+    await page.getByRole('option', { name: 'Agressiva' }).click();
+    await page.getByTestId('param-randomize').click(); // a Switch
+    await page.getByTestId('param-end').fill('17:30');
+    await page.getByTestId('param-maxShare').fill('15');
+    await shot('boleta-twap-420.png');
+    await page.getByTestId('ticket-submit').click();
+    const endField = page.getByTestId('param-field-end');
+    await endField.getByText('a janela já fechou').waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('param-field-sliceSeconds').innerText()).not.toContain('janela');
+    expect(posted?.algo).toEqual({ type: 'twap', end: '17:30', sliceSeconds: 60, aggressiveness: 'aggressive', randomize: true, maxShare: 0.15 });
+    await shot('boleta-erro-420.png');
+    await page.unroute('**/api/orders');
+    await page.unroute('**/api/algos');
+  });
+
   it('left no page errors', () => {
     expect(consoleErrors).toEqual([]);
   });
