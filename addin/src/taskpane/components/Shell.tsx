@@ -247,7 +247,7 @@ export function ReleaseDialog({ open, onClose, client }: { open: boolean; onClos
         <DialogBody>
           <DialogTitle>Liberar o PÂNICO?</DialogTitle>
           <DialogContent style={{ display: 'flex', flexDirection: 'column', gap: 10 }}>
-            <span>Novas ordens voltam a ser aceitas. Algos pausados continuam pausados até serem retomados um a um em Ordens.</span>
+            <span>Novas ordens voltam a ser aceitas. Algos pausados continuam pausados até alguém retomá-los em Ordens (um a um ou todos).</span>
             <Field label="Motivo da liberação" required>
               <Input value={reason} onChange={(_, d) => setReason(d.value)} data-testid="release-reason" />
             </Field>
