@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { paramCell, paramHint, type AlgoDescriptor } from '../../addin/src/core/algos.js';
 import { columnForField, parseBoletaRows } from '../../addin/src/sheets/boleta-rows.js';
 import { OfficeWorkbook } from '../../addin/src/sheets/office-workbook.js';
-import { createBoletaTemplate, templateHeader } from '../../addin/src/sheets/template.js';
+import { createBoletaTemplate, paramList, templateHeader } from '../../addin/src/sheets/template.js';
 import { AlgoParamsFields } from '../../addin/src/taskpane/components/AlgoParamsFields.js';
 import type { AlgoType } from '../../common/types.js';
 import { createFakeExcel, type FakeExcel } from './support/fake-excel.js';
@@ -144,6 +144,8 @@ describe('sheet template from a descriptor', () => {
     expect(ruleAt(6)).toContain('Baixa,Alta');
     expect(ruleAt(7)).toContain('Sim,Não');
     expect(ruleAt(8)).toBe('null');
+    const many = { ...SNIPER.params[0]!, options: Array.from({ length: 40 }, (_, i) => ({ value: `v${i}`, label: `Opção número ${i}` })) };
+    expect(paramList(many)).toBeUndefined(); // longer than Excel's inline list allows: typed text, checked by the parser
     const formatAt = (col: number) => sheet.formats.get(`1,${col}`);
     expect(formatAt(8)).toBe('@'); // "10:30" stays the text typed
     expect(formatAt(9)).toBe('0.0%');

@@ -30,11 +30,15 @@ export function templateHeader(algos: readonly AlgoDescriptor[]): string[] {
   return [...core, ...paramCols, COLUMN_LABELS.orderId, COLUMN_LABELS.status, COLUMN_LABELS.message];
 }
 
+const MAX_INLINE_LIST_CHARS = 255;
+
 /** The dropdown a parameter's cells get: yes/no, or an enum's labels (what the row parser accepts). */
 export function paramList(p: AlgoParamDescriptor): string[] | undefined {
   if (p.kind === 'boolean') return ['Sim', 'Não'];
-  if (p.kind === 'enum' && p.options?.length) return p.options.map((o) => o.label);
-  return undefined;
+  if (p.kind !== 'enum' || !p.options?.length) return undefined;
+  const labels = p.options.map((o) => o.label);
+  // Excel refuses an inline list longer than 255 characters; the cell then takes typed text, which the parser checks.
+  return labels.join(',').length <= MAX_INLINE_LIST_CHARS ? labels : undefined;
 }
 
 /**
