@@ -386,3 +386,15 @@ describe('the preview: what will be sent, with notional in R$ and totals per cli
     expect(sideTotalText(t[0]!.sell)).toBe('R$\u00a062.000,00 em 1 ordem');
   });
 });
+
+describe('the one-ticket form (same parser)', () => {
+  it('reads a blank price as market only when asked to (its field says "Vazio = a mercado"), never for a type that needs a limit', () => {
+    const row = (algo: string) => [['CLI1', 'PETR4', 'C', '100', algo, '']];
+    const form = { ...REF, blankPriceIsMarket: true };
+    expect(parseBoletaRows({ header: HEADER, rows: row('Ordem cheia'), firstSheetRow: 0 }, form).rows[0]!.request).toEqual({
+      client: 'CLI1', symbol: 'PETR4', side: 'buy', qty: 100, algo: { type: 'full' },
+    });
+    expect(parseBoletaRows({ header: HEADER, rows: row('Cobrir até X'), firstSheetRow: 0 }, form).rows[0]!.errors[0]!.message).toBe('Preço limite: obrigatório para Cobrir até X');
+    expect(parseBoletaRows({ header: HEADER, rows: row('Ordem cheia'), firstSheetRow: 0 }, REF).rows[0]!.state).toBe('invalid');
+  });
+});

@@ -100,6 +100,11 @@ export interface ParseContext {
   /** When known, symbols are checked locally (tick, lot); otherwise the bridge decides. */
   instruments?: readonly InstrumentView[];
   clients?: readonly ClientView[];
+  /**
+   * Only for the one-ticket form, whose price field says "Vazio = a mercado": a blank price is a
+   * market order there. Never for sheet rows, where a blank cell may be a formula that returned "".
+   */
+  blankPriceIsMarket?: boolean;
 }
 
 /**
@@ -663,7 +668,7 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
     // Preço limite: a number on the tick, or the explicit word MERCADO. Never a blank read as market.
     let limitPrice: number | undefined;
     const priceRaw = get('limitPrice');
-    const marketByPrice = isMarketWord(priceRaw);
+    const marketByPrice = isMarketWord(priceRaw) || (ctx.blankPriceIsMarket === true && isBlank(priceRaw) && !algo?.requiresLimit);
     const market = marketByType || marketByPrice;
     if (market) {
       display.limitPrice = MARKET_WORD;
