@@ -9,6 +9,7 @@ import { memorySettings } from '../../addin/src/core/settings.js';
 import { BATCH_ID_PROPERTY, batchFromPastedText, BulkError, readBoletas, renewBatchId, sendBatch, validateWithBridge, writeBack } from '../../addin/src/sheets/bulk.js';
 import { OfficeWorkbook } from '../../addin/src/sheets/office-workbook.js';
 import { SheetSync } from '../../addin/src/sheets/sheet-sync.js';
+import { mapColumns } from '../../addin/src/sheets/boleta-rows.js';
 import { createBoletaTemplate, LISTS_SHEET, templateHeader } from '../../addin/src/sheets/template.js';
 import type { BatchRowResult, BoletaRequest, OrderView } from '../../common/types.js';
 import { createFakeExcel, type FakeExcel } from './support/fake-excel.js';
@@ -103,6 +104,19 @@ describe('Nova planilha de boletas', () => {
     expect(fx.sheet('Boletas')!.props.get(BATCH_ID_PROPERTY)).toMatch(/^[0-9a-z]{10}$/);
     const again = await createBoletaTemplate(wb, REF);
     expect(again).toMatchObject({ sheet: 'Boletas 2', table: 'BBBoletas2' });
+  });
+});
+
+describe('template headers and the reader agree', () => {
+  it('every template column maps back to its field, also a parameter whose label repeats a core column', () => {
+    const algos = [...ALGOS, { type: 'pov' as const, label: 'POV', params: [{ name: 'limitMode', label: 'Preço limite', kind: 'enum' as const, required: false, help: '' }] }];
+    const h = templateHeader(algos as typeof ALGOS);
+    expect(h).toContain('Preço limite (limitMode)');
+    const m = mapColumns(h, algos as typeof ALGOS);
+    expect(m.problems).toEqual([]);
+    expect(m.core.limitPrice).toBe(h.indexOf('Preço limite'));
+    expect(m.params.get('limitMode')).toBe(h.indexOf('Preço limite (limitMode)'));
+    expect(mapColumns(templateHeader(ALGOS), ALGOS).problems).toEqual([]);
   });
 });
 

@@ -125,7 +125,8 @@ export function mapColumns(header: readonly CellValue[], algos: readonly AlgoDes
     for (const [field, aliases] of Object.entries(CORE_ALIASES) as Array<[CoreField | ResultField, string[]]>) {
       if (aliases.includes(k)) return { field };
     }
-    const p = all.find((q) => keyOf(q.name) === k || keyOf(q.label) === k);
+    // "Label (name)" is how the template writes a parameter whose label repeats another column's.
+    const p = all.find((q) => keyOf(q.name) === k || keyOf(q.label) === k || key(`${q.label}${q.name}`) === k);
     return p ? { param: p.name } : undefined;
   };
   const takenBy = new Map<string, number>();
