@@ -33,44 +33,45 @@ import { excelError, gate, invalid, keepLastOnOutage, na, runStream, value, WAIT
 }
 
 /**
- * Campos de cotação no padrão RTD do Profit (a lista que o Excel oferece em COTACAO).
+ * Campos de cotação no padrão RTD do Profit (a lista que o Excel oferece em COTACAO). The values are in
+ * double quotes because custom-functions-metadata reads each one with JSON.parse.
  * @customenum {string}
  */
 export enum CampoCotacao {
   /** Último preço */
-  ULT = 'ULT',
+  ULT = "ULT",
   /** Abertura */
-  ABE = 'ABE',
+  ABE = "ABE",
   /** Máxima do dia */
-  MAX = 'MAX',
+  MAX = "MAX",
   /** Mínima do dia */
-  MIN = 'MIN',
+  MIN = "MIN",
   /** Fechamento anterior */
-  FEC = 'FEC',
+  FEC = "FEC",
   /** Variação (%) */
-  VAR = 'VAR',
+  VAR = "VAR",
   /** Variação em pontos */
-  VARPTS = 'VARPTS',
+  VARPTS = "VARPTS",
   /** Preço médio do dia */
-  MED = 'MED',
+  MED = "MED",
   /** Número de negócios */
-  NEG = 'NEG',
+  NEG = "NEG",
   /** Quantidade negociada */
-  QTT = 'QTT',
+  QTT = "QTT",
   /** Volume financeiro (R$) */
-  VOL = 'VOL',
+  VOL = "VOL",
   /** Melhor oferta de compra */
-  OCP = 'OCP',
+  OCP = "OCP",
   /** Melhor oferta de venda */
-  OVD = 'OVD',
+  OVD = "OVD",
   /** Quantidade na melhor compra */
-  VOC = 'VOC',
+  VOC = "VOC",
   /** Quantidade na melhor venda */
-  VOV = 'VOV',
+  VOV = "VOV",
   /** Hora da última atualização (número de hora do Excel) */
-  HOR = 'HOR',
+  HOR = "HOR",
   /** Data da última atualização (número de data do Excel) */
-  DAT = 'DAT',
+  DAT = "DAT",
 }
 
 /**
@@ -79,29 +80,29 @@ export enum CampoCotacao {
  */
 export enum StatusOrdens {
   /** Ordens que ainda podem executar ou ser alteradas */
-  abertas = 'abertas',
+  abertas = "abertas",
   /** Executadas, canceladas, rejeitadas ou expiradas */
-  encerradas = 'encerradas',
+  encerradas = "encerradas",
   /** Todas as ordens */
-  todas = 'todas',
+  todas = "todas",
   /** Aguardando a bolsa */
-  Pendente = 'Pendente',
+  Pendente = "Pendente",
   /** Na bolsa, sem execução */
-  EmExecucao = 'Em execução',
+  EmExecucao = "Em execução",
   /** Executada em parte */
-  Parcial = 'Parcial',
+  Parcial = "Parcial",
   /** Executada por inteiro */
-  Executada = 'Executada',
+  Executada = "Executada",
   /** Sendo cancelada */
-  Cancelando = 'Cancelando',
+  Cancelando = "Cancelando",
   /** Cancelada */
-  Cancelada = 'Cancelada',
+  Cancelada = "Cancelada",
   /** Recusada */
-  Rejeitada = 'Rejeitada',
+  Rejeitada = "Rejeitada",
   /** Expirada no fim do dia */
-  Expirada = 'Expirada',
+  Expirada = "Expirada",
   /** Pausada */
-  Pausada = 'Pausada',
+  Pausada = "Pausada",
 }
 
 /**
@@ -110,35 +111,35 @@ export enum StatusOrdens {
  */
 export enum CampoOrdem {
   /** Status em português */
-  STATUS = 'STATUS',
+  STATUS = "STATUS",
   /** Código do status (working, filled…) */
-  STATUS_CODIGO = 'STATUS_CODIGO',
+  STATUS_CODIGO = "STATUS_CODIGO",
   /** Motivo de rejeição ou pausa */
-  MOTIVO = 'MOTIVO',
+  MOTIVO = "MOTIVO",
   /** Ativo */
-  ATIVO = 'ATIVO',
+  ATIVO = "ATIVO",
   /** Compra ou Venda */
-  LADO = 'LADO',
+  LADO = "LADO",
   /** Cliente (ou clientes do bloco) */
-  CLIENTE = 'CLIENTE',
+  CLIENTE = "CLIENTE",
   /** Quantidade da ordem */
-  QUANTIDADE = 'QUANTIDADE',
+  QUANTIDADE = "QUANTIDADE",
   /** Quantidade executada */
-  EXECUTADA = 'EXECUTADA',
+  EXECUTADA = "EXECUTADA",
   /** Quantidade restante */
-  RESTANTE = 'RESTANTE',
+  RESTANTE = "RESTANTE",
   /** Preço médio executado */
-  PRECO_MEDIO = 'PRECO_MEDIO',
+  PRECO_MEDIO = "PRECO_MEDIO",
   /** Preço limite */
-  PRECO_LIMITE = 'PRECO_LIMITE',
+  PRECO_LIMITE = "PRECO_LIMITE",
   /** Tipo de boleta */
-  TIPO = 'TIPO',
+  TIPO = "TIPO",
   /** Fração executada (0 a 1) */
-  PROGRESSO = 'PROGRESSO',
+  PROGRESSO = "PROGRESSO",
   /** Criada em (número de data e hora do Excel) */
-  CRIADA_EM = 'CRIADA_EM',
+  CRIADA_EM = "CRIADA_EM",
   /** Atualizada em (número de data e hora do Excel) */
-  ATUALIZADA_EM = 'ATUALIZADA_EM',
+  ATUALIZADA_EM = "ATUALIZADA_EM",
 }
 
 let clientOverride: BridgeClient | undefined;
