@@ -186,7 +186,7 @@ export function BulkBoletas(): JSX.Element {
             className={s.paste}
             value={paste}
             onChange={(_, d) => setPaste(d.value)}
-            placeholder={'Cliente\tAtivo\tLado\tQuantidade\tTipo\tPreço limite\nCLI1\tPETR4\tC\t1.000\tOrdem cheia\t36,50'}
+            placeholder={'Cliente\tAtivo\tLado\tQuantidade\tTipo\tPreço limite\nCLI1\tPETR4\tC\t1.000\tOrdem cheia\t36,50\nCLI2\tVALE3\tV\t500\tOrdem cheia\tMERCADO'}
             resize="vertical"
             data-testid="bulk-paste"
           />
