@@ -5,6 +5,7 @@
  * is accepted only when it lies exactly on the tick (never silently rounded: a boleta at 36.555
  * is a typo, not an order). Conversions live here and nowhere else.
  */
+import { ticksOnGrid } from '../../common/ticks.js';
 import type { InstrumentView } from '../../common/types.js';
 
 export type InstrumentKind = InstrumentView['kind'];
@@ -103,17 +104,15 @@ export function defaultInstruments(): Instrument[] {
 
 export class OffTickError extends Error {}
 
-/** Exact conversion of a decimal price to ticks; throws OffTickError when the price is not on the tick. */
+/**
+ * Exact conversion of a decimal price to ticks; throws OffTickError when the price is not on the
+ * tick. "On the tick" is common/ticks.ts's rule, the same one the sheet boletas apply.
+ */
 export function priceToTicks(inst: Instrument, price: number): number {
   if (!Number.isFinite(price) || price <= 0) throw new OffTickError(`preço inválido: ${price}`);
-  const hundredths = Math.round(price * 100);
-  if (Math.abs(hundredths - price * 100) > 1e-6 * Math.max(1, Math.abs(price))) {
-    throw new OffTickError(`preço ${price} fora do tick ${ticksToPrice(inst, 1)}`);
-  }
-  if (hundredths % inst.tickHundredths !== 0) {
-    throw new OffTickError(`preço ${price} fora do tick ${ticksToPrice(inst, 1)}`);
-  }
-  return hundredths / inst.tickHundredths;
+  const ticks = ticksOnGrid(price, inst.tickHundredths);
+  if (ticks === undefined) throw new OffTickError(`preço ${price} fora do tick ${ticksToPrice(inst, 1)}`);
+  return ticks;
 }
 
 export function ticksToPrice(inst: Instrument, ticks: number): number {

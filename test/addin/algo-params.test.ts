@@ -152,7 +152,7 @@ describe('sheet template from a descriptor', () => {
     expect(formatAt(10)).toBe('#,##0');
     // what a user picks from the template's lists parses back to the request
     const row = parseBoletaRows(
-      { header: res.header, rows: [['CLI2', 'VALE3', 'V', 300, 'Franco-atirador', '', 'Alta', 'Não', '10:30', 0.2, 5, '']], firstSheetRow: 1 },
+      { header: res.header, rows: [['CLI2', 'VALE3', 'V', 300, 'Franco-atirador', 'MERCADO', 'Alta', 'Não', '10:30', 0.2, 5, '']], firstSheetRow: 1 },
       CTX,
     ).rows[0]!;
     expect(row.errors).toEqual([]);

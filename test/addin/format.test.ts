@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fmtChangePct, fmtDate, fmtDateTime, fmtMoney, fmtNumber, fmtPrice, fmtQty, fmtTime, statusLabel } from '../../addin/src/core/format.js';
+import { excelDateSerial, excelSerial, excelTimeSerial, fmtChangePct, fmtDate, fmtDateTime, fmtMoney, fmtNumber, fmtPrice, fmtQty, fmtTime, priceDecimals, roundTo, statusLabel } from '../../addin/src/core/format.js';
 import { findQuoteField } from '../../addin/src/core/quote-fields.js';
 import { normalizeBridgeUrl } from '../../addin/src/core/settings.js';
 import { columnLetters, parseAddress, rectAddress } from '../../addin/src/sheets/a1.js';
@@ -27,6 +27,24 @@ describe('pt-BR formats', () => {
   it('status labels in Portuguese', () => {
     expect(statusLabel('partially_filled')).toBe('Parcial');
     expect(statusLabel('canceled')).toBe('Cancelada');
+  });
+});
+
+describe('values for Excel cells', () => {
+  it('Excel serials in B3 time: calendar dates never shift, an instant after 21:00 in São Paulo is still that day', () => {
+    expect(excelSerial('1900-03-01')).toBe(61); // Excel counts the fictitious 29/02/1900
+    expect(excelSerial('2026-12-31')).toBe(46387);
+    expect(excelDateSerial('2026-11-27T01:00:00.000Z')).toBe(46352); // 26/11 22:00 in São Paulo
+    expect(excelTimeSerial('2026-11-27T01:00:00.000Z')).toBeCloseTo(22 / 24, 9);
+    expect(excelSerial('2027-01-01T02:59:59.000Z')).toBeCloseTo(46387 + (23 * 3600 + 59 * 60 + 59) / 86_400, 9); // still 31/12
+    expect(excelSerial('lixo')).toBeUndefined();
+  });
+  it('prices at the instrument\'s decimals', () => {
+    expect([priceDecimals(0.01), priceDecimals(0.5), priceDecimals(5), priceDecimals(undefined)]).toEqual([2, 1, 0, 2]);
+    expect(roundTo(36.500435, 2)).toBe(36.5);
+    expect(roundTo(1.005, 2)).toBe(1.01);
+    expect(roundTo(-2.675, 2)).toBe(-2.68);
+    expect(roundTo(5420.25, 1)).toBe(5420.3);
   });
 });
 

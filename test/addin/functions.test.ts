@@ -5,10 +5,19 @@
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { BridgeClient } from '../../addin/src/core/bridge-client.js';
 import { memorySettings } from '../../addin/src/core/settings.js';
-import { cotacao, ordem, ordens, posicoes, saldo, useClientForFunctions } from '../../addin/src/functions/functions.js';
+import * as fns from '../../addin/src/functions/functions.js';
+import { posicoes, saldo, useClientForFunctions } from '../../addin/src/functions/functions.js';
 import type { OrderView, QuoteView } from '../../common/types.js';
+import { statusMatcher } from '../../addin/src/core/blotters.js';
+import { STATUS_LABELS } from '../../addin/src/core/format.js';
+import { QUOTE_FIELD_CODES } from '../../addin/src/core/quote-fields.js';
 import { SocketFactory, type FakeSocket } from './support/fake-bridge-socket.js';
 import { ALGOS, INSTRUMENTS } from './support/reference.js';
+
+// Excel passes whatever text the cell holds: the enums only make it offer a list.
+const cotacao = fns.cotacao as unknown as (ativo: string, campo: string, inv: never) => void;
+const ordens = fns.ordens as unknown as (cliente: string | undefined, status: string | undefined, inv: never) => void;
+const ordem = fns.ordem as unknown as (id: string, campo: string, inv: never) => void;
 
 class FakeCfError {
   constructor(
@@ -151,7 +160,7 @@ describe('COTACAO', () => {
     expect(v('VOV')).toBe(300);
     expect(v('VAR')).toBe(1.5);
     expect(v('NEG')).toBe(12);
-    expect(v('HOR')).toBe('10:30:05'); // São Paulo time
+    expect(v('HOR')).toBeCloseTo((10 * 3600 + 30 * 60 + 5) / 86_400, 9); // an Excel time serial, São Paulo time
     expect(v('FEC')).toBe(36.2);
     expect(v('VOL')).toBe(36500);
     expect(v('QTT')).toBe(1000);
@@ -286,7 +295,7 @@ describe('blotters', () => {
     saldo('XYZ', nobody as never);
     connect();
     sock.push({ op: 'snapshot', channel: 'balances', seq: 1, data: [{ client: 'CLI1', d0: 100, d1: 90, d2: -5, dates: ['2026-11-26', '2026-11-27', '2026-11-30'] }] });
-    expect((all.last() as unknown[][])[1]).toEqual(['CLI1', '', 100, 90, -5, '26/11/2026', '27/11/2026', '30/11/2026']);
+    expect((all.last() as unknown[][])[1]).toEqual(['CLI1', '', 100, 90, -5, 46352, 46353, 46356]); // Excel date serials
     expect((nobody.last() as FakeCfError).code).toBe('#N/A');
   });
 
@@ -304,6 +313,83 @@ describe('blotters', () => {
     expect(old.last()).toBe(36.4);
     expect((none.last() as FakeCfError).code).toBe('#N/A');
     expect((none.last() as FakeCfError).message).toContain('NOPE');
+  });
+});
+
+describe('values a sheet can compute with (issue 7 §7)', () => {
+  it('returns dates and times as Excel serials in B3 time and prices rounded to the instrument\'s decimals', async () => {
+    const ult = invocation();
+    const win = invocation();
+    const med = invocation();
+    const dat = invocation();
+    cotacao('PETR4', 'ULT', ult as never);
+    cotacao('WINZ26', 'ULT', win as never);
+    cotacao('PETR4', 'MED', med as never);
+    cotacao('PETR4', 'DAT', dat as never);
+    const orders = invocation<unknown[][]>();
+    const created = invocation();
+    const avg = invocation();
+    ordens(undefined, undefined, orders as never);
+    ordem('A', 'CRIADA_EM', created as never);
+    ordem('A', 'PRECO_MEDIO', avg as never);
+    connect();
+    await vi.advanceTimersByTimeAsync(50); // instruments (tick sizes) loaded
+    sock.push({ op: 'snapshot', channel: 'quotes:PETR4', seq: 1, data: quote(36.500435, { volumeBrl: 36_512.3456, volumeQty: 1000 }) });
+    sock.push({ op: 'snapshot', channel: 'quotes:WINZ26', seq: 1, data: { ...quote(155_002.4999), symbol: 'WINZ26' } });
+    sock.push({ op: 'snapshot', channel: 'orders', seq: 1, data: [order('A', { filledQty: 300, avgPrice: 36.500435, createdAt: '2026-11-26T13:05:09.000Z' })] });
+    await vi.advanceTimersByTimeAsync(1500);
+    expect(ult.last()).toBe(36.5);
+    expect(win.last()).toBe(155_002); // WIN is quoted in whole points
+    expect(med.last()).toBe(36.5123); // an average keeps two more decimals
+    expect(dat.last()).toBe(46352); // 26/11/2026
+    const serial = 46352 + (10 * 3600 + 5 * 60 + 9) / 86_400; // 26/11/2026 10:05:09 in São Paulo
+    expect(created.last()).toBeCloseTo(serial, 9);
+    expect(avg.last()).toBe(36.5);
+    const [header, row] = orders.last() as unknown[][];
+    expect(row![header!.indexOf('Criada em')]).toBeCloseTo(serial, 9);
+    expect(row![header!.indexOf('Preço médio')]).toBe(36.5);
+  });
+
+  it('keeps a spilled blotter\'s last rows when the bridge drops, marks the header stale, and goes live again', async () => {
+    const spill = invocation<unknown[][]>();
+    const never = invocation<unknown[][]>();
+    ordens(undefined, undefined, spill as never);
+    connect();
+    sock.push({ op: 'snapshot', channel: 'orders', seq: 1, data: [order('A'), order('B', { qty: 500 })] });
+    await vi.advanceTimersByTimeAsync(1100);
+    const live = spill.last() as unknown[][];
+    expect(live[0]![0]).toBe('ID');
+    sock.drop();
+    await vi.advanceTimersByTimeAsync(1100);
+    const stale = spill.last() as unknown[][];
+    expect(Array.isArray(stale)).toBe(true); // not one #N/A: =SOMA(F2#) and charts keep working
+    expect(String(stale[0]![0])).toMatch(/^⚠ DESATUALIZADO desde \d\d:\d\d:\d\d \(BlackBox desconectado.*\) · ID$/);
+    expect(stale[0]!.slice(1)).toEqual(live[0]!.slice(1));
+    expect(stale.slice(1)).toEqual(live.slice(1));
+    // A blotter that never had a value stays #N/A.
+    ordens('CLI9', undefined, never as never);
+    await vi.advanceTimersByTimeAsync(1100);
+    expect((never.last() as unknown as FakeCfError).code).toBe('#N/A');
+    await vi.advanceTimersByTimeAsync(2000);
+    connect();
+    sock.push({ op: 'snapshot', channel: 'orders', seq: 5, data: [order('A'), order('B', { qty: 500 }), order('C')] });
+    await vi.advanceTimersByTimeAsync(1100);
+    const again = spill.last() as unknown[][];
+    expect(again[0]![0]).toBe('ID');
+    expect(again).toHaveLength(4);
+  });
+
+  it('the campo and status lists Excel offers are exactly what the functions accept', () => {
+    expect(Object.values(fns.CampoCotacao)).toEqual([...QUOTE_FIELD_CODES]);
+    const statuses = Object.values(fns.StatusOrdens);
+    expect(statuses).toEqual(expect.arrayContaining(Object.values(STATUS_LABELS)));
+    for (const st of statuses) expect(typeof statusMatcher(st), st).toBe('function');
+    for (const campo of Object.values(fns.CampoOrdem)) {
+      const inv = invocation();
+      ordem('A', campo, inv as never);
+      expect(inv.results.some((r) => r instanceof FakeCfError && r.code === '#VALUE!'), campo).toBe(false);
+      inv.onCanceled?.();
+    }
   });
 });
 

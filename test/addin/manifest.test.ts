@@ -7,7 +7,9 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import vm from 'node:vm';
 import { OfficeAddinManifest } from 'office-addin-manifest';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../scripts/ensure-addin-built.js';
 import { all, child, children, parseXml, path as at, type XmlNode } from './support/xml.js';
@@ -34,10 +36,12 @@ describe('manifest.xml (offline checks)', () => {
     expect(doc.attrs['xsi:type']).toBe('TaskPaneApp');
   });
 
-  it('targets Excel and requires the shared runtime', () => {
+  it('targets Excel and requires the shared runtime and the custom functions runtime', () => {
     expect(children(child(doc, 'Hosts')!, 'Host').map((h) => h.attrs.Name)).toEqual(['Workbook']);
     const sets = at(doc, 'Requirements', 'Sets')!;
     expect(children(sets, 'Set').find((s) => s.attrs.Name === 'SharedRuntime')?.attrs.MinVersion).toBe('1.1');
+    // Microsoft's guidance for custom functions in a shared runtime: require both.
+    expect(children(sets, 'Set').find((s) => s.attrs.Name === 'CustomFunctionsRuntime')?.attrs.MinVersion).toBe('1.1');
     expect(child(doc, 'Permissions')!.text.trim()).toBe('ReadWriteDocument');
   });
 
@@ -129,6 +133,59 @@ describe('everything the manifest names is served by the bridge', () => {
     expect(byId.get('ORDENS')!.parameters.every((p) => p.optional)).toBe(true);
     const js = await (await fetch(`${bridge!.url}/functions.js`)).text();
     for (const id of byId.keys()) expect(js).toContain(`CustomFunctions.associate("${id}"`);
+  });
+
+  it('functions.json gives COTACAO campo, ORDENS status and ORDEM campo their lists (custom enums)', async () => {
+    const meta = (await (await fetch(`${bridge!.url}/functions.json`)).json()) as {
+      enums?: Array<{ id: string; type: string; values: Array<{ name: string; stringValue: string; tooltip: string }> }>;
+      functions: Array<{ id: string; parameters: Array<{ name: string; customEnumId?: string; optional?: boolean }> }>;
+    };
+    const param = (fn: string, name: string) => meta.functions.find((f) => f.id === fn)!.parameters.find((p) => p.name === name)!;
+    expect(param('COTACAO', 'campo').customEnumId).toBe('CampoCotacao');
+    expect(param('ORDENS', 'status')).toMatchObject({ customEnumId: 'StatusOrdens', optional: true });
+    expect(param('ORDEM', 'campo').customEnumId).toBe('CampoOrdem');
+    const byId = new Map((meta.enums ?? []).map((e) => [e.id, e]));
+    expect(byId.get('CampoCotacao')!.values.map((v) => v.stringValue)).toEqual(['ULT', 'ABE', 'MAX', 'MIN', 'FEC', 'VAR', 'VARPTS', 'MED', 'NEG', 'QTT', 'VOL', 'OCP', 'OVD', 'VOC', 'VOV', 'HOR', 'DAT']);
+    expect(byId.get('CampoCotacao')!.values[0]!.tooltip).toBe('Último preço');
+    expect(byId.get('StatusOrdens')!.values.map((v) => v.stringValue)).toContain('Em execução');
+  });
+
+  it('taskpane.html says in pt-BR, before any bundle runs, when the host cannot run the add-in (IE11, no WebView2)', async () => {
+    const html = await (await fetch(`${bridge!.url}/taskpane.html`)).text();
+    const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1]!);
+    expect(scripts).toHaveLength(1);
+    const probe = scripts[0]!;
+    // The probe itself is ES5: no token of later syntax outside its string literals.
+    const scanner = ts.createScanner(ts.ScriptTarget.ES5, false, ts.LanguageVariant.Standard, probe);
+    const later = new Set([
+      ts.SyntaxKind.EqualsGreaterThanToken, ts.SyntaxKind.LetKeyword, ts.SyntaxKind.ConstKeyword, ts.SyntaxKind.ClassKeyword,
+      ts.SyntaxKind.NoSubstitutionTemplateLiteral, ts.SyntaxKind.TemplateHead, ts.SyntaxKind.QuestionDotToken,
+      ts.SyntaxKind.QuestionQuestionToken, ts.SyntaxKind.DotDotDotToken, ts.SyntaxKind.AsyncKeyword,
+    ]);
+    for (let t = scanner.scan(); t !== ts.SyntaxKind.EndOfFileToken; t = scanner.scan()) expect(later.has(t), scanner.getTokenText()).toBe(false);
+    const run = (globals: Record<string, unknown>) => {
+      const root = { innerHTML: '<div class="boot">Carregando BlackBox…</div>' };
+      const win: Record<string, unknown> = { ...globals };
+      const Fn = globals.Function as FunctionConstructor;
+      vm.runInNewContext(probe, { window: win, document: { getElementById: () => root }, Promise: globals.Promise, Function: Fn });
+      return { root, win };
+    };
+    // An engine that cannot parse the bundle's syntax (what IE11 does with ES2022): the message, in Portuguese.
+    const ie = run({
+      Function: function () {
+        throw new SyntaxError('Sintaxe inválida');
+      },
+    });
+    expect(ie.root.innerHTML).toContain('Este Excel não consegue abrir o BlackBox');
+    expect(ie.root.innerHTML).toContain('WebView2');
+    expect(ie.win.__BLACKBOX_UNSUPPORTED__).toBe(true);
+    // A modern engine: nothing changes, the bundle takes over.
+    const modern = run({ Promise, fetch: () => undefined, Function });
+    expect(modern.root.innerHTML).toBe('<div class="boot">Carregando BlackBox…</div>');
+    // The bundles are deferred, so the probe (inline, in the body) runs before any of them.
+    const bundles = [...html.matchAll(/<script[^>]*src=["']?(?:taskpane|functions|commands)\.js[^>]*>/g)].map((m) => m[0]);
+    expect(bundles).toHaveLength(3);
+    for (const tag of bundles) expect(tag).toMatch(/\bdefer\b/);
   });
 
   it('taskpane.html loads Office.js from the CDN and the three bundles of the shared runtime', async () => {

@@ -9,6 +9,7 @@ import { memorySettings } from '../../addin/src/core/settings.js';
 import { BATCH_ID_PROPERTY, batchFromPastedText, BulkError, readBoletas, renewBatchId, sendBatch, validateWithBridge, writeBack } from '../../addin/src/sheets/bulk.js';
 import { OfficeWorkbook } from '../../addin/src/sheets/office-workbook.js';
 import { SheetSync } from '../../addin/src/sheets/sheet-sync.js';
+import { mapColumns } from '../../addin/src/sheets/boleta-rows.js';
 import { createBoletaTemplate, LISTS_SHEET, templateHeader } from '../../addin/src/sheets/template.js';
 import type { BatchRowResult, BoletaRequest, OrderView } from '../../common/types.js';
 import { createFakeExcel, type FakeExcel } from './support/fake-excel.js';
@@ -106,6 +107,19 @@ describe('Nova planilha de boletas', () => {
   });
 });
 
+describe('template headers and the reader agree', () => {
+  it('every template column maps back to its field, also a parameter whose label repeats a core column', () => {
+    const algos = [...ALGOS, { type: 'pov' as const, label: 'POV', params: [{ name: 'limitMode', label: 'Preço limite', kind: 'enum' as const, required: false, help: '' }] }];
+    const h = templateHeader(algos as typeof ALGOS);
+    expect(h).toContain('Preço limite (limitMode)');
+    const m = mapColumns(h, algos as typeof ALGOS);
+    expect(m.problems).toEqual([]);
+    expect(m.core.limitPrice).toBe(h.indexOf('Preço limite'));
+    expect(m.params.get('limitMode')).toBe(h.indexOf('Preço limite (limitMode)'));
+    expect(mapColumns(templateHeader(ALGOS), ALGOS).problems).toEqual([]);
+  });
+});
+
 /** Fills the template's first rows with the given cells (left-aligned to the header). */
 async function templateWith(rows: unknown[][]) {
   await createBoletaTemplate(wb, REF);
@@ -119,11 +133,11 @@ describe('Enviar boletas', () => {
   it('reads the whole table from a cell inside it, validates, sends once and writes id/status/message beside each row', async () => {
     await templateWith([
       ['CLI1', 'PETR4', 'C', '1.000', 'Ordem cheia', '36,50'],
-      ['CLI2', 'VALE3', 'V', 500, 'TWAP', '61.80', null, null, '10:00', '16:30'],
+      ['CLI2', 'VALE3', 'V', 500, 'TWAP', '61,80', null, null, '10:00', '16:30'],
       [],
-      ['CLI9', 'PETR4', 'C', '100'],
+      ['CLI9', 'PETR4', 'C', '100', '', '36,50'],
       ['CLI1', 'PETR4', 'C', '200.000', 'Ordem cheia', '36,50'],
-      ['CLI3', 'PETR4', 'compra', 'mil'],
+      ['CLI3', 'PETR4', 'compra', 'mil', '', '36,50'],
     ]);
     const { client, state } = fakeBridge();
     let batch = await readBoletas(wb, REF);
@@ -155,8 +169,8 @@ describe('Enviar boletas', () => {
 
   it('a double click re-sends the same keys: the bridge returns the existing orders, nothing is sent twice', async () => {
     await templateWith([
-      ['CLI1', 'PETR4', 'C', '100'],
-      ['CLI2', 'PETR4', 'C', '200'],
+      ['CLI1', 'PETR4', 'C', '100', '', 'MERCADO'],
+      ['CLI2', 'PETR4', 'C', '200', '', 'MERCADO'],
     ]);
     const { client, byKey } = fakeBridge();
     const first = await readBoletas(wb, REF);
@@ -182,8 +196,8 @@ describe('Enviar boletas', () => {
 
   it('all-or-nothing sends nothing while a row has an error', async () => {
     await templateWith([
-      ['CLI1', 'PETR4', 'C', '100'],
-      ['CLI1', 'PETR4', 'C', 'abc'],
+      ['CLI1', 'PETR4', 'C', '100', '', 36.5],
+      ['CLI1', 'PETR4', 'C', 'abc', '', 36.5],
     ]);
     const { client, state } = fakeBridge();
     const batch = await readBoletas(wb, REF);
@@ -195,7 +209,7 @@ describe('Enviar boletas', () => {
   });
 
   it('a bridge that is down leaves rows "Sem confirmação"; retrying later sends each once', async () => {
-    await templateWith([['CLI1', 'PETR4', 'C', '100']]);
+    await templateWith([['CLI1', 'PETR4', 'C', '100', '', 36.5]]);
     const { client, state, byKey } = fakeBridge();
     state.down = true;
     const batch = await readBoletas(wb, REF);
@@ -217,7 +231,7 @@ describe('Enviar boletas', () => {
       [],
       ['Cliente', 'Ativo', 'C/V', 'Qtd', 'Preço'],
       ['CLI1', 'PETR4', 'C', 100, 36.5],
-      ['CLI2', 'PETR4', 'V', '1,000', '36.40'],
+      ['CLI2', 'PETR4', 'V', '1,000', '36,40'],
       ['CLI3', 'VALE3', 'C', 300, '61,80'],
     ]);
     fx.select('Minhas', 'A5:E6');
@@ -258,8 +272,8 @@ describe('Enviar boletas', () => {
 
   it('merged cells in a row give that row an error; other rows still go', async () => {
     await templateWith([
-      ['CLI1', 'PETR4', 'C', '100'],
-      ['CLI1', 'PETR4', 'C', '100'],
+      ['CLI1', 'PETR4', 'C', '100', '', 36.5],
+      ['CLI1', 'PETR4', 'C', '100', '', 36.5],
     ]);
     fx.merge('Boletas', 'A3:B3');
     const batch = await readBoletas(wb, REF);
@@ -278,7 +292,8 @@ describe('Enviar boletas', () => {
     const batch = await readBoletas(wb, REF);
     expect(batch.rows).toHaveLength(5000);
     expect(batch.rows.filter((r) => r.state === 'invalid').map((r) => r.sheetRow + 1)).toEqual([4323]);
-    const { batch: done, summary } = await sendBatch(client, batch, REF, { allOrNothing: false });
+    // The pattern repeats every 18 rows: identical rows go only once confirmed.
+    const { batch: done, summary } = await sendBatch(client, batch, REF, { allOrNothing: false, confirmDuplicates: true });
     expect(state.posts).toBe(1);
     expect(summary.sent).toBe(4999);
     fx.resetLog();
@@ -292,6 +307,65 @@ describe('Enviar boletas', () => {
     fx.addSheet('Grande', [['CLI1', 'PETR4', 'C', 100, 'Ordem cheia', '1']], 'A5002');
     fx.select('Grande', 'A1:F5002');
     await expect(readBoletas(wb, REF)).rejects.toThrow(/no máximo 5\.000/);
+  });
+});
+
+describe('a sheet boleta goes out as the sheet says (issue 7 §1)', () => {
+  it('a price column with a unit is read, and an empty or "" price cell is an error written beside the row, never a market order', async () => {
+    fx.addSheet('Minhas', [
+      ['Cliente', 'Ativo', 'Lado', 'Quantidade', 'Preço limite (R$)', 'Obs'],
+      ['CLI1', 'PETR4', 'C', 100, 36.5, 'ok'],
+      ['CLI1', 'VALE3', 'C', 100, '', 'fórmula que devolveu ""'],
+      ['CLI2', 'VALE3', 'C', 100, null, ''],
+      ['CLI2', 'PETR4', 'V', 100, 'MERCADO', ''],
+    ]);
+    fx.select('Minhas', 'A1:F5');
+    const { client, state } = fakeBridge();
+    const batch = await readBoletas(wb, REF);
+    expect(batch.parse.fatal).toBeUndefined();
+    expect(batch.parse.columns.ignored).toEqual([5]);
+    expect(batch.rows.map((r) => r.state)).toEqual(['valid', 'invalid', 'invalid', 'valid']);
+    const { batch: done } = await sendBatch(client, batch, REF, { allOrNothing: false });
+    const sent = (state.lastBody as { rows: BoletaRequest[] }).rows;
+    expect(sent.map((r) => [r.symbol, r.side, r.limitPrice])).toEqual([
+      ['PETR4', 'buy', 36.5],
+      ['PETR4', 'sell', undefined],
+    ]);
+    await writeBack(wb, done);
+    expect(fx.values('Minhas', 'G3:I3')[0]).toEqual(['', 'Erro', 'Preço limite (R$): vazio: escreva o preço, ou MERCADO para uma ordem a mercado']);
+  });
+
+  it('a column it cannot map stops the read with its name, and nothing is sent', async () => {
+    fx.addSheet('Stop', [
+      ['Cliente', 'Ativo', 'Lado', 'Quantidade', 'Preço', 'Stop'],
+      ['CLI1', 'PETR4', 'C', 100, 36.5, 35],
+    ]);
+    fx.select('Stop', 'A1:F2');
+    const { client, state } = fakeBridge();
+    const batch = await readBoletas(wb, REF);
+    expect(batch.parse.fatal).toContain('Coluna "Stop" não reconhecida');
+    const { summary } = await sendBatch(client, batch, REF, { allOrNothing: false });
+    expect(state.posts).toBe(0);
+    expect(summary.message).toBe('Nenhuma linha válida para enviar.');
+  });
+
+  it('identical rows are sent only after an explicit confirmation', async () => {
+    await templateWith([
+      ['CLI1', 'PETR4', 'C', '100', '', 36.5],
+      ['CLI2', 'PETR4', 'C', '100', '', 36.5],
+      ['CLI1', 'PETR4', 'C', '100', '', 36.5],
+    ]);
+    const { client, state } = fakeBridge();
+    const batch = await readBoletas(wb, REF);
+    expect(batch.rows.slice(0, 3).map((r) => r.duplicateOf)).toEqual([[3], undefined, [1]]);
+    const refused = await sendBatch(client, batch, REF, { allOrNothing: false });
+    expect(state.posts).toBe(0);
+    expect(refused.summary.message).toContain('as linhas 2, 4 são iguais');
+    await writeBack(wb, refused.batch);
+    expect(fx.values('Boletas', 'O2:O4').map((r) => r[0])).toEqual(['Não enviada', 'Não enviada', 'Não enviada']);
+    const confirmed = await sendBatch(client, batch, REF, { allOrNothing: false, confirmDuplicates: true });
+    expect(state.posts).toBe(1);
+    expect(confirmed.summary.sent).toBe(3);
   });
 });
 

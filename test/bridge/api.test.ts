@@ -198,6 +198,15 @@ describe('boletas', () => {
     expect((await b.api<OrderView[]>('GET', '/api/orders')).body.length).toBe(before);
   });
 
+  it('takes a price within floating-point noise of the tick and refuses 36.60000000001 and 36.605 (the sheet applies the same rule)', async () => {
+    const row = (limitPrice: number) => ({ client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice, algo: { type: 'full' } });
+    const r = await b.api('POST', '/api/orders/batch/validate', { rows: [row(36.5 + 0.1), row(36.60000000001), row(36.605)] });
+    expect(r.status).toBe(200);
+    expect(r.body.results[0].ok).toBe(true);
+    expect(r.body.results[0].order.limitPrice).toBe(36.6);
+    for (const i of [1, 2]) expect(r.body.results[i].errors[0]).toMatchObject({ field: `rows[${i}].limitPrice`, code: 'off_tick' });
+  });
+
   it('pauses, amends and resumes a working boleta', async () => {
     const q = await quote('BBAS3');
     const px = Math.round((q.bid! - 0.4) * 100) / 100;

@@ -1,10 +1,12 @@
 /**
  * Blotters as 2-D arrays with a pt-BR header row: one source for the spilled custom functions and
- * the "Enviar para planilha" tables. Values are raw numbers (Excel formats them); dates are text
- * in dd/mm/aaaa hh:mm:ss because a spilled array carries no number format.
+ * the "Enviar para planilha" tables. Values are numbers a sheet can sort, sum and chart: prices
+ * rounded to the instrument's decimals (36.5, never 36.500435), money to centavos, and dates as
+ * Excel date serials in B3 time (a spilled array carries no number format: format the column as
+ * date; the live tables get dd/mm/aaaa formats).
  */
 import type { BalanceView, OrderView, PositionView } from '../../../common/types.js';
-import { fmtDate, fmtDateTime, fold, isOpenStatus, sideLabel, statusLabel, STATUS_LABELS } from './format.js';
+import { excelDateSerial, excelSerial, fold, isOpenStatus, priceDecimals, roundTo, sideLabel, statusLabel, STATUS_LABELS } from './format.js';
 
 export type Cell = string | number | boolean;
 
@@ -19,6 +21,23 @@ const QTY = '#,##0';
 const PRICE = '#,##0.00';
 const MONEY = '#,##0.00;[Red]-#,##0.00';
 const TEXT = '@';
+const DATE = 'dd/mm/yyyy';
+const DATE_TIME = 'dd/mm/yyyy hh:mm:ss';
+
+/** Tick size per symbol (from GET /api/instruments), to round prices to the instrument's decimals. */
+export type TickSizes = ReadonlyMap<string, number>;
+
+function price(v: number | undefined | null, symbol: string, ticks?: TickSizes): Cell {
+  return typeof v === 'number' && Number.isFinite(v) ? roundTo(v, priceDecimals(ticks?.get(symbol))) : '';
+}
+
+function money(v: number | undefined | null): Cell {
+  return typeof v === 'number' && Number.isFinite(v) ? roundTo(v, 2) : '';
+}
+
+function serial(v: number | undefined): Cell {
+  return v === undefined ? '' : v;
+}
 
 export interface PositionsPayload {
   consolidated: PositionView[];
@@ -36,7 +55,7 @@ function bySymbol(a: PositionView, b: PositionView): number {
 /**
  * positions: consolidated (no client), one client's, or all clients' rows (withClient).
  */
-export function positionsBlotter(rows: PositionView[], withClient: boolean): Blotter {
+export function positionsBlotter(rows: PositionView[], withClient: boolean, ticks?: TickSizes): Blotter {
   const header = ['Ativo', 'Quantidade', 'Preço médio', 'Último', 'Resultado realizado', 'Resultado não realizado', 'Resultado total'];
   const numberFormats = [TEXT, QTY, PRICE, PRICE, MONEY, MONEY, MONEY];
   if (withClient) {
@@ -47,11 +66,11 @@ export function positionsBlotter(rows: PositionView[], withClient: boolean): Blo
     const r: Cell[] = [
       p.symbol,
       n(p.qty),
-      n(p.avgPrice),
-      n(p.last),
-      n(p.realizedPnl),
-      n(p.unrealizedPnl),
-      n((p.realizedPnl ?? 0) + (p.unrealizedPnl ?? 0)),
+      price(p.avgPrice, p.symbol, ticks),
+      price(p.last, p.symbol, ticks),
+      money(p.realizedPnl),
+      money(p.unrealizedPnl),
+      money((p.realizedPnl ?? 0) + (p.unrealizedPnl ?? 0)),
     ];
     if (withClient) r.unshift(p.client ?? '');
     return r;
@@ -71,7 +90,7 @@ export function algoLabel(type: string, labels?: ReadonlyMap<string, string>): s
   return labels?.get(type) ?? type;
 }
 
-export function ordersBlotter(orders: OrderView[], labels?: ReadonlyMap<string, string>): Blotter {
+export function ordersBlotter(orders: OrderView[], labels?: ReadonlyMap<string, string>, ticks?: TickSizes): Blotter {
   const header = [
     'ID',
     'Criada em',
@@ -86,19 +105,19 @@ export function ordersBlotter(orders: OrderView[], labels?: ReadonlyMap<string, 
     'Status',
     'Progresso',
   ];
-  const numberFormats = [TEXT, TEXT, TEXT, TEXT, TEXT, QTY, QTY, PRICE, PRICE, TEXT, TEXT, '0%'];
+  const numberFormats = [TEXT, DATE_TIME, TEXT, TEXT, TEXT, QTY, QTY, PRICE, PRICE, TEXT, TEXT, '0%'];
   const rows = [...orders]
     .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))
     .map((o): Cell[] => [
       o.id,
-      fmtDateTime(o.createdAt),
+      serial(excelSerial(o.createdAt)),
       orderClientText(o),
       o.symbol,
       sideLabel(o.side),
       n(o.qty),
       n(o.filledQty),
-      o.filledQty > 0 ? n(o.avgPrice) : '',
-      n(o.limitPrice),
+      o.filledQty > 0 ? price(o.avgPrice, o.symbol, ticks) : '',
+      price(o.limitPrice, o.symbol, ticks),
       algoLabel(o.algo?.type ?? '', labels),
       statusLabel(o.status),
       o.qty > 0 ? Math.round((o.filledQty / o.qty) * 10000) / 10000 : 0,
@@ -134,18 +153,18 @@ export function orderMatchesClient(o: OrderView, client: string): boolean {
 
 export function balancesBlotter(rows: BalanceView[], names?: ReadonlyMap<string, string>): Blotter {
   const header = ['Cliente', 'Nome', 'D+0', 'D+1', 'D+2', 'Data D+0', 'Data D+1', 'Data D+2'];
-  const numberFormats = [TEXT, TEXT, MONEY, MONEY, MONEY, TEXT, TEXT, TEXT];
+  const numberFormats = [TEXT, TEXT, MONEY, MONEY, MONEY, DATE, DATE, DATE];
   const out = [...rows]
     .sort((a, b) => a.client.localeCompare(b.client))
     .map((b): Cell[] => [
       b.client,
       names?.get(b.client) ?? '',
-      n(b.d0),
-      n(b.d1),
-      n(b.d2),
-      fmtDate(b.dates?.[0]),
-      fmtDate(b.dates?.[1]),
-      fmtDate(b.dates?.[2]),
+      money(b.d0),
+      money(b.d1),
+      money(b.d2),
+      serial(excelDateSerial(b.dates?.[0])),
+      serial(excelDateSerial(b.dates?.[1])),
+      serial(excelDateSerial(b.dates?.[2])),
     ]);
   return { header, rows: out, numberFormats };
 }

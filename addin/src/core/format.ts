@@ -103,6 +103,52 @@ export function fmtTime(iso: string | undefined | null): string {
   return p ? `${p.hour}:${p.minute}:${p.second}` : '—';
 }
 
+// ------------------------------------------------------------------ values for Excel cells
+
+const MS_PER_DAY = 86_400_000;
+/** Day 0 of Excel's 1900 date system as Excel counts it (serial 1 = 01/01/1900, with the 1900 leap-year quirk). */
+const EXCEL_EPOCH_UTC = Date.UTC(1899, 11, 30);
+
+/**
+ * An ISO instant as an Excel date serial in B3 time (days since 30/12/1899; the fraction is the
+ * time of day, to the second), so a sheet can sort, subtract and chart it. A date-only string
+ * ("2026-12-28") is that calendar day, with no time-zone shift. Undefined when not a date.
+ */
+export function excelSerial(iso: string | undefined | null): number | undefined {
+  if (!iso) return undefined;
+  const m = DATE_ONLY.exec(iso);
+  if (m) return (Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])) - EXCEL_EPOCH_UTC) / MS_PER_DAY;
+  const p = parts(iso);
+  if (!p) return undefined;
+  const wall = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
+  return (wall - EXCEL_EPOCH_UTC) / MS_PER_DAY;
+}
+
+/** The B3 calendar day of an instant as an Excel date serial (an integer). */
+export function excelDateSerial(iso: string | undefined | null): number | undefined {
+  const v = excelSerial(iso);
+  return v === undefined ? undefined : Math.floor(v);
+}
+
+/** The B3 time of day of an instant as an Excel time serial (a fraction of a day). */
+export function excelTimeSerial(iso: string | undefined | null): number | undefined {
+  const v = excelSerial(iso);
+  return v === undefined ? undefined : v - Math.floor(v);
+}
+
+/** Decimals a price of this tick is written with: R$ 0,01 → 2, WDO 0,5 → 1, WIN 5 → 0. */
+export function priceDecimals(tickSize: number | undefined): number {
+  if (!(typeof tickSize === 'number' && tickSize > 0)) return 2;
+  for (let d = 0; d <= 6; d++) if (Math.abs(Math.round(tickSize * 10 ** d) - tickSize * 10 ** d) < 1e-9) return d;
+  return 6;
+}
+
+/** A number rounded to `decimals` (half away from zero), for cells that should not show float noise. */
+export function roundTo(n: number, decimals: number): number {
+  const f = 10 ** decimals;
+  return (Math.sign(n) * Math.round(Math.abs(n) * f * (1 + Number.EPSILON))) / f;
+}
+
 export const STATUS_LABELS: Record<OrderStatus, string> = {
   pending_new: 'Pendente',
   working: 'Em execução',

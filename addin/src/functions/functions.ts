@@ -18,17 +18,128 @@ import {
   statusMatcher,
   type Cell,
   type PositionsPayload,
+  type TickSizes,
 } from '../core/blotters.js';
-import { fmtDateTime, fold, sideLabel, statusLabel } from '../core/format.js';
+import { excelSerial, fold, priceDecimals, roundTo, sideLabel, statusLabel } from '../core/format.js';
 import { findQuoteField, QUOTE_FIELD_CODES } from '../core/quote-fields.js';
 import { getBridge } from '../core/runtime.js';
-import { excelError, gate, invalid, na, runStream, value, WAIT, type StreamOutcome } from './streams.js';
+import { excelError, gate, invalid, keepLastOnOutage, na, runStream, value, WAIT, type StreamOutcome } from './streams.js';
 
 // Outside Excel (browser mode, tests) there is no CustomFunctions global; the associate calls the
 // build appends to this file must not throw there.
 {
   const g = globalThis as { CustomFunctions?: { associate?: unknown } };
   if (!g.CustomFunctions) g.CustomFunctions = { associate: () => undefined };
+}
+
+/**
+ * Campos de cotação no padrão RTD do Profit (a lista que o Excel oferece em COTACAO). The values are in
+ * double quotes because custom-functions-metadata reads each one with JSON.parse.
+ * @customenum {string}
+ */
+export enum CampoCotacao {
+  /** Último preço */
+  ULT = "ULT",
+  /** Abertura */
+  ABE = "ABE",
+  /** Máxima do dia */
+  MAX = "MAX",
+  /** Mínima do dia */
+  MIN = "MIN",
+  /** Fechamento anterior */
+  FEC = "FEC",
+  /** Variação (%) */
+  VAR = "VAR",
+  /** Variação em pontos */
+  VARPTS = "VARPTS",
+  /** Preço médio do dia */
+  MED = "MED",
+  /** Número de negócios */
+  NEG = "NEG",
+  /** Quantidade negociada */
+  QTT = "QTT",
+  /** Volume financeiro (R$) */
+  VOL = "VOL",
+  /** Melhor oferta de compra */
+  OCP = "OCP",
+  /** Melhor oferta de venda */
+  OVD = "OVD",
+  /** Quantidade na melhor compra */
+  VOC = "VOC",
+  /** Quantidade na melhor venda */
+  VOV = "VOV",
+  /** Hora da última atualização (número de hora do Excel) */
+  HOR = "HOR",
+  /** Data da última atualização (número de data do Excel) */
+  DAT = "DAT",
+}
+
+/**
+ * Filtros de status de ORDENS (a lista que o Excel oferece).
+ * @customenum {string}
+ */
+export enum StatusOrdens {
+  /** Ordens que ainda podem executar ou ser alteradas */
+  abertas = "abertas",
+  /** Executadas, canceladas, rejeitadas ou expiradas */
+  encerradas = "encerradas",
+  /** Todas as ordens */
+  todas = "todas",
+  /** Aguardando a bolsa */
+  Pendente = "Pendente",
+  /** Na bolsa, sem execução */
+  EmExecucao = "Em execução",
+  /** Executada em parte */
+  Parcial = "Parcial",
+  /** Executada por inteiro */
+  Executada = "Executada",
+  /** Sendo cancelada */
+  Cancelando = "Cancelando",
+  /** Cancelada */
+  Cancelada = "Cancelada",
+  /** Recusada */
+  Rejeitada = "Rejeitada",
+  /** Expirada no fim do dia */
+  Expirada = "Expirada",
+  /** Pausada */
+  Pausada = "Pausada",
+}
+
+/**
+ * Campos de uma ordem em ORDEM (a lista que o Excel oferece).
+ * @customenum {string}
+ */
+export enum CampoOrdem {
+  /** Status em português */
+  STATUS = "STATUS",
+  /** Código do status (working, filled…) */
+  STATUS_CODIGO = "STATUS_CODIGO",
+  /** Motivo de rejeição ou pausa */
+  MOTIVO = "MOTIVO",
+  /** Ativo */
+  ATIVO = "ATIVO",
+  /** Compra ou Venda */
+  LADO = "LADO",
+  /** Cliente (ou clientes do bloco) */
+  CLIENTE = "CLIENTE",
+  /** Quantidade da ordem */
+  QUANTIDADE = "QUANTIDADE",
+  /** Quantidade executada */
+  EXECUTADA = "EXECUTADA",
+  /** Quantidade restante */
+  RESTANTE = "RESTANTE",
+  /** Preço médio executado */
+  PRECO_MEDIO = "PRECO_MEDIO",
+  /** Preço limite */
+  PRECO_LIMITE = "PRECO_LIMITE",
+  /** Tipo de boleta */
+  TIPO = "TIPO",
+  /** Fração executada (0 a 1) */
+  PROGRESSO = "PROGRESSO",
+  /** Criada em (número de data e hora do Excel) */
+  CRIADA_EM = "CRIADA_EM",
+  /** Atualizada em (número de data e hora do Excel) */
+  ATUALIZADA_EM = "ATUALIZADA_EM",
 }
 
 let clientOverride: BridgeClient | undefined;
@@ -62,6 +173,23 @@ function labels(c: BridgeClient): Map<string, string> | undefined {
   return algoLabels;
 }
 
+/** Cached tick size per symbol, to round prices to the instrument's decimals (2 until loaded). */
+let tickSizes: Map<string, number> | undefined;
+function ticks(c: BridgeClient, onLoad?: () => void): TickSizes | undefined {
+  if (!tickSizes) {
+    tickSizes = new Map();
+    c.cachedGet<InstrumentView[]>('/api/instruments', 5 * 60_000)
+      .then((list) => {
+        for (const i of list ?? []) tickSizes!.set(i.symbol, i.tickSize);
+        onLoad?.();
+      })
+      .catch(() => {
+        tickSizes = undefined;
+      });
+  }
+  return tickSizes;
+}
+
 /** Blotters repaint a whole spilled range: at most once a second (each update recalculates dependents). */
 const BLOTTER_INTERVAL_MS = 1_000;
 
@@ -83,12 +211,12 @@ export function posicoes(cliente: string | undefined, invocation: CustomFunction
   runStream<any[][]>(c, invocation, {
     channels: ['positions'],
     minIntervalMs: BLOTTER_INTERVAL_MS,
-    compute: ([view]) => {
+    compute: keepLastOnOutage(([view]) => {
       const blocked = gate(c, view);
       if (blocked) return blocked;
       const rows = selectPositions(view.data as PositionsPayload, who || undefined);
-      return value(withHeader(positionsBlotter(rows, who === '*')));
-    },
+      return value(withHeader(positionsBlotter(rows, who === '*', ticks(c))));
+    }),
   });
 }
 
@@ -96,13 +224,13 @@ export function posicoes(cliente: string | undefined, invocation: CustomFunction
  * Ordens ao vivo (boleta a boleta): uma linha de cabeçalho e uma linha por ordem.
  * @customfunction ORDENS
  * @param [cliente] Código do cliente (vazio = todos).
- * @param [status] Filtro de status: abertas, encerradas, ou Pendente, Em execução, Parcial, Executada, Cancelada, Rejeitada, Expirada, Pausada.
+ * @param [status] Filtro de status: abertas, encerradas, todas, ou Pendente, Em execução, Parcial, Executada, Cancelando, Cancelada, Rejeitada, Expirada, Pausada.
  * @param invocation Invocação de streaming (fornecida pelo Excel).
  * @returns Tabela de ordens com cabeçalho.
  */
 export function ordens(
   cliente: string | undefined,
-  status: string | undefined,
+  status: StatusOrdens,
   invocation: CustomFunctions.StreamingInvocation<any[][]>,
 ): void {
   const c = client();
@@ -115,13 +243,13 @@ export function ordens(
   runStream<any[][]>(c, invocation, {
     channels: ['orders'],
     minIntervalMs: BLOTTER_INTERVAL_MS,
-    compute: ([view]) => {
+    compute: keepLastOnOutage(([view]) => {
       const blocked = gate(c, view);
       if (blocked) return blocked;
       const all = (view.data as OrderView[]) ?? [];
       const rows = all.filter((o) => matcher(o.status) && (!who || orderMatchesClient(o, who)));
-      return value(withHeader(ordersBlotter(rows, labels(c))));
-    },
+      return value(withHeader(ordersBlotter(rows, labels(c), ticks(c))));
+    }),
   });
 }
 
@@ -138,14 +266,14 @@ export function saldo(cliente: string | undefined, invocation: CustomFunctions.S
   runStream<any[][]>(c, invocation, {
     channels: ['balances'],
     minIntervalMs: BLOTTER_INTERVAL_MS,
-    compute: ([view]) => {
+    compute: keepLastOnOutage(([view]) => {
       const blocked = gate(c, view);
       if (blocked) return blocked;
       const all = (view.data as BalanceView[]) ?? [];
       const rows = who ? all.filter((b) => fold(b.client) === who) : all;
       if (who && rows.length === 0) return na(`Cliente "${text(cliente)}" sem saldo no BlackBox.`);
       return value(withHeader(balancesBlotter(rows)));
-    },
+    }),
   });
 }
 
@@ -153,11 +281,11 @@ export function saldo(cliente: string | undefined, invocation: CustomFunctions.S
  * Cotação ao vivo de um ativo, com os campos do RTD do Profit: ULT, ABE, MAX, MIN, FEC, VAR, VARPTS, MED, NEG, QTT, VOL, OCP, OVD, VOC, VOV, HOR, DAT.
  * @customfunction COTACAO
  * @param ativo Código do ativo na B3, por exemplo "PETR4".
- * @param campo Campo no padrão RTD do Profit, por exemplo "ULT" (último), "OCP" (melhor compra), "OVD" (melhor venda).
+ * @param campo Campo no padrão RTD do Profit, por exemplo "ULT" (último), "OCP" (melhor compra), "OVD" (melhor venda). HOR e DAT são números de hora e data do Excel.
  * @param invocation Invocação de streaming (fornecida pelo Excel).
  * @returns Valor do campo, atualizado continuamente.
  */
-export function cotacao(ativo: string, campo: string, invocation: CustomFunctions.StreamingInvocation<any>): void {
+export function cotacao(ativo: string, campo: CampoCotacao, invocation: CustomFunctions.StreamingInvocation<any>): void {
   const c = client();
   const symbol = text(ativo).toUpperCase();
   const field = findQuoteField(text(campo));
@@ -170,28 +298,34 @@ export function cotacao(ativo: string, campo: string, invocation: CustomFunction
     return;
   }
   let unknownSymbol = false;
+  let tickSize: number | undefined;
   const handle = runStream<any>(c, invocation, {
     channels: [`quotes:${symbol}`],
     compute: ([view]) => {
       if (unknownSymbol) return invalid(`Ativo "${symbol}" desconhecido no BlackBox.`);
       const blocked = gate(c, view);
       if (blocked) return blocked;
-      const v = field.get(view.data as QuoteView);
+      const v = field.get(view.data as QuoteView, tickSize);
       if (v === undefined) return na(`${symbol}: sem ${field.label.toLowerCase()} ainda.`);
       return value(v);
     },
   });
   c.cachedGet<InstrumentView[]>('/api/instruments', 5 * 60_000)
     .then((list) => {
-      if (Array.isArray(list) && list.length > 0 && !list.some((i) => i.symbol === symbol)) {
-        unknownSymbol = true;
-        handle.refresh();
-      }
+      if (!Array.isArray(list) || list.length === 0) return;
+      const inst = list.find((i) => i.symbol === symbol);
+      if (!inst) unknownSymbol = true;
+      else tickSize = inst.tickSize;
+      handle.refresh();
     })
     .catch(() => undefined);
 }
 
-const ORDER_FIELDS: Record<string, (o: OrderView, labels?: Map<string, string>) => Cell> = {
+function orderPrice(v: number | undefined, o: OrderView, t?: TickSizes): Cell {
+  return typeof v === 'number' && Number.isFinite(v) ? roundTo(v, priceDecimals(t?.get(o.symbol))) : '';
+}
+
+const ORDER_FIELDS: Record<string, (o: OrderView, labels?: Map<string, string>, ticks?: TickSizes) => Cell> = {
   STATUS: (o) => statusLabel(o.status),
   STATUS_CODIGO: (o) => o.status,
   MOTIVO: (o) => o.statusReason ?? '',
@@ -201,12 +335,12 @@ const ORDER_FIELDS: Record<string, (o: OrderView, labels?: Map<string, string>) 
   QUANTIDADE: (o) => o.qty,
   EXECUTADA: (o) => o.filledQty,
   RESTANTE: (o) => Math.max(0, o.qty - o.filledQty),
-  PRECO_MEDIO: (o) => (o.filledQty > 0 ? o.avgPrice : ''),
-  PRECO_LIMITE: (o) => o.limitPrice ?? '',
+  PRECO_MEDIO: (o, _l, t) => (o.filledQty > 0 ? orderPrice(o.avgPrice, o, t) : ''),
+  PRECO_LIMITE: (o, _l, t) => orderPrice(o.limitPrice, o, t),
   TIPO: (o, l) => l?.get(o.algo?.type) ?? o.algo?.type ?? '',
   PROGRESSO: (o) => (o.qty > 0 ? o.filledQty / o.qty : 0),
-  CRIADA_EM: (o) => fmtDateTime(o.createdAt),
-  ATUALIZADA_EM: (o) => fmtDateTime(o.updatedAt),
+  CRIADA_EM: (o) => excelSerial(o.createdAt) ?? '',
+  ATUALIZADA_EM: (o) => excelSerial(o.updatedAt) ?? '',
 };
 const ORDER_FIELD_ALIASES: Record<string, string> = {
   QTD: 'QUANTIDADE',
@@ -223,11 +357,11 @@ const ORDER_FIELD_ALIASES: Record<string, string> = {
  * Um campo de uma ordem, ao vivo.
  * @customfunction ORDEM
  * @param id Identificador da ordem (como escrito pelo Enviar boletas).
- * @param campo STATUS, EXECUTADA, RESTANTE, PRECO_MEDIO, PRECO_LIMITE, QUANTIDADE, ATIVO, LADO, CLIENTE, TIPO, PROGRESSO, MOTIVO, CRIADA_EM, ATUALIZADA_EM.
+ * @param campo STATUS, EXECUTADA, RESTANTE, PRECO_MEDIO, PRECO_LIMITE, QUANTIDADE, ATIVO, LADO, CLIENTE, TIPO, PROGRESSO, MOTIVO, CRIADA_EM, ATUALIZADA_EM (datas como números de data do Excel).
  * @param invocation Invocação de streaming (fornecida pelo Excel).
  * @returns Valor do campo, atualizado continuamente.
  */
-export function ordem(id: string, campo: string, invocation: CustomFunctions.StreamingInvocation<any>): void {
+export function ordem(id: string, campo: CampoOrdem, invocation: CustomFunctions.StreamingInvocation<any>): void {
   const c = client();
   const orderId = text(id);
   const key = fold(text(campo)).toUpperCase().replace(/[\s.-]+/g, '_');
@@ -251,7 +385,7 @@ export function ordem(id: string, campo: string, invocation: CustomFunctions.Str
       if (blocked) return blocked;
       const live = (view.data as OrderView[]).find((o) => o.id === orderId);
       const order = live ?? fetched;
-      if (order) return value(getter(order, labels(c)));
+      if (order) return value(getter(order, labels(c), ticks(c, () => handle.refresh())));
       if (notFound) return na(`Ordem ${orderId} não encontrada.`);
       if (!fetching) {
         // Not in the live blotter (older order): ask once; later changes arrive as deltas.

@@ -3,16 +3,19 @@
  * Streaming machinery for the custom functions: each invocation listens to bridge channels, and
  * on every change recomputes its value from the client's current state (pull, latest wins),
  * at most once per `minIntervalMs` (leading + trailing edge). Identical values are not re-sent.
- * Disconnected or stale data becomes #N/A with a message, never a frozen number shown as live.
+ * Disconnected or stale data becomes #N/A with a message, never a frozen number shown as live; a
+ * spilled blotter keeps its last rows instead and says in its header that they are not live.
  */
 import type { BridgeClient, ChannelView } from '../core/bridge-client.js';
+import { fmtTime } from '../core/format.js';
 
 /** A result computed from the client state. */
 export type StreamOutcome<T> =
   | { kind: 'value'; value: T }
   /** Not ready yet: keep whatever the cell shows (Excel shows #BUSY! before the first result). */
   | { kind: 'wait' }
-  | { kind: 'error'; code: 'na' | 'value'; message: string };
+  /** `outage`: the data cannot be live right now (bridge unreachable, channel stale), as opposed to a bad argument. */
+  | { kind: 'error'; code: 'na' | 'value'; message: string; outage?: boolean };
 
 export interface StreamSink<T> {
   setResult(value: T | CustomFunctions.Error): void;
@@ -35,6 +38,9 @@ export function na(message: string): StreamOutcome<never> {
 }
 export function invalid(message: string): StreamOutcome<never> {
   return { kind: 'error', code: 'value', message };
+}
+export function outage(message: string): StreamOutcome<never> {
+  return { kind: 'error', code: 'na', message, outage: true };
 }
 export const WAIT: StreamOutcome<never> = { kind: 'wait' };
 
@@ -72,11 +78,36 @@ export function connectionProblem(client: BridgeClient): string | undefined {
  */
 export function gate(client: BridgeClient, view: ChannelView): StreamOutcome<never> | undefined {
   const problem = connectionProblem(client);
-  if (problem) return na(problem);
+  if (problem) return outage(problem);
   if (view.status === 'error') return invalid(view.error ?? `Canal ${view.name} recusado pelo BlackBox.`);
-  if (view.status === 'stale') return na('Dados desatualizados: aguardando novo retrato do BlackBox.');
+  if (view.status === 'stale') return outage('Dados desatualizados: aguardando novo retrato do BlackBox.');
   if (view.status === 'loading' || view.data === undefined) return WAIT;
   return undefined;
+}
+
+export type Table = Array<Array<string | number | boolean>>;
+
+/**
+ * For spilled blotters (header row + rows): during an outage, keep the last rows, so =SOMA(A2#)
+ * and charts on the spill keep working, and mark the first header cell "⚠ DESATUALIZADO desde
+ * hh:mm:ss (why)". #N/A only when there never was a value. `now` is injectable for tests.
+ */
+export function keepLastOnOutage(compute: StreamSpec<Table>['compute'], now: () => number = Date.now): StreamSpec<Table>['compute'] {
+  let last: { table: Table; atMs: number } | undefined;
+  return (views) => {
+    const o = compute(views);
+    if (o.kind === 'value') last = { table: o.value, atMs: now() };
+    if (o.kind !== 'error' || !o.outage || !last) return o;
+    return value(staleTable(last.table, o.message, last.atMs));
+  };
+}
+
+export const STALE_MARK = '⚠ DESATUALIZADO';
+
+export function staleTable(table: Table, reason: string, sinceMs: number): Table {
+  const [header = [], ...rows] = table;
+  const first = `${STALE_MARK} desde ${fmtTime(new Date(sinceMs).toISOString())} (${reason}) · ${String(header[0] ?? '')}`;
+  return [[first, ...header.slice(1)], ...rows];
 }
 
 /**

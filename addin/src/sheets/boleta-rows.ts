@@ -2,15 +2,27 @@
  * Boletas written as sheet rows → BoletaRequest, as pure functions. Every problem is reported per
  * row, naming the column the user has to fix; valid rows never depend on invalid ones.
  *
- * Accepts pt-BR ("1.234,56") and en-US ("1,234.56") numbers, Lado as C/V, compra/venda, buy/sell,
- * blank rows anywhere (skipped), and blocks for many clients in the Cliente cell
- * ("CLI1:300; CLI2:200" by quantity or "CLI1:60%; CLI2:40%" by weight).
+ * A row goes out exactly as the sheet says, or not at all:
+ * - headers are matched after removing accents, case, punctuation and units in parentheses
+ *   ("Preço limite (R$)" is the price); a column nobody can map is an error naming it, unless it is
+ *   clearly a comment column (Obs, Comentário, Notas…), which is shown as ignored;
+ * - a market order needs the word MERCADO (in the price or the type column): an empty price cell,
+ *   or a formula returning "", is an error, never a market order;
+ * - numbers typed as text are read in the convention of their column, decided from all its cells
+ *   (pt-BR "1.234,56" or en-US "1,234.56"); a column that mixes them, or that cannot tell
+ *   "155.000" = 155 from 155.000, is an error naming the cells;
+ * - a price must be on the instrument's tick by common/ticks.ts, the rule the bridge applies;
+ * - identical rows (same client, symbol, side, quantity, price) are marked as possible duplicates.
+ *
+ * Also: Lado as C/V, compra/venda, buy/sell, blank rows anywhere (skipped), and blocks for many
+ * clients in the Cliente cell ("CLI1:300; CLI2:200" by quantity or "CLI1:60%; CLI2:40%" by weight).
  */
 import type { ApiErrorItem, BoletaRequest, ClientView, InstrumentView } from '../../../common/types.js';
 import { boletaSchema } from '../../../common/schemas.js';
 import { distinctParams, findAlgo, findOption, percentIsFraction, rangeText, type AlgoDescriptor, type AlgoParamDescriptor } from '../core/algos.js';
-import { fmtNumber, fold } from '../core/format.js';
-import type { Rect } from './a1.js';
+import { fmtNumber, fmtPrice, fold } from '../core/format.js';
+import { tickHundredthsOf, ticksOnGrid } from '../../../common/ticks.js';
+import { columnLetters, type Rect } from './a1.js';
 
 export type CellValue = string | number | boolean | null | undefined;
 
@@ -45,6 +57,28 @@ function key(text: unknown): string {
   return fold(String(text ?? '')).replace(/[^a-z0-9]/g, '');
 }
 
+/** The header without units or notes in parentheses/brackets: "Preço limite (R$)" → "precolimite". */
+function bareKey(text: unknown): string {
+  return key(fold(String(text ?? '')).replace(/\([^)]*\)|\[[^\]]*\]/g, ' '));
+}
+
+/** Headers of columns people keep beside boletas for their own notes (prefixes of the bare key). */
+const COMMENT_PREFIXES = ['obs', 'coment', 'nota', 'anotac', 'note', 'comment', 'memo', 'lembrete', 'descricao'];
+
+function isCommentHeader(text: unknown): boolean {
+  const b = bareKey(text);
+  return b !== '' && COMMENT_PREFIXES.some((p) => b.startsWith(p));
+}
+
+/** The word that makes a row a market order, in the price or the type column. */
+export const MARKET_WORD = 'MERCADO';
+
+function isMarketWord(v: CellValue): boolean {
+  if (typeof v !== 'string') return false;
+  const k = key(v);
+  return k === 'mercado' || k === 'amercado';
+}
+
 export interface ColumnMap {
   /** Column offset (within the read rectangle) of each core field, when present. */
   core: Partial<Record<CoreField, number>>;
@@ -55,6 +89,10 @@ export interface ColumnMap {
   names: string[];
   /** Columns that carry input (everything but result columns). */
   inputColumns: number[];
+  /** Comment columns (Obs, Notas…): read by nobody, shown as ignored. */
+  ignored: number[];
+  /** Header problems that make the whole selection unreadable (a column nobody can map, a repeated field). */
+  problems: string[];
 }
 
 export interface ParseContext {
@@ -62,32 +100,63 @@ export interface ParseContext {
   /** When known, symbols are checked locally (tick, lot); otherwise the bridge decides. */
   instruments?: readonly InstrumentView[];
   clients?: readonly ClientView[];
+  /**
+   * Only for the one-ticket form, whose price field says "Vazio = a mercado": a blank price is a
+   * market order there. Never for sheet rows, where a blank cell may be a formula that returned "".
+   */
+  blankPriceIsMarket?: boolean;
 }
 
-/** Maps header cells to fields. Unrecognised columns are ignored (users keep notes beside boletas). */
+/**
+ * Maps header cells to fields: first on the whole header text, then without units in parentheses
+ * ("Intervalo (s)" and "Intervalo mín. (ms)" stay apart; "Preço limite (R$)" is the price). A column
+ * nobody can map, or a second column for the same field, is a problem: its values would otherwise
+ * be silently left out of the order.
+ */
 export function mapColumns(header: readonly CellValue[], algos: readonly AlgoDescriptor[]): ColumnMap {
   const core: ColumnMap['core'] = {};
   const result: ColumnMap['result'] = {};
   const params = new Map<string, number>();
+  const ignored: number[] = [];
+  const problems: string[] = [];
   const all = distinctParams(algos);
   const names = header.map((h) => String(h ?? '').trim());
+  const fieldOf = (k: string, keyOf: (t: unknown) => string): { field?: CoreField | ResultField; param?: string } | undefined => {
+    for (const [field, aliases] of Object.entries(CORE_ALIASES) as Array<[CoreField | ResultField, string[]]>) {
+      if (aliases.includes(k)) return { field };
+    }
+    // "Label (name)" is how the template writes a parameter whose label repeats another column's.
+    const p = all.find((q) => keyOf(q.name) === k || keyOf(q.label) === k || key(`${q.label}${q.name}`) === k);
+    return p ? { param: p.name } : undefined;
+  };
+  const takenBy = new Map<string, number>();
   header.forEach((h, i) => {
     const k = key(h);
     if (!k) return;
-    for (const [field, aliases] of Object.entries(CORE_ALIASES) as Array<[CoreField | ResultField, string[]]>) {
-      if (aliases.includes(k)) {
-        if (field === 'orderId' || field === 'status' || field === 'message') {
-          if (result[field] === undefined) result[field] = i;
-        } else if (core[field] === undefined) core[field] = i;
-        return;
+    const hit = fieldOf(k, key) ?? (bareKey(h) ? fieldOf(bareKey(h), bareKey) : undefined);
+    if (!hit) {
+      if (isCommentHeader(h)) ignored.push(i);
+      else {
+        problems.push(
+          `Coluna "${names[i]}" não reconhecida: renomeie-a para um campo de boleta (${Object.values(COLUMN_LABELS).slice(0, 6).join(', ')} ou um parâmetro do tipo) ou para Obs, se for anotação.`,
+        );
       }
+      return;
     }
-    const p = all.find((q) => key(q.name) === k || key(q.label) === k);
-    if (p && !params.has(p.name)) params.set(p.name, i);
+    const id = hit.field ?? `param:${hit.param}`;
+    if (takenBy.has(id)) {
+      problems.push(`As colunas "${names[takenBy.get(id)!]}" e "${names[i]}" dizem a mesma coisa: deixe só uma.`);
+      return;
+    }
+    takenBy.set(id, i);
+    if (hit.param) params.set(hit.param, i);
+    else if (hit.field === 'orderId' || hit.field === 'status' || hit.field === 'message') result[hit.field] = i;
+    else core[hit.field as CoreField] = i;
   });
   const resultCols = new Set(Object.values(result));
-  const inputColumns = names.map((_, i) => i).filter((i) => !resultCols.has(i));
-  return { core, result, params, names, inputColumns };
+  const ignoredCols = new Set(ignored);
+  const inputColumns = names.map((_, i) => i).filter((i) => !resultCols.has(i) && !ignoredCols.has(i));
+  return { core, result, params, names, inputColumns, ignored, problems };
 }
 
 /** A row looks like a boleta header when it names at least Ativo and Quantidade (or three core fields). */
@@ -164,6 +233,51 @@ export function parseNumber(raw: CellValue, opts: { integer?: boolean } = {}): P
   return { ok: true, value };
 }
 
+/** Number conventions a text cell can be written in: pt-BR "1.234,56" or en-US "1,234.56". */
+export type NumberConvention = 'pt' | 'en';
+
+const THOUSANDS_ONLY = /^\d{1,3}(?:(?:\.\d{3})+|(?:,\d{3})+)$/;
+
+/**
+ * Reads a text number in one convention, strictly (thousands groups of three, one decimal
+ * separator after them). In `integer` columns "1.000" and "1,000" are a thousand in both
+ * conventions: nobody writes one share with three decimals.
+ */
+export function parseNumberAs(raw: string, convention: NumberConvention, opts: { integer?: boolean } = {}): number | undefined {
+  let s = raw.replace(/[\s\u00a0\u202f]/g, '').replace(/^R\$/i, '').replace(/^\+/, '');
+  let sign = 1;
+  if (s.startsWith('-')) {
+    sign = -1;
+    s = s.slice(1).replace(/^R\$/i, '');
+  }
+  if (opts.integer && THOUSANDS_ONLY.test(s)) return sign * Number(s.replace(/[.,]/g, ''));
+  const dec = convention === 'pt' ? ',' : '.';
+  const thou = convention === 'pt' ? '.' : ',';
+  const parts = s.split(dec);
+  if (parts.length > 2) return undefined;
+  const [intRaw, frac = ''] = parts as [string, string?];
+  if (parts.length === 2 && !/^\d+$/.test(frac)) return undefined;
+  let int = intRaw;
+  if (int.includes(thou)) {
+    const groups = int.split(thou);
+    if (!/^\d{1,3}$/.test(groups[0]!) || !groups.slice(1).every((g) => /^\d{3}$/.test(g))) return undefined;
+    int = groups.join('');
+  }
+  if (!/^\d*$/.test(int) || (int === '' && frac === '')) return undefined;
+  const v = sign * Number(`${int || '0'}.${frac || '0'}`);
+  return Number.isFinite(v) ? v : undefined;
+}
+
+/** What a text number means in each convention (absent = not a number in that convention). */
+export function numberReadings(raw: string, opts: { integer?: boolean } = {}): Partial<Record<NumberConvention, number>> {
+  const out: Partial<Record<NumberConvention, number>> = {};
+  for (const c of ['pt', 'en'] as const) {
+    const v = parseNumberAs(raw, c, opts);
+    if (v !== undefined) out[c] = v;
+  }
+  return out;
+}
+
 export function parseInteger(raw: CellValue): Parsed<number> {
   const r = parseNumber(raw, { integer: true });
   if (!r.ok) return r;
@@ -231,18 +345,16 @@ export interface ParsedRow {
   existingOrderId?: string;
   /** Display fields for the preview (whatever could be read). */
   display: { client: string; symbol: string; side: string; qty: string; algo: string; limitPrice: string };
+  /** Algo parameters as they will be sent, for the preview: "Lote visível 1.000". */
+  paramsText?: string;
+  /** Other rows (sheet indexes) with the same client, symbol, side, quantity and price. */
+  duplicateOf?: number[];
 }
 
 function cellText(v: CellValue): string {
   if (v === null || v === undefined) return '';
   if (typeof v === 'boolean') return v ? 'VERDADEIRO' : 'FALSO';
   return String(v).trim();
-}
-
-function onTick(price: number, tick: number): boolean {
-  if (!(tick > 0)) return true;
-  const steps = price / tick;
-  return Math.abs(steps - Math.round(steps)) < 1e-6;
 }
 
 function parseClients(
@@ -284,14 +396,17 @@ function parseClients(
   return { ok: true, value: { allocations } };
 }
 
-function parseParam(p: AlgoParamDescriptor, raw: CellValue): Parsed<unknown> {
+/** Reads a number cell in the convention decided for its column. */
+type NumberReader = (raw: CellValue, integer: boolean) => Parsed<number>;
+
+function parseParam(p: AlgoParamDescriptor, raw: CellValue, readNumber: NumberReader): Parsed<unknown> {
   switch (p.kind) {
     case 'boolean':
       return parseBoolean(raw);
     case 'time':
       return parseTime(raw);
     case 'integer':
-      return parseInteger(raw);
+      return readNumber(raw, true);
     case 'enum': {
       const o = findOption(p, cellText(raw));
       return o
@@ -301,7 +416,7 @@ function parseParam(p: AlgoParamDescriptor, raw: CellValue): Parsed<unknown> {
     case 'percent': {
       const text = typeof raw === 'string' ? raw.trim() : raw;
       const hasSign = typeof text === 'string' && text.endsWith('%');
-      const r = parseNumber(hasSign ? (text as string).slice(0, -1) : text);
+      const r = readNumber(hasSign ? (text as string).slice(0, -1) : text, false);
       if (!r.ok) return r;
       const fraction = percentIsFraction(p);
       if (hasSign) return { ok: true, value: fraction ? r.value / 100 : r.value };
@@ -310,7 +425,7 @@ function parseParam(p: AlgoParamDescriptor, raw: CellValue): Parsed<unknown> {
       return r;
     }
     default:
-      return parseNumber(raw);
+      return readNumber(raw, false);
   }
 }
 
@@ -351,13 +466,77 @@ export interface ParseResult {
   fatal?: string;
 }
 
+/** What the numbers typed as text in one column mean, decided from all its cells. */
+interface ColumnNumbers {
+  convention?: NumberConvention;
+  /** Rows (offsets) whose cell cannot be read because of the column as a whole. */
+  errors: Map<number, string>;
+}
+
+const MAX_CELLS_NAMED = 5;
+
+function cellList(cells: string[]): string {
+  const shown = cells.slice(0, MAX_CELLS_NAMED).join(', ');
+  return cells.length > MAX_CELLS_NAMED ? `${shown} e mais ${cells.length - MAX_CELLS_NAMED}` : shown;
+}
+
+/**
+ * Decides the number convention of a column from every text cell in it (numbers Excel already
+ * holds as numbers say nothing). Mixed conventions, or cells that read differently in each while
+ * nothing in the column tells which, are errors on those rows, naming the cells.
+ */
+function decideColumnNumbers(
+  name: string,
+  cells: Array<{ offset: number; address: string; text: string }>,
+  integer: boolean,
+): ColumnNumbers {
+  const errors = new Map<number, string>();
+  const pt: typeof cells = [];
+  const en: typeof cells = [];
+  const both: Array<(typeof cells)[number] & { r: Partial<Record<NumberConvention, number>> }> = [];
+  for (const c of cells) {
+    const r = numberReadings(c.text, { integer });
+    if (r.pt !== undefined && r.en !== undefined) {
+      if (r.pt !== r.en) both.push({ ...c, r });
+    } else if (r.pt !== undefined) pt.push(c);
+    else if (r.en !== undefined) en.push(c);
+  }
+  if (pt.length && en.length) {
+    const message =
+      `${name}: a coluna mistura formatos de número — ${cellList(pt.map((c) => `${c.address} "${c.text}"`))} com vírgula decimal (1.234,56) ` +
+      `e ${cellList(en.map((c) => `${c.address} "${c.text}"`))} com ponto decimal (1,234.56); use um só formato na coluna`;
+    for (const c of [...pt, ...en, ...both]) errors.set(c.offset, message);
+    return { errors };
+  }
+  const convention: NumberConvention | undefined = pt.length ? 'pt' : en.length ? 'en' : undefined;
+  if (!convention && both.length) {
+    const first = both[0]!;
+    const message =
+      `${name}: "${first.text}" pode ser ${fmtNumber(first.r.pt!, 0)} ou ${fmtPrice(first.r.en!)} e nada na coluna diz qual ` +
+      `(${cellList(both.map((c) => c.address))}); digite o número sem separador de milhar ou com os decimais (${fmtNumber(first.r.pt!, 2)})`;
+    for (const c of both) errors.set(c.offset, message);
+  }
+  return { convention, errors };
+}
+
 export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResult {
   const columns = mapColumns(input.header, ctx.algos);
-  const missing = (['symbol', 'side', 'qty', 'client'] as CoreField[]).filter((f) => columns.core[f] === undefined);
-  const fatal = missing.length
-    ? `Faltam as colunas: ${missing.map((f) => COLUMN_LABELS[f]).join(', ')}. O cabeçalho precisa de Cliente, Ativo, Lado e Quantidade.`
-    : undefined;
   const firstCol = input.firstSheetCol ?? 0;
+  const missing = (['symbol', 'side', 'qty', 'client'] as CoreField[]).filter((f) => columns.core[f] === undefined);
+  const problems = [...columns.problems];
+  if (missing.length) {
+    problems.unshift(`Faltam as colunas: ${missing.map((f) => COLUMN_LABELS[f]).join(', ')}. O cabeçalho precisa de Cliente, Ativo, Lado e Quantidade.`);
+  }
+  // A column without a header but with values would be left out of the order: name it.
+  columns.names.forEach((name, i) => {
+    if (key(name) || !columns.inputColumns.includes(i)) return;
+    const filled = input.rows.findIndex((r) => !isBlank(r[i]));
+    if (filled >= 0) {
+      const addr = `${columnLetters(firstCol + i)}${input.firstSheetRow + filled + 1}`;
+      problems.push(`A coluna ${columnLetters(firstCol + i)} não tem cabeçalho mas tem valores (${addr}): dê um nome a ela (Obs, se for anotação) ou apague os valores.`);
+    }
+  });
+  const fatal = problems.length ? problems.join(' ') : undefined;
   const merged = mergedRows(
     (input.merged ?? []).map((m) => ({ ...m, left: m.left - firstCol })),
     input.firstSheetRow,
@@ -365,7 +544,34 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
   );
   const bySymbol = new Map((ctx.instruments ?? []).map((i) => [i.symbol.toUpperCase(), i]));
   const defaultAlgo = ctx.algos.find((a) => a.type === 'full') ?? ctx.algos[0];
+  const allParams = distinctParams(ctx.algos);
   const out: ParsedRow[] = [];
+
+  // Number conventions, per column, from all the rows that will be read.
+  const isReadRow = (row: readonly CellValue[]) =>
+    !columns.inputColumns.every((i) => isBlank(row[i])) && !(columns.result.orderId !== undefined && cellText(row[columns.result.orderId]));
+  const numericCols: Array<{ col: number; integer: boolean; strip?: '%' }> = [];
+  if (columns.core.qty !== undefined) numericCols.push({ col: columns.core.qty, integer: true });
+  if (columns.core.limitPrice !== undefined) numericCols.push({ col: columns.core.limitPrice, integer: false });
+  for (const p of allParams) {
+    const col = columns.params.get(p.name);
+    if (col === undefined) continue;
+    if (p.kind === 'integer') numericCols.push({ col, integer: true });
+    else if (p.kind === 'number') numericCols.push({ col, integer: false });
+    else if (p.kind === 'percent') numericCols.push({ col, integer: false, strip: '%' });
+  }
+  const columnNumbers = new Map<number, ColumnNumbers>();
+  for (const { col, integer, strip } of numericCols) {
+    const cells: Array<{ offset: number; address: string; text: string }> = [];
+    input.rows.forEach((row, offset) => {
+      const v = row[col];
+      if (typeof v !== 'string' || isBlank(v) || isMarketWord(v) || !isReadRow(row)) return;
+      let text = v.trim();
+      if (strip && text.endsWith(strip)) text = text.slice(0, -1).trim();
+      cells.push({ offset, address: `${columnLetters(firstCol + col)}${input.firstSheetRow + offset + 1}`, text });
+    });
+    columnNumbers.set(col, decideColumnNumbers(columns.names[col] ?? '', cells, integer));
+  }
 
   input.rows.forEach((row, offset) => {
     const sheetRow = input.firstSheetRow + offset;
@@ -404,6 +610,21 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
       return;
     }
     const err = (f: CoreField, message: string) => errors.push({ column: colName(f), message: `${colName(f)}: ${message}` });
+    /** A number cell, read in its column's convention. */
+    const readNumber = (col: number | undefined, raw: CellValue, integer: boolean): Parsed<number> => {
+      const decided = col === undefined ? undefined : columnNumbers.get(col);
+      const columnError = decided?.errors.get(offset);
+      if (columnError) return { ok: false, error: columnError.slice(columnError.indexOf(': ') + 2) };
+      let r: Parsed<number>;
+      if (typeof raw === 'string' && !isBlank(raw)) {
+        const readings = numberReadings(raw.trim(), { integer });
+        const v = decided?.convention ? readings[decided.convention] : (readings.pt ?? readings.en);
+        r = v !== undefined ? { ok: true, value: v } : parseNumber(raw, { integer });
+        if (r.ok && v === undefined) r = { ok: false, error: `"${raw.trim()}" não é um número no formato da coluna` };
+      } else r = parseNumber(raw, { integer });
+      if (r.ok && integer && !Number.isInteger(r.value)) return { ok: false, error: `${fmtNumber(r.value, 2)} não é um número inteiro` };
+      return r;
+    };
 
     // Cliente
     const who = parseClients(get('client'), ctx.clients);
@@ -429,7 +650,7 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
     let qty: number | undefined;
     if (isBlank(get('qty'))) err('qty', 'obrigatória');
     else {
-      const q = parseInteger(get('qty'));
+      const q = readNumber(columns.core.qty, get('qty'), true);
       if (!q.ok) err('qty', q.error);
       else if (q.value <= 0) err('qty', 'deve ser maior que zero');
       else {
@@ -440,34 +661,56 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
       }
     }
 
-    // Tipo
+    // Tipo (MERCADO = an order at market of the default type)
     let algo: AlgoDescriptor | undefined;
     const algoText = cellText(get('algo'));
-    if (!algoText) algo = defaultAlgo;
+    const marketByType = isMarketWord(get('algo'));
+    if (!algoText || marketByType) algo = defaultAlgo;
     else {
       algo = findAlgo(ctx.algos, algoText);
-      if (!algo) err('algo', `"${algoText}" não é um tipo aceito (${ctx.algos.map((a) => a.label).join(', ')})`);
+      if (!algo) err('algo', `"${algoText}" não é um tipo aceito (${ctx.algos.map((a) => a.label).join(', ')} ou ${MARKET_WORD})`);
     }
     if (algo) display.algo = algo.label;
 
-    // Preço limite
+    // Preço limite: a number on the tick, or the explicit word MERCADO. Never a blank read as market.
     let limitPrice: number | undefined;
-    if (!isBlank(get('limitPrice'))) {
-      const p = parseNumber(get('limitPrice'));
+    const priceRaw = get('limitPrice');
+    const marketByPrice = isMarketWord(priceRaw) || (ctx.blankPriceIsMarket === true && isBlank(priceRaw) && !algo?.requiresLimit);
+    const market = marketByType || marketByPrice;
+    if (market) {
+      display.limitPrice = MARKET_WORD;
+      if (marketByType && !isBlank(priceRaw) && !marketByPrice) {
+        err('limitPrice', `${MARKET_WORD} no Tipo e preço ${cellText(priceRaw)}: apague o preço ou troque o Tipo`);
+      } else if (algo?.requiresLimit) err('limitPrice', `${algo.label} exige preço limite, não ${MARKET_WORD}`);
+    } else if (columns.core.limitPrice === undefined) {
+      err('limitPrice', `falta a coluna ${COLUMN_LABELS.limitPrice}: escreva o preço, ou ${MARKET_WORD} para uma ordem a mercado`);
+    } else if (isBlank(priceRaw)) {
+      err('limitPrice', algo?.requiresLimit ? `obrigatório para ${algo.label}` : `vazio: escreva o preço, ou ${MARKET_WORD} para uma ordem a mercado`);
+    } else {
+      const p = readNumber(columns.core.limitPrice, priceRaw, false);
       if (!p.ok) err('limitPrice', p.error);
       else if (p.value <= 0) err('limitPrice', 'deve ser maior que zero');
-      else {
-        limitPrice = p.value;
-        if (inst && !onTick(p.value, inst.tickSize)) {
-          err('limitPrice', `${fmtNumber(p.value, 4)} fora do tick de ${fmtNumber(inst.tickSize, 2)}`);
-        }
-      }
-    } else if (algo?.requiresLimit) {
-      err('limitPrice', `obrigatório para ${algo.label}`);
+      else if (inst) {
+        const ticks = ticksOnGrid(p.value, tickHundredthsOf(inst.tickSize));
+        if (ticks === undefined) err('limitPrice', `${String(p.value).replace('.', ',')} fora do tick de ${fmtNumber(inst.tickSize, 2)}`);
+        // Sent as the tick it is (36.6, not 36.600000000000001 from a formula).
+        else limitPrice = (ticks * tickHundredthsOf(inst.tickSize)) / 100;
+      } else limitPrice = p.value;
+      if (limitPrice !== undefined) display.limitPrice = fmtPrice(limitPrice);
     }
 
-    // Parâmetros do algo
+    // Parâmetros do algo; a value in a column this type does not read would be silently dropped.
     const spec: Record<string, unknown> = { type: algo?.type ?? 'full' };
+    const shown: string[] = [];
+    const own = new Set((algo?.params ?? []).map((p) => p.name));
+    if (algo) {
+      for (const p of allParams) {
+        const col = columns.params.get(p.name);
+        if (own.has(p.name) || col === undefined || isBlank(row[col])) continue;
+        const label = columns.names[col] || p.label;
+        errors.push({ column: label, message: `${label}: não vale para ${algo.label}; apague o valor ou troque o Tipo` });
+      }
+    }
     for (const p of algo?.params ?? []) {
       const col = columns.params.get(p.name);
       const raw = col === undefined ? undefined : row[col];
@@ -477,7 +720,7 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
         else if (p.required) errors.push({ column: label, message: `${label}: obrigatório para ${algo!.label}` });
         continue;
       }
-      const v = parseParam(p, raw);
+      const v = parseParam(p, raw, (r, integer) => readNumber(col, r, integer));
       if (!v.ok) {
         errors.push({ column: label, message: `${label}: ${v.error}` });
         continue;
@@ -485,6 +728,9 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
       const outOfRange = checkRange(p, v.value);
       if (outOfRange) errors.push({ column: label, message: `${label}: ${outOfRange}` });
       else spec[p.name] = v.value;
+    }
+    for (const p of algo?.params ?? []) {
+      if (spec[p.name] !== undefined) shown.push(`${p.label} ${paramText(p, spec[p.name])}`);
     }
 
     let request: BoletaRequest | undefined;
@@ -517,9 +763,39 @@ export function parseBoletaRows(input: ParseInput, ctx: ParseContext): ParseResu
       request,
       errors,
       display,
+      ...(shown.length ? { paramsText: shown.join(' · ') } : {}),
     });
   });
+  markDuplicates(out);
   return { columns, rows: out, fatal };
+}
+
+function paramText(p: AlgoParamDescriptor, v: unknown): string {
+  if (typeof v === 'boolean') return v ? 'Sim' : 'Não';
+  if (typeof v !== 'number') return String(v);
+  if (p.kind === 'percent') return `${fmtNumber(percentIsFraction(p) ? v * 100 : v, Number.isInteger(v) ? 0 : 2)}%`;
+  return fmtNumber(v, Number.isInteger(v) ? 0 : 2);
+}
+
+/** What makes two rows the same order for a PM: client(s), symbol, side, quantity and price. */
+function duplicateKey(r: BoletaRequest): string {
+  return canonical({ client: r.client, allocations: r.allocations, symbol: r.symbol, side: r.side, qty: r.qty, price: r.limitPrice ?? MARKET_WORD });
+}
+
+/** Valid rows identical to another valid row of the same read: each gets the others' sheet rows. */
+function markDuplicates(rows: ParsedRow[]): void {
+  const groups = new Map<string, ParsedRow[]>();
+  for (const r of rows) {
+    if (r.state !== 'valid' || !r.request) continue;
+    const k = duplicateKey(r.request);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  }
+  for (const g of groups.values()) {
+    if (g.length < 2) continue;
+    for (const r of g) r.duplicateOf = g.filter((o) => o !== r).map((o) => o.sheetRow);
+  }
 }
 
 /** Bridge error path (rows[3].qty, algo.displayQty, allocations[0].client) → the header text. */

@@ -252,19 +252,31 @@ export interface SendSummary {
   message: string;
 }
 
+/** Sheet rows (1-based, as the user sees them) of valid rows that repeat another valid row. */
+export function duplicateRows(batch: BoletaBatch): number[] {
+  return batch.rows.filter((r) => r.state === 'valid' && r.duplicateOf?.length).map((r) => r.sheetRow + 1);
+}
+
 /**
  * Sends the valid rows in one batch. With allOrNothing, any invalid row stops the whole batch
- * before anything leaves (and the bridge is asked to be atomic too).
+ * before anything leaves (and the bridge is asked to be atomic too). Identical rows (each has its
+ * own idempotency key, so the bridge would take them all) go only with `confirmDuplicates`.
  */
 export async function sendBatch(
   client: BridgeClient,
   batch: BoletaBatch,
   ref: ReferenceData,
-  opts: { allOrNothing: boolean },
+  opts: { allOrNothing: boolean; confirmDuplicates?: boolean },
 ): Promise<{ batch: BoletaBatch; summary: SendSummary }> {
   const invalid = batch.rows.filter((r) => r.state === 'invalid');
   const toSend = batch.rows.filter((r) => r.state === 'valid' && r.request);
   const outcomes = new Map<number, RowOutcome>();
+  const repeated = duplicateRows(batch);
+  if (repeated.length > 0 && !opts.confirmDuplicates) {
+    const message = `Nada foi enviado: as linhas ${repeated.join(', ')} são iguais (cliente, ativo, lado, quantidade e preço). Confirme que são ordens distintas ou apague as repetidas.`;
+    for (const r of toSend) outcomes.set(r.sheetRow, { kind: 'not-sent', message });
+    return finish(batch, outcomes, message);
+  }
   if (opts.allOrNothing && invalid.length > 0) {
     const message = `Tudo ou nada: nada foi enviado porque ${invalid.length} linha(s) têm erro.`;
     for (const r of toSend) outcomes.set(r.sheetRow, { kind: 'not-sent', message });

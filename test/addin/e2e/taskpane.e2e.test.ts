@@ -230,22 +230,22 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     await excelPage.waitForFunction(() => (window as unknown as { __fakeExcel: { sheetNames(): string[] } }).__fakeExcel.sheetNames().includes('Boletas'));
 
     const rows: unknown[][] = [
-      ['CLI1', 'PETR4', 'C', '1.000', 'Ordem cheia', ''], // market: fills
+      ['CLI1', 'PETR4', 'C', '1.000', 'Ordem cheia', 'MERCADO'], // market (explicit): fills
       ['CLI2', 'PETR4', 'Compra', 500, 'Ordem cheia', '35,80'], // rests: cancelled later
-      ['CLI3', 'VALE3', 'buy', '300', '', ''],
-      ['CLI1', 'ITUB4', 'C', '2,000', 'Ordem cheia', ''],
-      ['CLI2', 'BBDC4', 'C', 1500, 'Ordem cheia', ''],
-      ['CLI1', 'PETR4', 'V', 400, 'Ordem cheia', ''],
+      ['CLI3', 'VALE3', 'buy', '300', '', 'MERCADO'],
+      ['CLI1', 'ITUB4', 'C', '2,000', 'Ordem cheia', 'MERCADO'],
+      ['CLI2', 'BBDC4', 'C', 1500, 'Ordem cheia', 'MERCADO'],
+      ['CLI1', 'PETR4', 'V', 400, 'Ordem cheia', 'MERCADO'],
       [],
-      ['NINGUEM', 'PETR4', 'C', 100, 'Ordem cheia', ''],
-      ['CLI1', 'PETR4', 'C', 'mil', 'Ordem cheia', ''],
-      ['CLI1', 'PETR4', 'C', 150, 'Ordem cheia', ''],
-      ['CLI2', 'XPTO3', 'C', 100, 'Ordem cheia', ''],
+      ['NINGUEM', 'PETR4', 'C', 100, 'Ordem cheia', 'MERCADO'],
+      ['CLI1', 'PETR4', 'C', 'mil', 'Ordem cheia', 'MERCADO'],
+      ['CLI1', 'PETR4', 'C', 150, 'Ordem cheia', 'MERCADO'],
+      ['CLI2', 'XPTO3', 'C', 100, 'Ordem cheia', 'MERCADO'],
       ['CLI3', 'PETR4', 'C', 100, 'Ordem cheia', '36,555'],
-      ['CLI3', 'VALE3', 'C', 100, 'Ordem cheia', ''], // merged below
+      ['CLI3', 'VALE3', 'C', 100, 'Ordem cheia', 'MERCADO'], // merged below
     ];
-    // 50 rows in all: the template's table (50 empty rows) holds them.
-    for (let i = 0; i < 37; i++) rows.push([`CLI${(i % 3) + 1}`, ['PETR4', 'VALE3', 'ABEV3', 'WEGE3'][i % 4], i % 2 ? 'compra' : 'C', 100 * (1 + (i % 4)), 'Ordem cheia', '']);
+    // 50 rows in all: the template's table (50 empty rows) holds them. Quantities differ: no repeated rows.
+    for (let i = 0; i < 37; i++) rows.push([`CLI${(i % 3) + 1}`, ['PETR4', 'VALE3', 'ABEV3', 'WEGE3'][i % 4], i % 2 ? 'compra' : 'C', 100 * (1 + (i % 7)), 'Ordem cheia', 'MERCADO']);
     await excelPage.evaluate((data) => {
       const fx = (window as unknown as { __fakeExcel: { addSheet(n: string, v: unknown[][], at: string): void; merge(s: string, a: string): void; select(s: string, a: string): void } }).__fakeExcel;
       fx.addSheet('Boletas', data, 'A2');

@@ -53,6 +53,7 @@ export const INSTRUMENTS: InstrumentView[] = [
   stock('VALE3', 'VALE ON'),
   { ...stock('PETR4F', 'PETROBRAS PN (fracionário)'), kind: 'fractional', lotSize: 1, underlying: 'PETR4' },
   { symbol: 'WINZ26', name: 'MINI IBOVESPA', kind: 'future', tickSize: 5, lotSize: 1, pointValue: 0.2, settlementDays: 1 },
+  { symbol: 'WDOZ26', name: 'MINI DOLAR', kind: 'future', tickSize: 0.5, lotSize: 1, pointValue: 10, settlementDays: 1 },
 ];
 
 export const CLIENTS: ClientView[] = [

@@ -18,11 +18,14 @@ import {
 } from '@fluentui/react-components';
 import { ArrowSync20Regular, DocumentTable20Regular, Send20Regular, TableSearch20Regular } from '@fluentui/react-icons';
 import { useMemo, useRef, useState } from 'react';
-import { fmtQty, statusLabel } from '../../core/format.js';
+import type { InstrumentView } from '../../../../common/types.js';
+import { fmtQty } from '../../core/format.js';
+import { totalsByClient } from '../../sheets/boleta-preview.js';
 import { newBatchId } from '../../sheets/boleta-rows.js';
 import {
   batchFromPastedText,
   BulkError,
+  duplicateRows,
   loadReferenceData,
   readBoletas,
   renewBatchId,
@@ -31,42 +34,23 @@ import {
   validateWithBridge,
   writeBack,
   type BoletaBatch,
-  type BoletaRow,
   type SendSummary,
 } from '../../sheets/bulk.js';
 import { createBoletaTemplate } from '../../sheets/template.js';
 import { toTsv } from '../../sheets/tsv.js';
 import { usePane } from '../context.js';
+import { BoletaPreviewList, BoletaTotals } from './BoletaPreview.js';
 import { useTabStyles } from './common.js';
-import { VirtualTable, type Column } from './VirtualTable.js';
 
 const useStyles = makeStyles({
-  wrap: { display: 'flex', flexDirection: 'column', gap: '8px', flex: '1 1 auto', minHeight: 0 },
+  // Messages keep their height (a narrow pane wraps them onto several lines); the tab scrolls
+  // vertically instead, and the preview list below keeps a usable height of its own.
+  wrap: { display: 'flex', flexDirection: 'column', gap: '8px', flex: '1 1 auto', minHeight: 0, overflowY: 'auto', '& > *': { flexShrink: 0 } },
   summary: { display: 'flex', gap: '6px', flexWrap: 'wrap', alignItems: 'center', fontSize: tokens.fontSizeBase200 },
-  msg: { whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
   paste: { minHeight: '90px' },
 });
 
 type Phase = 'idle' | 'reading' | 'ready' | 'sending' | 'sent';
-
-function rowBadge(r: BoletaRow): JSX.Element {
-  const o = r.outcome;
-  if (o?.kind === 'sent') return <Badge color={o.duplicate ? 'warning' : 'success'} appearance="tint" size="small">{o.duplicate ? 'Já enviada' : statusLabel(o.status)}</Badge>;
-  if (o?.kind === 'rejected') return <Badge color="danger" appearance="tint" size="small">Recusada</Badge>;
-  if (o?.kind === 'uncertain') return <Badge color="warning" appearance="tint" size="small">Sem confirmação</Badge>;
-  if (o?.kind === 'not-sent') return <Badge color="subtle" appearance="tint" size="small">Não enviada</Badge>;
-  if (r.state === 'valid') return <Badge color="success" appearance="outline" size="small">OK</Badge>;
-  if (r.state === 'sent') return <Badge color="informative" appearance="tint" size="small">Já enviada</Badge>;
-  if (r.state === 'empty') return <Badge color="subtle" appearance="outline" size="small">Vazia</Badge>;
-  return <Badge color="danger" appearance="filled" size="small">Erro</Badge>;
-}
-
-function rowMessage(r: BoletaRow): string {
-  const [id, , msg] = resultCells(r);
-  if (r.outcome?.kind === 'sent') return `${id}${msg ? ` · ${msg}` : ''}`;
-  if (r.state === 'sent') return r.errors[0]?.message ?? '';
-  return String(msg ?? '');
-}
 
 export function BulkBoletas(): JSX.Element {
   const s = useStyles();
@@ -77,14 +61,17 @@ export function BulkBoletas(): JSX.Element {
   const [error, setError] = useState<string | undefined>();
   const [summary, setSummary] = useState<SendSummary | undefined>();
   const [allOrNothing, setAllOrNothing] = useState(false);
+  const [confirmDuplicates, setConfirmDuplicates] = useState(false);
   const [showEmpty, setShowEmpty] = useState(false);
   const [paste, setPaste] = useState('');
   const pasteBatchId = useRef(newBatchId());
   const refCache = useRef<Awaited<ReturnType<typeof loadReferenceData>>>();
   const inFlight = useRef(false);
 
+  const [instrumentList, setInstrumentList] = useState<InstrumentView[] | undefined>();
   const ref = async () => {
     refCache.current = await loadReferenceData(client);
+    setInstrumentList(refCache.current.instruments);
     return refCache.current;
   };
 
@@ -96,6 +83,7 @@ export function BulkBoletas(): JSX.Element {
       const r = await ref();
       const b = workbook ? await readBoletas(workbook, r) : batchFromPastedText(paste, r, pasteBatchId.current);
       setBatch(await validateWithBridge(client, b, r));
+      setConfirmDuplicates(false); // a new read asks again
       setPhase('ready');
     } catch (e) {
       setError(e instanceof BulkError ? e.message : `Não consegui ler as boletas: ${(e as Error).message}`);
@@ -110,7 +98,7 @@ export function BulkBoletas(): JSX.Element {
     setError(undefined);
     try {
       const r = refCache.current ?? (await ref());
-      const { batch: done, summary: sum } = await sendBatch(client, batch, r, { allOrNothing });
+      const { batch: done, summary: sum } = await sendBatch(client, batch, r, { allOrNothing, confirmDuplicates });
       setBatch(done);
       setSummary(sum);
       if (workbook) {
@@ -167,25 +155,12 @@ export function BulkBoletas(): JSX.Element {
 
   const rows = useMemo(() => (batch?.rows ?? []).filter((r) => showEmpty || r.state !== 'empty'), [batch, showEmpty]);
 
-  const columns: Column<BoletaRow>[] = [
-    { key: 'row', label: 'Linha', width: 52, align: 'right', render: (r) => r.sheetRow + 1, sortValue: (r) => r.sheetRow },
-    { key: 'state', label: 'Situação', width: 104, render: rowBadge, sortValue: (r) => r.outcome?.kind ?? r.state },
-    { key: 'client', label: 'Cliente', width: 90, render: (r) => r.request?.client ?? (r.request?.allocations ? `bloco (${r.request.allocations.length})` : r.display.client) },
-    { key: 'symbol', label: 'Ativo', width: 66, render: (r) => r.display.symbol },
-    { key: 'side', label: 'Lado', width: 66, render: (r) => (r.request ? (r.request.side === 'buy' ? 'Compra' : 'Venda') : r.display.side) },
-    { key: 'qty', label: 'Qtd', width: 72, align: 'right', render: (r) => (r.request ? fmtQty(r.request.qty) : r.display.qty) },
-    { key: 'algo', label: 'Tipo', width: 88, render: (r) => r.display.algo },
-    {
-      key: 'msg',
-      label: 'Mensagem',
-      width: 360,
-      flex: true,
-      render: (r) => <span className={s.msg}>{rowMessage(r)}</span>,
-      title: (r) => rowMessage(r),
-    },
-  ];
+  const instruments = useMemo(() => new Map<string, InstrumentView>((instrumentList ?? []).map((i) => [i.symbol, i])), [instrumentList]);
+  const totals = useMemo(() => totalsByClient(batch?.rows ?? [], instruments), [batch, instruments]);
+  const repeated = useMemo(() => (batch ? duplicateRows(batch) : []), [batch]);
+  const ignored = batch ? batch.parse.columns.ignored.map((i) => batch.parse.columns.names[i]) : [];
 
-  const sendable = counts.valid > 0 && (!allOrNothing || counts.invalid === 0);
+  const sendable = counts.valid > 0 && (!allOrNothing || counts.invalid === 0) && (repeated.length === 0 || confirmDuplicates);
 
   return (
     <div className={s.wrap} data-testid="bulk-boletas">
@@ -204,14 +179,14 @@ export function BulkBoletas(): JSX.Element {
         </div>
       ) : (
         <>
-          <MessageBar intent="info">
+          <MessageBar layout="multiline" intent="info">
             <MessageBarBody>No navegador não há acesso à planilha: copie as linhas de boletas (com o cabeçalho) no Excel e cole aqui.</MessageBarBody>
           </MessageBar>
           <Textarea
             className={s.paste}
             value={paste}
             onChange={(_, d) => setPaste(d.value)}
-            placeholder={'Cliente\tAtivo\tLado\tQuantidade\tTipo\tPreço limite\nCLI1\tPETR4\tC\t1.000\tOrdem cheia\t36,50'}
+            placeholder={'Cliente\tAtivo\tLado\tQuantidade\tTipo\tPreço limite\nCLI1\tPETR4\tC\t1.000\tOrdem cheia\t36,50\nCLI2\tVALE3\tV\t500\tOrdem cheia\tMERCADO'}
             resize="vertical"
             data-testid="bulk-paste"
           />
@@ -224,7 +199,7 @@ export function BulkBoletas(): JSX.Element {
       )}
 
       {error && (
-        <MessageBar intent="error" data-testid="bulk-error">
+        <MessageBar layout="multiline" intent="error" data-testid="bulk-error">
           <MessageBarBody>{error}</MessageBarBody>
         </MessageBar>
       )}
@@ -242,17 +217,17 @@ export function BulkBoletas(): JSX.Element {
             <Checkbox label="Mostrar vazias" checked={showEmpty} onChange={(_, d) => setShowEmpty(!!d.checked)} />
           </div>
           {batch.parse.fatal && (
-            <MessageBar intent="error">
+            <MessageBar layout="multiline" intent="error">
               <MessageBarBody>{batch.parse.fatal}</MessageBarBody>
             </MessageBar>
           )}
           {batch.validationWarning && (
-            <MessageBar intent="warning">
+            <MessageBar layout="multiline" intent="warning">
               <MessageBarBody>{batch.validationWarning}</MessageBarBody>
             </MessageBar>
           )}
           {summary && (
-            <MessageBar intent={summary.rejected || summary.uncertain || summary.notSent ? 'warning' : 'success'} data-testid="bulk-result">
+            <MessageBar layout="multiline" intent={summary.rejected || summary.uncertain || summary.notSent ? 'warning' : 'success'} data-testid="bulk-result">
               <MessageBarBody>
                 <MessageBarTitle>Resultado</MessageBarTitle>
                 {summary.message}
@@ -260,7 +235,30 @@ export function BulkBoletas(): JSX.Element {
               </MessageBarBody>
             </MessageBar>
           )}
-          <VirtualTable ariaLabel="Prévia das boletas" testId="bulk-preview" rows={rows} columns={columns} rowKey={(r) => String(r.sheetRow)} rowHeight={30} emptyText="Nenhuma linha." />
+          {ignored.length > 0 && (
+            <MessageBar layout="multiline" intent="info" data-testid="bulk-ignored">
+              <MessageBarBody>Colunas ignoradas (anotações, não vão na ordem): {ignored.join(', ')}.</MessageBarBody>
+            </MessageBar>
+          )}
+          {repeated.length > 0 && phase !== 'sent' && (
+            <MessageBar layout="multiline" intent="warning" data-testid="bulk-duplicates">
+              <MessageBarBody>
+                <MessageBarTitle>Linhas repetidas</MessageBarTitle>
+                As linhas {repeated.join(', ')} têm o mesmo cliente, ativo, lado, quantidade e preço de outra linha. Cada uma vira uma ordem.
+              </MessageBarBody>
+            </MessageBar>
+          )}
+          {repeated.length > 0 && phase !== 'sent' && (
+            <Checkbox
+              label="Confirmo: são ordens distintas, envie todas"
+              checked={confirmDuplicates}
+              onChange={(_, d) => setConfirmDuplicates(!!d.checked)}
+              disabled={phase === 'sending'}
+              data-testid="bulk-confirm-duplicates"
+            />
+          )}
+          <BoletaTotals totals={totals} />
+          <BoletaPreviewList rows={rows} instruments={instruments} />
           <div className={t.toolbar}>
             <Checkbox
               label="Tudo ou nada"

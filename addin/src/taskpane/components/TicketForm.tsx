@@ -104,7 +104,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
   const header = [COLUMN_LABELS.client, COLUMN_LABELS.symbol, COLUMN_LABELS.side, COLUMN_LABELS.qty, COLUMN_LABELS.algo, COLUMN_LABELS.limitPrice, ...(algo?.params ?? []).map((p) => p.label)];
   const rowValues: CellValue[] = [clientCell, sym, side ? sideLabel(side) : '', qty, algo?.label ?? '', limit, ...(algo?.params ?? []).map((p) => paramCell(p, params[p.name] ?? ''))];
   const parsed = useMemo(
-    () => parseBoletaRows({ header, rows: [rowValues], firstSheetRow: 0 }, { algos: refs.algos, instruments: refs.instruments, clients: refs.clients }),
+    () => parseBoletaRows({ header, rows: [rowValues], firstSheetRow: 0 }, { algos: refs.algos, instruments: refs.instruments, clients: refs.clients, blankPriceIsMarket: true }),
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [JSON.stringify(rowValues), algo?.type, refs],
   );
