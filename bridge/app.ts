@@ -207,6 +207,10 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     },
     orders,
     positions,
+    positionTotals: () => {
+      const { totals, clientTotals } = portfolio.positionsChannel(lastTicks);
+      return { totals, clientTotals };
+    },
     balances,
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
@@ -242,7 +246,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   });
   const wsHub = hub;
   wsHub.registerChannel('orders', () => oms.list().map((p) => oms.view(p, false)));
-  wsHub.registerChannel('positions', () => ({ consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) }));
+  wsHub.registerChannel('positions', () => portfolio.positionsChannel(lastTicks));
   wsHub.registerChannel('balances', () => balances());
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
@@ -283,7 +287,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const positionsTimer = setInterval(() => {
     if (!positionsDirty) return;
     positionsDirty = false;
-    wsHub.publish('positions', { consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) });
+    wsHub.publish('positions', portfolio.positionsChannel(lastTicks));
   }, POSITIONS_PUBLISH_INTERVAL_MS);
 
   // If no operator's Excel (or browser pane) has been connected for the configured time, algos pause.

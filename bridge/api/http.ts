@@ -16,6 +16,7 @@ import type {
   KillSwitchView,
   OrderView,
   PositionView,
+  PositionsChannelView,
   QuoteView,
   TradingState,
 } from '../../common/types.js';
@@ -45,6 +46,8 @@ export interface ApiServices {
   addClient(input: unknown, actor: string): Promise<{ ok: true; client: ClientView } | { ok: false; errors: ApiErrorItem[]; status: number }>;
   orders: OrderCommands;
   positions(client?: string): PositionView[];
+  /** Exposure and P&L totals, all clients and each client, as the `positions` channel carries them. */
+  positionTotals(): Pick<PositionsChannelView, 'totals' | 'clientTotals'>;
   balances(client?: string): BalanceView[];
   killSwitch(): KillSwitchView;
   setTradingState(state: TradingState, reason: string, actor: string): Promise<HealthView>;
@@ -266,6 +269,10 @@ export function createHttpApp(s: ApiServices): express.Express {
     const q = parse(queryClient, req.query, res);
     if (!q) return;
     res.json(s.positions(q.client));
+  });
+
+  api.get('/positions/totals', (_req, res) => {
+    res.json(s.positionTotals());
   });
 
   api.get('/balances', (req, res) => {

@@ -244,6 +244,7 @@ export class OrderManager {
       limitTicks,
       referenceTicks: reference,
       positionQty: (c) => this.d.booker.positionQty(c, inst.underlying ?? inst.symbol),
+      ...(targets ? { clientQty: (c: string) => targets!.find((t) => t.client === c)?.targetQty ?? input.qty } : {}),
     })) {
       errors.push({ ...e, field: f(e.field) });
     }
