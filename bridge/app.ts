@@ -112,6 +112,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     nowMs: () => Date.now(),
     log,
     audit,
+    actorName: (a) => auth.displayName(a),
   });
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
@@ -157,7 +158,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   });
   const killSwitchView = (): KillSwitchView => {
     const k = oms.killSwitchState();
-    return { engaged: k.engaged, reason: k.reason, by: k.by, at: k.atMs ? new Date(k.atMs).toISOString() : undefined };
+    return { engaged: k.engaged, reason: k.reason, by: auth.displayName(k.by), byToken: k.by, at: k.atMs ? new Date(k.atMs).toISOString() : undefined };
   };
   const lastTicks = (symbol: string) => quotes.referenceTicks(symbol);
   const positions = (client?: string): PositionView[] => portfolio.positionViews(client, lastTicks);
@@ -223,7 +224,8 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       return health();
     },
     algos: () => algoCatalog(),
-    auditTrail: (q) => journal.readAudit(q),
+    // Each row names the person as well as the token that acted.
+    auditTrail: (q) => journal.readAudit(q).map((r) => ({ ...r, actorName: auth.displayName(r.actor) })),
     audit: (e) => audit(e),
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),

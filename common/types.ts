@@ -135,6 +135,8 @@ export interface OrderView {
   statusReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** The person whose token sent the boleta. */
+  createdBy?: string;
   idempotencyKey?: string;
   children?: ChildOrderView[];
   fills?: FillView[];
@@ -239,7 +241,10 @@ export interface KillSwitchView {
   engaged: boolean;
   reason?: string;
   at?: string;
+  /** The person who engaged (or released) it. */
   by?: string;
+  /** The token that did it, for the audit trail. */
+  byToken?: string;
 }
 
 export type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';

@@ -83,7 +83,12 @@ const auditQuery = z.strictObject({
   since: z.coerce.number().int().min(0).optional(),
 });
 const tradingStateRequest = z.strictObject({ state: z.enum(['ACTIVE', 'REDUCING', 'HALTED']), reason: z.string().max(500).optional() });
-const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
+const tokenRequest = z.strictObject({
+  role: z.enum(['viewer', 'trader', 'admin']),
+  /** The person who will use the token: the PÂNICO banner, the audit trail and orders show it. */
+  name: z.string({ error: 'informe o nome da pessoa dona do token' }).trim().min(2, 'informe o nome da pessoa dona do token').max(100),
+  label: z.string().max(100).optional(),
+});
 
 export function createHttpApp(s: ApiServices): express.Express {
   const app = express();
@@ -312,7 +317,7 @@ export function createHttpApp(s: ApiServices): express.Express {
   api.post('/tokens', need('admin'), async (req, res) => {
     const b = parse(tokenRequest, req.body, res);
     if (!b) return;
-    const t = await s.auth.create(b.role, b.label);
+    const t = await s.auth.create(b.role, b.name, b.label);
     s.audit({ actor: actorOf(res), role: 'admin', action: 'token.create', target: t.id });
     res.status(201).json(t);
   });

@@ -68,6 +68,8 @@ export interface OmsDeps {
   nowMs: () => number;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
   audit: (entry: { actor: string; action: string; target?: string; details?: unknown }) => void;
+  /** The person behind a recorded actor (a token id), for the order's "enviada por". */
+  actorName?: (actor: string) => string | undefined;
 }
 
 export type OmsListener = {
@@ -554,7 +556,9 @@ export class OrderManager {
   }
 
   view(p: ParentOrder, detail: boolean): OrderView {
-    return orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
+    const v = orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
+    v.createdBy = this.d.actorName?.(p.actor) ?? p.actor;
+    return v;
   }
 
   // ---------------------------------------------------------------------------------------
