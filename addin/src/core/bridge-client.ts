@@ -379,7 +379,7 @@ export class BridgeClient {
     };
     ws.onclose = (ev) => {
       if (id !== this.socketId) return;
-      this.handleClose(ev?.code, ev?.reason);
+      this.handleClose(ev?.code);
     };
     this.pingTimer = setInterval(() => this.heartbeat(), this.opts.pingIntervalMs);
   }
@@ -388,7 +388,7 @@ export class BridgeClient {
     if (!this.ws) return;
     if (this.opts.now() - this.lastMessageAt > this.opts.idleTimeoutMs) {
       // Half-open socket: nothing for too long. Treat as a drop.
-      this.handleClose(undefined, 'sem resposta');
+      this.handleClose(undefined);
       return;
     }
     if (this.conn.state === 'open') this.send({ op: 'ping' });
@@ -460,7 +460,7 @@ export class BridgeClient {
     }
   }
 
-  private handleClose(code?: number, reason?: string): void {
+  private handleClose(code?: number): void {
     const wasOpen = this.conn.state === 'open';
     this.dropSocket();
     for (const ch of this.channels.values()) {
@@ -485,7 +485,7 @@ export class BridgeClient {
     }
     this.scheduleReconnect(
       wasOpen
-        ? `A conexão com o BlackBox caiu${reason ? ` (${reason})` : ''}; reconectando sozinho. Os números ficam marcados como desatualizados até voltar.`
+        ? 'A conexão com o BlackBox caiu; o painel reconecta sozinho. Os números ficam marcados como desatualizados até voltar.'
         : unreachableMessage(this.settings.url),
     );
   }

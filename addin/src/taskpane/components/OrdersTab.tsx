@@ -9,7 +9,7 @@ import type { OrderView } from '../../../../common/types.js';
 import { orderClientText } from '../../core/blotters.js';
 import { fmtPrice, fmtQty, fmtTime, fold, isOpenStatus, STATUS_LABELS } from '../../core/format.js';
 import { usePane } from '../context.js';
-import { useAsync, useChannel } from '../hooks.js';
+import { useAsync, useChannel, useConnection } from '../hooks.js';
 import { SideText, StaleNotice, StatusBadge, UpdatedAt, useDataState, useTabStyles } from './common.js';
 import { OrderDetail } from './OrderDetail.js';
 import { SendToSheet } from './SendToSheet.js';
@@ -43,7 +43,8 @@ export function OrdersTab(): JSX.Element {
   const { client } = usePane();
   const view = useChannel<OrderView[]>(client, 'orders');
   const data = useDataState(view);
-  const algos = useAsync(() => client.getAlgos(), [client]);
+  // Labels load again once connected (a first try before the token was pasted fails).
+  const algos = useAsync(() => client.getAlgos(), [client, useConnection(client).state === 'open']);
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('all');
   const [selected, setSelected] = useState<string | undefined>();
@@ -71,7 +72,7 @@ export function OrdersTab(): JSX.Element {
     { key: 'status', label: 'Status', width: 108, render: (o) => <StatusBadge status={o.status} title={o.statusReason} />, sortValue: (o) => o.status, title: (o) => o.statusReason },
     { key: 'time', label: 'Hora', width: 70, render: (o) => fmtTime(o.createdAt), sortValue: (o) => o.createdAt },
     { key: 'symbol', label: 'Ativo', width: 70, render: (o) => <b>{o.symbol}</b>, sortValue: (o) => o.symbol },
-    { key: 'side', label: 'Lado', width: 60, render: (o) => <SideText side={o.side} />, sortValue: (o) => o.side },
+    { key: 'side', label: 'Lado', width: 70, render: (o) => <SideText side={o.side} />, sortValue: (o) => o.side },
     { key: 'qty', label: 'Qtd', width: 76, align: 'right', render: (o) => fmtQty(o.qty), sortValue: (o) => o.qty },
     {
       key: 'progress',
@@ -163,9 +164,11 @@ export function OrdersTab(): JSX.Element {
           ))}
         </Dropdown>
         <span className={s.grow} />
-        <span className={s.muted}>
-          {fmtQty(counts.open)} abertas · {fmtQty(counts.total)} no dia
-        </span>
+        {data.hasData && (
+          <span className={s.muted}>
+            {fmtQty(counts.open)} abertas · {fmtQty(counts.total)} no dia
+          </span>
+        )}
         <UpdatedAt view={view} />
         <SendToSheet kind="orders" />
       </div>

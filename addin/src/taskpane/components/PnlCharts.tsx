@@ -4,7 +4,7 @@
  * 320–450 px pane, and the bars are limited so the table below keeps its room.
  */
 import { makeStyles, tokens } from '@fluentui/react-components';
-import { Bar, BarChart, Cell, LabelList, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
+import { Bar, BarChart, Cell, ReferenceLine, ResponsiveContainer, XAxis, YAxis } from 'recharts';
 import { fmtMoney } from '../../core/format.js';
 
 export interface PnlBar {
@@ -47,7 +47,8 @@ function compactMoney(v: number): string {
 
 export function PnlChart({ title, bars, testId }: { title: string; bars: PnlBar[]; testId: string }): JSX.Element {
   const s = useStyles();
-  const data = topBars(bars);
+  // The value is the right axis's label: beside its bar, never over the name, whatever the sign.
+  const data = topBars(bars).map((b) => ({ ...b, text: compactMoney(b.value) }));
   const green = tokens.colorPaletteGreenBackground3;
   const red = tokens.colorPaletteRedBackground3;
   return (
@@ -57,15 +58,25 @@ export function PnlChart({ title, bars, testId }: { title: string; bars: PnlBar[
         <div className={s.empty}>Sem resultado ainda.</div>
       ) : (
         <ResponsiveContainer width="100%" height={data.length * BAR_PX + 8}>
-          <BarChart data={data} layout="vertical" margin={{ top: 2, right: 56, bottom: 2, left: 0 }} barCategoryGap={3}>
+          <BarChart data={data} layout="vertical" margin={{ top: 2, right: 4, bottom: 2, left: 0 }} barCategoryGap={3}>
             <XAxis type="number" hide domain={([min, max]: readonly number[]) => [Math.min(0, min ?? 0), Math.max(0, max ?? 0)]} />
-            <YAxis type="category" dataKey="label" width={78} tickLine={false} axisLine={false} tick={{ fontSize: 11, fill: tokens.colorNeutralForeground2 }} interval={0} />
-            <ReferenceLine x={0} stroke={tokens.colorNeutralStroke1} />
-            <Bar dataKey="value" isAnimationActive={false}>
+            <YAxis yAxisId="name" type="category" dataKey="label" width={84} tickLine={false} axisLine={false} tick={{ fontSize: 11, fill: tokens.colorNeutralForeground2 }} interval={0} />
+            <YAxis
+              yAxisId="value"
+              orientation="right"
+              type="category"
+              dataKey="text"
+              width={64}
+              tickLine={false}
+              axisLine={false}
+              tick={{ fontSize: 11, fill: tokens.colorNeutralForeground1 }}
+              interval={0}
+            />
+            <ReferenceLine yAxisId="name" x={0} stroke={tokens.colorNeutralStroke1} />
+            <Bar yAxisId="name" dataKey="value" isAnimationActive={false}>
               {data.map((d) => (
                 <Cell key={d.label} fill={d.value >= 0 ? green : red} />
               ))}
-              <LabelList dataKey="value" position="right" formatter={(v: unknown) => compactMoney(Number(v))} style={{ fontSize: 11, fill: tokens.colorNeutralForeground1 }} />
             </Bar>
           </BarChart>
         </ResponsiveContainer>

@@ -6,10 +6,10 @@
 import { makeStyles, SearchBox, Switch, ToggleButton } from '@fluentui/react-components';
 import { DataBarHorizontal20Regular } from '@fluentui/react-icons';
 import { useLayoutEffect, useMemo, useRef, useState } from 'react';
-import type { ClientView, PositionsChannelView, PositionTotalsView, PositionView } from '../../../../common/types.js';
+import type { ClientView, InstrumentView, PositionsChannelView, PositionTotalsView, PositionView } from '../../../../common/types.js';
 import { fmtMoney, fmtNumber, fmtPrice, fmtQty, fold } from '../../core/format.js';
 import { usePane } from '../context.js';
-import { useAsync, useChannel } from '../hooks.js';
+import { useAsync, useChannel, useConnection } from '../hooks.js';
 import { Money, Signed, StaleNotice, UpdatedAt, useDataState, useTabStyles } from './common.js';
 import { PnlChart, type PnlBar } from './PnlCharts.js';
 import { SendToSheet } from './SendToSheet.js';
@@ -24,6 +24,12 @@ const useStyles = makeStyles({
   charts: { display: 'grid', gap: '8px', gridTemplateColumns: '1fr' },
   side: { gridTemplateColumns: '1fr 1fr' },
 });
+
+/** Decimals a price of this tick needs: WIN (5 points) none, WDO (0,5) one, stocks two. */
+function decimalsOf(tickSize: number): number {
+  const text = String(tickSize);
+  return text.includes('.') ? text.split('.')[1]!.length : 0;
+}
 
 /** Sum of per-client totals the bridge computed; exposure unknown if any client's is. */
 function sumTotals(list: PositionTotalsView[]): PositionTotalsView {
@@ -43,7 +49,9 @@ export function PositionsTab(): JSX.Element {
   const { client } = usePane();
   const view = useChannel<PositionsChannelView>(client, 'positions');
   const data = useDataState(view);
-  const clients = useAsync(() => client.cachedGet<ClientView[]>('/api/clients', 30_000), [client]);
+  // Reference data loads again once connected (a first try before the token was pasted fails).
+  const open = useConnection(client).state === 'open';
+  const clients = useAsync(() => client.cachedGet<ClientView[]>('/api/clients', 30_000), [client, open]);
   const [search, setSearch] = useState('');
   const [byClient, setByClient] = useState(false);
   const [showCharts, setShowCharts] = useState(true);
@@ -58,7 +66,10 @@ export function PositionsTab(): JSX.Element {
     return () => ro.disconnect();
   }, []);
 
+  const instruments = useAsync(() => client.cachedGet<InstrumentView[]>('/api/instruments', 5 * 60_000), [client, open]);
   const names = useMemo(() => new Map((clients.data ?? []).map((c) => [c.id, c.name])), [clients.data]);
+  const tickDecimals = useMemo(() => new Map((instruments.data ?? []).map((i) => [i.symbol, decimalsOf(i.tickSize)])), [instruments.data]);
+  const decimals = (symbol: string) => tickDecimals.get(symbol) ?? 2;
   const perClient = byClient || search.trim() !== '';
   const q = fold(search);
   const matches = (id: string | undefined) => !q || fold(id ?? '').includes(q) || fold(names.get(id ?? '') ?? '').includes(q);
@@ -104,15 +115,8 @@ export function PositionsTab(): JSX.Element {
         ]
       : []),
     { key: 'symbol', label: 'Ativo', width: 68, render: (r) => <b>{r.symbol}</b>, sortValue: (r) => r.symbol },
-    { key: 'qty', label: 'Qtd', width: 64, align: 'right', render: (r) => fmtQty(r.qty), sortValue: (r) => r.qty },
-    {
-      key: 'total',
-      label: 'Resultado',
-      width: 92,
-      align: 'right',
-      render: (r) => <Signed value={r.total} text={fmtNumber(r.total, 2)} />,
-      sortValue: (r) => r.total,
-    },
+    { key: 'qty', label: 'Qtd', width: 60, align: 'right', render: (r) => fmtQty(r.qty), sortValue: (r) => r.qty },
+    { key: 'avg', label: 'Preço médio', width: 96, align: 'right', priority: 4, render: (r) => (r.qty ? fmtPrice(r.avgPrice, decimals(r.symbol) + 2) : '—'), sortValue: (r) => r.avgPrice },
     {
       key: 'exposure',
       label: 'Exposição',
@@ -123,8 +127,7 @@ export function PositionsTab(): JSX.Element {
       title: (r) => (r.exposure === undefined ? 'sem último preço: exposição desconhecida' : `líquida ${fmtMoney(r.netExposure)}`),
       sortValue: (r) => r.exposure ?? -1,
     },
-    { key: 'last', label: 'Último', width: 76, align: 'right', priority: 3, render: (r) => (r.last ? fmtPrice(r.last) : '—'), sortValue: (r) => r.last },
-    { key: 'avg', label: 'Preço médio', width: 90, align: 'right', priority: 4, render: (r) => (r.qty ? fmtPrice(r.avgPrice) : '—'), sortValue: (r) => r.avgPrice },
+    { key: 'last', label: 'Último', width: 80, align: 'right', priority: 3, render: (r) => (r.last ? fmtPrice(r.last, decimals(r.symbol)) : '—'), sortValue: (r) => r.last },
     {
       key: 'unrealized',
       label: 'Res. aberto',
@@ -142,6 +145,14 @@ export function PositionsTab(): JSX.Element {
       priority: 5,
       render: (r) => <Signed value={r.realizedPnl} text={fmtNumber(r.realizedPnl, 2)} />,
       sortValue: (r) => r.realizedPnl,
+    },
+    {
+      key: 'total',
+      label: 'Resultado',
+      width: 92,
+      align: 'right',
+      render: (r) => <Signed value={r.total} text={fmtNumber(r.total, 2)} />,
+      sortValue: (r) => r.total,
     },
   ];
 
@@ -177,7 +188,7 @@ export function PositionsTab(): JSX.Element {
       <StaleNotice view={view} />
       <div className={s.cards} data-testid="positions-cards">
         <div className={s.card}>
-          <div className={s.cardLabel}>Resultado aberto</div>
+          <div className={s.cardLabel}>Res. aberto</div>
           <div className={s.cardValue} data-testid="card-unrealized">
             <Money value={totals?.unrealizedPnl} signed />
           </div>
