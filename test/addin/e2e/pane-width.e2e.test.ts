@@ -239,6 +239,19 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     const clientBars = await page.getByTestId('chart-pnl-client').getAttribute('aria-label');
     for (const c of ['ALFA', 'BETA', 'GAMA']) expect(clientBars).toContain(c);
     expect(await page.getByTestId('chart-pnl-asset').getAttribute('aria-label')).toMatch(/WIN/);
+
+    // The column chooser brings back a column the width dropped; the pane itself still does not scroll.
+    const headers = () => page.locator('[data-testid="positions-table"] [role="columnheader"]').allInnerTexts();
+    expect(await headers()).not.toContain('Preço médio');
+    await page.getByTestId('positions-columns').click();
+    await page.getByTestId('positions-columns-avg').click();
+    await page.keyboard.press('Escape');
+    await expect.poll(headers).toContain('Preço médio');
+    await expectNoHorizontalOverflow(page, 'Posições with a chosen column at 420px');
+    await page.getByTestId('positions-columns').click();
+    await page.getByTestId('positions-columns-avg').click();
+    await page.keyboard.press('Escape');
+    await expect.poll(headers).not.toContain('Preço médio');
   });
 
   it('at 320 px nothing scrolls sideways either', async () => {
@@ -250,6 +263,14 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     }
     await page.getByTestId('tab-orders-button').click();
     expect(await inViewport(page, `[data-testid="orders-table"] [data-rowkey="${pausedId}"] [data-status]`)).toBe(true);
+    expect(await inViewport(page, '[data-testid="panic-button"]')).toBe(true);
+    await page.getByTestId('open-settings').click();
+    await page.getByTestId('settings-dialog').waitFor();
+    await page.waitForTimeout(300);
+    await expectNoHorizontalOverflow(page, 'settings at 320px');
+    expect(await inViewport(page, '[data-testid="settings-save"]')).toBe(true);
+    await page.keyboard.press('Escape');
+    await page.getByTestId('settings-dialog').waitFor({ state: 'detached' });
   });
 
   it('at 1280 px the full columns are back', async () => {

@@ -12,6 +12,7 @@ import { usePane } from '../context.js';
 import { useAsync, useChannel, useConnection } from '../hooks.js';
 import { Money, Signed, StaleNotice, UpdatedAt, useDataState, useTabStyles } from './common.js';
 import { PnlChart, type PnlBar } from './PnlCharts.js';
+import { ColumnChooser, useChosenColumns } from './ColumnChooser.js';
 import { SendToSheet } from './SendToSheet.js';
 import { VirtualTable, type Column } from './VirtualTable.js';
 
@@ -101,7 +102,8 @@ export function PositionsTab(): JSX.Element {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [view.data, view.version, q, names]);
 
-  const columns: Column<Row>[] = [
+  const chooser = useChosenColumns('blackbox.positions.columns');
+  const allColumns: Column<Row>[] = [
     ...(perClient
       ? [
           {
@@ -156,6 +158,8 @@ export function PositionsTab(): JSX.Element {
     },
   ];
 
+  const columns = chooser.apply(allColumns);
+
   const unknownExposure = totals && totals.exposure === undefined ? `sem último preço: ${totals.unpriced.join(', ')}` : undefined;
 
   return (
@@ -181,6 +185,7 @@ export function PositionsTab(): JSX.Element {
           title={showCharts ? 'Esconder os gráficos' : 'Mostrar os gráficos de resultado'}
           data-testid="positions-charts-toggle"
         />
+        <ColumnChooser columns={allColumns} chosen={chooser.chosen} onChange={chooser.setChosen} testId="positions-columns" />
         <span className={s.grow} />
         <UpdatedAt view={view} />
         <SendToSheet kind="positions" />
