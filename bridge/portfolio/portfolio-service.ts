@@ -97,10 +97,6 @@ export class PortfolioService {
     return rows.map((p) => this.view(p));
   }
 
-  /** Every client's positions, each row naming its client. */
-  positionViewsByClient(lastTicks: LastTicks): PositionView[] {
-    return this.portfolio.positions(undefined, lastTicks).map((p) => this.view(p));
-  }
 
   /**
    * Cash D+0/D+1/D+2 as of the São Paulo date of `nowMs`. Pass `lastTicks` to include the projected

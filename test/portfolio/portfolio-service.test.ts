@@ -32,7 +32,7 @@ describe('PortfolioService (the bridge edge)', () => {
       // Gross exposure adds A's long (107 x 37) and B's short (200 x 37); net is -93 x 37.
       { symbol: 'PETR4', qty: -93, avgPrice: 36.277419, last: 37, realizedPnl: 0, unrealizedPnl: -67.2, exposure: 11_359, netExposure: -3441 },
     ]);
-    expect(svc.positionViewsByClient(last).map((p) => p.client)).toEqual(['A', 'B']);
+    expect(svc.positionsChannel(last).byClient.map((p) => p.client)).toEqual(['A', 'B']);
   });
 
   it('reads opening cash from the configuration at read time', () => {
