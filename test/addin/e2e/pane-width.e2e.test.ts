@@ -174,6 +174,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     await p.waitForTimeout(600);
     await expectNoHorizontalOverflow(p, `Posições at ${width}px`);
     await expectTableFits(p, 'positions-table');
+    // A card's figure is never cut short ("R$ 295.8…" would read as another number).
+    const cut = await p.locator('[data-testid="positions-cards"] [data-testid^="card-"]').evaluateAll((els) =>
+      els.filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.getAttribute('data-testid')),
+    );
+    expect(cut).toEqual([]);
     await p.screenshot({ path: path.join(SHOTS, `posicoes-${width}.png`) });
 
     await p.getByTestId('tab-orders-button').click();

@@ -27,7 +27,8 @@ export const useTabStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
   cards: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(112px, 1fr))',
+    // 150 px holds "R$ 30.500.000,00" at this size: two cards a row at 420 px, one at 320.
+    gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
     gap: '8px',
   },
   card: {
@@ -37,7 +38,8 @@ export const useTabStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground2,
   },
   cardLabel: { fontSize: tokens.fontSizeBase100, color: tokens.colorNeutralForeground3, textTransform: 'uppercase', letterSpacing: '0.04em' },
-  cardValue: { fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold, fontVariantNumeric: 'tabular-nums', whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
+  // A figure wraps rather than being cut: "R$ 3.050.00…" would read as a different number.
+  cardValue: { fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold, fontVariantNumeric: 'tabular-nums' },
   cardHint: { fontSize: tokens.fontSizeBase100, color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
   pos: { color: tokens.colorPaletteGreenForeground1 },
   neg: { color: tokens.colorPaletteRedForeground1 },
