@@ -14,8 +14,6 @@ export type Role = 'viewer' | 'trader' | 'admin';
 export interface Principal {
   tokenId: string;
   role: Role;
-  /** The person the token belongs to. */
-  name: string;
 }
 
 /** Actors that are not tokens, as a PM reads them. */
@@ -78,7 +76,7 @@ export class TokenAuth {
     const d = sha256(token);
     let found: Principal | null = null;
     // Compare against every record in constant time so timing tells nothing about which matched.
-    for (const r of this.records) if (timingSafeEqual(d, r.digest)) found = { tokenId: r.id, role: r.role, name: r.name ?? r.id };
+    for (const r of this.records) if (timingSafeEqual(d, r.digest)) found = { tokenId: r.id, role: r.role };
     return found;
   }
 
