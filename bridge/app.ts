@@ -112,6 +112,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     nowMs: () => Date.now(),
     log,
     audit,
+    actorName: (a) => auth.displayName(a),
   });
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
@@ -157,7 +158,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   });
   const killSwitchView = (): KillSwitchView => {
     const k = oms.killSwitchState();
-    return { engaged: k.engaged, reason: k.reason, by: k.by, at: k.atMs ? new Date(k.atMs).toISOString() : undefined };
+    return { engaged: k.engaged, reason: k.reason, by: auth.displayName(k.by), byToken: k.by, at: k.atMs ? new Date(k.atMs).toISOString() : undefined };
   };
   const lastTicks = (symbol: string) => quotes.referenceTicks(symbol);
   const positions = (client?: string): PositionView[] => portfolio.positionViews(client, lastTicks);
@@ -208,6 +209,10 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     },
     orders,
     positions,
+    positionTotals: () => {
+      const { totals, clientTotals } = portfolio.positionsChannel(lastTicks);
+      return { totals, clientTotals };
+    },
     balances,
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
@@ -220,7 +225,8 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       return health();
     },
     algos: () => algoCatalog(),
-    auditTrail: (q) => journal.readAudit(q),
+    // Each row names the person as well as the token that acted.
+    auditTrail: (q) => journal.readAudit(q).map((r) => ({ ...r, actorName: auth.displayName(r.actor) })),
     audit: (e) => audit(e),
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),
@@ -243,7 +249,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   });
   const wsHub = hub;
   wsHub.registerChannel('orders', () => oms.list().map((p) => oms.view(p, false)));
-  wsHub.registerChannel('positions', () => ({ consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) }));
+  wsHub.registerChannel('positions', () => portfolio.positionsChannel(lastTicks));
   wsHub.registerChannel('balances', () => balances());
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
@@ -284,7 +290,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const positionsTimer = setInterval(() => {
     if (!positionsDirty) return;
     positionsDirty = false;
-    wsHub.publish('positions', { consolidated: positions(), byClient: portfolio.positionViewsByClient(lastTicks) });
+    wsHub.publish('positions', portfolio.positionsChannel(lastTicks));
   }, POSITIONS_PUBLISH_INTERVAL_MS);
 
   // If no operator's Excel (or browser pane) has been connected for the configured time, algos pause.

@@ -135,6 +135,8 @@ export interface OrderView {
   statusReason?: string;
   createdAt: string;
   updatedAt: string;
+  /** The person whose token sent the boleta. */
+  createdBy?: string;
   idempotencyKey?: string;
   children?: ChildOrderView[];
   fills?: FillView[];
@@ -164,6 +166,35 @@ export interface PositionView {
   last: number;
   realizedPnl: number;
   unrealizedPnl: number;
+  /**
+   * Gross exposure in BRL at the last price, with the instrument's multiplier (WIN R$ 0,20 a point,
+   * WDO R$ 10): |qty| x last x pointValue per client; consolidated, the sum of the clients' figures.
+   * Absent without a last price (never shown as zero).
+   */
+  exposure?: number;
+  /** Signed like qty: long minus short, in BRL at the last price. Absent without a last price. */
+  netExposure?: number;
+}
+
+/** Sums the bridge computed over a set of positions (all clients, or one client). */
+export interface PositionTotalsView {
+  /** Absent for the all-clients total. */
+  client?: string;
+  realizedPnl: number;
+  unrealizedPnl: number;
+  /** Absent when some open position has no last price (see `unpriced`). */
+  exposure?: number;
+  netExposure?: number;
+  /** Symbols of open positions without a last price: their exposure is unknown. */
+  unpriced: string[];
+}
+
+/** The `positions` channel: consolidated rows, every client's rows, and their totals. */
+export interface PositionsChannelView {
+  consolidated: PositionView[];
+  byClient: PositionView[];
+  totals: PositionTotalsView;
+  clientTotals: PositionTotalsView[];
 }
 
 export interface BalanceView {
@@ -210,7 +241,10 @@ export interface KillSwitchView {
   engaged: boolean;
   reason?: string;
   at?: string;
+  /** The person who engaged (or released) it. */
   by?: string;
+  /** The token that did it, for the audit trail. */
+  byToken?: string;
 }
 
 export type TradingState = 'ACTIVE' | 'REDUCING' | 'HALTED';

@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promises as fs } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { ConfigStore, TokenRecord } from '../config/config-store.js';
 
@@ -13,6 +14,20 @@ export type Role = 'viewer' | 'trader' | 'admin';
 export interface Principal {
   tokenId: string;
   role: Role;
+}
+
+/** Actors that are not tokens, as a PM reads them. */
+const SYSTEM_ACTORS: Record<string, string> = { system: 'sistema', broker: 'corretora', anonymous: 'anônimo' };
+
+/** The first admin token's owner: whoever installed the bridge, by their OS account when there is one. */
+export function defaultAdminName(): string {
+  let user = '';
+  try {
+    user = os.userInfo().username;
+  } catch {
+    /* no passwd entry (containers): fall back to the role */
+  }
+  return user ? `Administrador (${user})` : 'Administrador';
 }
 
 const ROLE_RANK: Record<Role, number> = { viewer: 0, trader: 1, admin: 2 };
@@ -47,8 +62,11 @@ export class TokenAuth {
       await fs.writeFile(file, token + '\n', { mode: 0o600, flag: 'wx' });
     }
     const digest = sha256(token).toString('hex');
-    if (!config.tokens().some((t) => t.sha256 === digest)) {
-      await config.addToken({ id: `admin-${digest.slice(0, 8)}`, role: 'admin', sha256: digest, label: 'token do arquivo data/token', createdAt: new Date().toISOString() });
+    const existing = config.tokens().find((t) => t.sha256 === digest);
+    if (!existing) {
+      await config.addToken({ id: `admin-${digest.slice(0, 8)}`, role: 'admin', sha256: digest, name: defaultAdminName(), label: 'token do arquivo data/token', createdAt: new Date().toISOString() });
+    } else if (!existing.name) {
+      await config.nameToken(existing.id, defaultAdminName());
     }
     return { auth: new TokenAuth(config), adminToken: token };
   }
@@ -62,13 +80,22 @@ export class TokenAuth {
     return found;
   }
 
-  async create(role: Role, label: string | undefined): Promise<{ id: string; token: string; role: Role }> {
+  async create(role: Role, name: string, label: string | undefined): Promise<{ id: string; token: string; role: Role; name: string }> {
     const token = randomBytes(32).toString('base64url');
     const digest = sha256(token).toString('hex');
     const id = `${role}-${digest.slice(0, 8)}`;
-    await this.config.addToken({ id, role, sha256: digest, label, createdAt: new Date().toISOString() });
+    await this.config.addToken({ id, role, sha256: digest, name, label, createdAt: new Date().toISOString() });
     this.reload();
-    return { id, token, role };
+    return { id, token, role, name };
+  }
+
+  /**
+   * What a person reads for an actor recorded in the journal: the token's owner, a word for the
+   * bridge's own actors, or the recorded text itself (a token since removed).
+   */
+  displayName(actor: string | undefined): string | undefined {
+    if (actor === undefined) return undefined;
+    return this.records.find((r) => r.id === actor)?.name ?? SYSTEM_ACTORS[actor] ?? actor;
   }
 
   private reload(): void {

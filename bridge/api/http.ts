@@ -16,6 +16,7 @@ import type {
   KillSwitchView,
   OrderView,
   PositionView,
+  PositionsChannelView,
   QuoteView,
   ResumeAllResult,
   TradingState,
@@ -47,6 +48,8 @@ export interface ApiServices {
   addClient(input: unknown, actor: string): Promise<{ ok: true; client: ClientView } | { ok: false; errors: ApiErrorItem[]; status: number }>;
   orders: OrderCommands;
   positions(client?: string): PositionView[];
+  /** Exposure and P&L totals, all clients and each client, as the `positions` channel carries them. */
+  positionTotals(): Pick<PositionsChannelView, 'totals' | 'clientTotals'>;
   balances(client?: string): BalanceView[];
   killSwitch(): KillSwitchView;
   setTradingState(state: TradingState, reason: string, actor: string): Promise<HealthView>;
@@ -86,7 +89,12 @@ const tradingStateRequest = z.strictObject({ state: z.enum(['ACTIVE', 'REDUCING'
 const resumeAllRequest = z.strictObject({
   confirm: z.literal(true, { error: 'confirme com {"confirm": true}: todas as ordens pausadas voltam a operar' }),
 });
-const tokenRequest = z.strictObject({ role: z.enum(['viewer', 'trader', 'admin']), label: z.string().max(100).optional() });
+const tokenRequest = z.strictObject({
+  role: z.enum(['viewer', 'trader', 'admin']),
+  /** The person who will use the token: the PÂNICO banner, the audit trail and orders show it. */
+  name: z.string({ error: 'informe o nome da pessoa dona do token' }).trim().min(2, 'informe o nome da pessoa dona do token').max(100),
+  label: z.string().max(100).optional(),
+});
 
 export function createHttpApp(s: ApiServices): express.Express {
   const app = express();
@@ -281,6 +289,10 @@ export function createHttpApp(s: ApiServices): express.Express {
     res.json(s.positions(q.client));
   });
 
+  api.get('/positions/totals', (_req, res) => {
+    res.json(s.positionTotals());
+  });
+
   api.get('/balances', (req, res) => {
     const q = parse(queryClient, req.query, res);
     if (!q) return;
@@ -318,7 +330,7 @@ export function createHttpApp(s: ApiServices): express.Express {
   api.post('/tokens', need('admin'), async (req, res) => {
     const b = parse(tokenRequest, req.body, res);
     if (!b) return;
-    const t = await s.auth.create(b.role, b.label);
+    const t = await s.auth.create(b.role, b.name, b.label);
     s.audit({ actor: actorOf(res), role: 'admin', action: 'token.create', target: t.id });
     res.status(201).json(t);
   });

@@ -31,6 +31,8 @@ const tokenSchema = z.strictObject({
   role: z.enum(['viewer', 'trader', 'admin']),
   /** sha256 of the token: the secret itself is never stored here. */
   sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  /** The person the token belongs to: what the PÂNICO banner, the audit trail and orders show. */
+  name: z.string().min(1).max(100).optional(),
   label: z.string().optional(),
   createdAt: z.string(),
 });
@@ -126,6 +128,14 @@ export class ConfigStore implements ClientDirectory {
   async addToken(t: TokenRecord): Promise<void> {
     await this.db.update((d) => {
       d.tokens.push(t);
+    });
+  }
+
+  /** Names a token created before tokens carried names (the first admin token of an older install). */
+  async nameToken(id: string, name: string): Promise<void> {
+    await this.db.update((d) => {
+      const t = d.tokens.find((x) => x.id === id);
+      if (t && !t.name) t.name = name;
     });
   }
 }

@@ -68,6 +68,8 @@ export interface OmsDeps {
   nowMs: () => number;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
   audit: (entry: { actor: string; action: string; target?: string; details?: unknown }) => void;
+  /** The person behind a recorded actor (a token id), for the order's "enviada por". */
+  actorName?: (actor: string) => string | undefined;
 }
 
 export type OmsListener = {
@@ -244,6 +246,7 @@ export class OrderManager {
       limitTicks,
       referenceTicks: reference,
       positionQty: (c) => this.d.booker.positionQty(c, inst.underlying ?? inst.symbol),
+      ...(targets ? { clientQty: (c: string) => targets!.find((t) => t.client === c)?.targetQty ?? input.qty } : {}),
     })) {
       errors.push({ ...e, field: f(e.field) });
     }
@@ -575,7 +578,9 @@ export class OrderManager {
   }
 
   view(p: ParentOrder, detail: boolean): OrderView {
-    return orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
+    const v = orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
+    v.createdBy = this.d.actorName?.(p.actor) ?? p.actor;
+    return v;
   }
 
   // ---------------------------------------------------------------------------------------

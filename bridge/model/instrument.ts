@@ -125,10 +125,16 @@ export function avgTicksToPrice(inst: Instrument, ticks: number): number {
   return Math.round(((ticks * inst.tickHundredths) / 100) * 1e6) / 1e6;
 }
 
-export function notionalCentavos(inst: Instrument, qty: number, priceTicks: number): number {
+/**
+ * THE definition of notional (financeiro): qty x price x the instrument's value per tick, in
+ * centavos. WIN at 155.000 points is R$ 31.000 a contract (R$ 0,20 a point), WDO R$ 10 a point,
+ * a stock R$ 1 per R$ 1. Exposure in Posições, the risk gate's limits, position cost and P&L and
+ * the futures adjustment all come from here; signed like `qty`.
+ */
+export function notionalCentavos(inst: Pick<Instrument, 'tickValueCentavos'>, qty: number, priceTicks: number): number {
   const v = qty * priceTicks * inst.tickValueCentavos;
-  if (!Number.isSafeInteger(v)) throw new RangeError(`notional overflow: ${qty} x ${priceTicks}`);
-  return v;
+  if (!Number.isSafeInteger(v)) throw new RangeError(`financeiro fora do inteiro seguro: ${qty} x ${priceTicks}`);
+  return v === 0 ? 0 : v; // never -0
 }
 
 export function centavosToBrl(centavos: number): number {

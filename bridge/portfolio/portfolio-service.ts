@@ -6,7 +6,7 @@
  * from the client configuration at read time, so a client added or edited while the bridge runs
  * shows the right balance without a replay.
  */
-import type { BalanceView, PositionView } from '../../common/types.js';
+import type { BalanceView, PositionsChannelView, PositionTotalsView, PositionView } from '../../common/types.js';
 import { settlementCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
@@ -47,6 +47,47 @@ export class PortfolioService {
       last: p.lastTicks === undefined ? 0 : ticksToPrice(inst, p.lastTicks),
       realizedPnl: centavosToBrl(p.realisedCentavos),
       unrealizedPnl: centavosToBrl(p.unrealisedCentavos ?? 0),
+      ...(p.grossExposureCentavos !== undefined ? { exposure: centavosToBrl(p.grossExposureCentavos) } : {}),
+      ...(p.netExposureCentavos !== undefined ? { netExposure: centavosToBrl(p.netExposureCentavos) } : {}),
+    };
+  }
+
+  /** Totals summed in centavos, converted once (a sum of rounded BRL figures could drift). */
+  private totals(rows: Array<Omit<PositionSnapshot, 'client'>>, client?: string): PositionTotalsView {
+    let realised = 0;
+    let unrealised = 0;
+    let gross = 0;
+    let net = 0;
+    const unpriced: string[] = [];
+    for (const r of rows) {
+      realised += r.realisedCentavos;
+      unrealised += r.unrealisedCentavos ?? 0;
+      if (r.qty !== 0 && r.grossExposureCentavos === undefined) unpriced.push(r.symbol);
+      gross += r.grossExposureCentavos ?? 0;
+      net += r.netExposureCentavos ?? 0;
+    }
+    const known = unpriced.length === 0;
+    return {
+      ...(client !== undefined ? { client } : {}),
+      realizedPnl: centavosToBrl(realised),
+      unrealizedPnl: centavosToBrl(unrealised),
+      ...(known ? { exposure: centavosToBrl(gross), netExposure: centavosToBrl(net) } : {}),
+      unpriced: [...new Set(unpriced)].sort(),
+    };
+  }
+
+  /** What the `positions` channel publishes: rows and totals, consolidated and per client. */
+  positionsChannel(lastTicks: LastTicks): PositionsChannelView {
+    const consolidated = this.portfolio.consolidated(lastTicks);
+    const byClient = this.portfolio.positions(undefined, lastTicks);
+    const perClient = new Map<string, PositionSnapshot[]>();
+    for (const p of byClient) perClient.set(p.client, [...(perClient.get(p.client) ?? []), p]);
+    return {
+      consolidated: consolidated.map((p) => this.view(p)),
+      byClient: byClient.map((p) => this.view(p)),
+      // Over the client rows: a symbol long in one client and short in another is unpriced for both.
+      totals: this.totals(byClient),
+      clientTotals: [...perClient.entries()].map(([c, rows]) => this.totals(rows, c)),
     };
   }
 
@@ -56,10 +97,6 @@ export class PortfolioService {
     return rows.map((p) => this.view(p));
   }
 
-  /** Every client's positions, each row naming its client. */
-  positionViewsByClient(lastTicks: LastTicks): PositionView[] {
-    return this.portfolio.positions(undefined, lastTicks).map((p) => this.view(p));
-  }
 
   /**
    * Cash D+0/D+1/D+2 as of the São Paulo date of `nowMs`. Pass `lastTicks` to include the projected

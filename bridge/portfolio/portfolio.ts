@@ -70,6 +70,13 @@ export interface PositionSnapshot {
   /** Present only when a last price was given for the symbol. */
   lastTicks?: number;
   unrealisedCentavos?: number;
+  /**
+   * Marked to the last price by `notionalCentavos`: net is signed like qty; gross is the sum of each
+   * client's |net| (for one client the two agree in size; consolidated, a long and a short in two
+   * clients do not cancel). Present only with a last price.
+   */
+  netExposureCentavos?: number;
+  grossExposureCentavos?: number;
 }
 
 export type ConsolidatedPosition = Omit<PositionSnapshot, 'client'> & { clients: number };
@@ -221,6 +228,8 @@ export class Portfolio {
           if (last !== undefined) {
             snapshot.lastTicks = last;
             snapshot.unrealisedCentavos = unrealisedCentavos(pos, last);
+            snapshot.netExposureCentavos = notionalCentavos(pos, pos.qty, last);
+            snapshot.grossExposureCentavos = Math.abs(snapshot.netExposureCentavos);
           }
           return snapshot;
         }),
@@ -245,6 +254,11 @@ export class Portfolio {
         acc.costCentavos += pos.costCentavos;
         acc.realisedCentavos += pos.realisedCentavos;
         acc.clients += 1;
+        const last = lastTicks(symbol);
+        if (last !== undefined) {
+          // Gross adds each client's |exposure|, so the consolidated figure is the sum of the per-client ones.
+          acc.grossExposureCentavos = (acc.grossExposureCentavos ?? 0) + Math.abs(notionalCentavos(pos, pos.qty, last));
+        }
         bySymbol.set(symbol, acc);
       }
     }
@@ -259,6 +273,7 @@ export class Portfolio {
         if (last !== undefined) {
           view.lastTicks = last;
           view.unrealisedCentavos = unrealisedCentavos({ ...acc, tickValueCentavos }, last);
+          view.netExposureCentavos = notionalCentavos({ tickValueCentavos }, acc.qty, last);
         }
         return view;
       });
@@ -289,7 +304,7 @@ export class Portfolio {
     if (lastTicks) {
       for (const t of book?.futuresTrades ?? []) {
         const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;
-        if (last !== undefined) add(t.settlementDate, t.signedQty * last * t.tickValueCentavos - t.signedCostCentavos);
+        if (last !== undefined) add(t.settlementDate, notionalCentavos(t, t.signedQty, last) - t.signedCostCentavos);
       }
     }
     return { client, d0Centavos: totals[0], d1Centavos: totals[1], d2Centavos: totals[2], dates };

@@ -8,6 +8,7 @@
  * realised P&L, realised + unrealised always equals the cash-flow P&L (sells - buys + qty x last).
  */
 import { divRoundHalfAwayFromZero, toSafeNumber } from '../fees/rounding.js';
+import { notionalCentavos } from '../model/instrument.js';
 
 export interface PositionState {
   /** Signed: long > 0, short < 0. */
@@ -19,15 +20,9 @@ export interface PositionState {
   tickValueCentavos: number;
 }
 
-function centavos(qty: number, priceTicks: number, tickValueCentavos: number): number {
-  const v = qty * priceTicks * tickValueCentavos;
-  if (!Number.isSafeInteger(v)) throw new RangeError(`valor fora do inteiro seguro: ${qty} x ${priceTicks}`);
-  return v;
-}
-
 /** Applies a fill of `signedQty` (buy > 0, sell < 0) at `priceTicks`; returns the realised P&L of this fill. */
 export function applyFillToPosition(pos: PositionState, signedQty: number, priceTicks: number): number {
-  return applyCashFillToPosition(pos, signedQty, centavos(Math.abs(signedQty), priceTicks, pos.tickValueCentavos));
+  return applyCashFillToPosition(pos, signedQty, notionalCentavos(pos, Math.abs(signedQty), priceTicks));
 }
 
 /**
@@ -68,7 +63,7 @@ export function applyCashFillToPosition(pos: PositionState, signedQty: number, c
 }
 
 export function unrealisedCentavos(pos: PositionState, lastTicks: number): number {
-  return centavos(pos.qty, lastTicks, pos.tickValueCentavos) - pos.costCentavos;
+  return notionalCentavos(pos, pos.qty, lastTicks) - pos.costCentavos;
 }
 
 /** Average price in (fractional) ticks, for display only; undefined when flat. */

@@ -47,6 +47,13 @@ export interface BoletaRiskInput {
   referenceTicks?: number;
   /** Net position of each client in the instrument's underlying, for REDUCING. */
   positionQty: (client: string) => number;
+  /** The client's share of a block (its rateio target); the whole quantity when absent. */
+  clientQty?: (client: string) => number;
+}
+
+const BRL = new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL' });
+function brl(centavos: number): string {
+  return BRL.format(centavos / 100).replace(/\u00a0/g, ' ');
 }
 
 export class RiskGate {
@@ -91,16 +98,28 @@ export class RiskGate {
     if (priceTicks === undefined) {
       errors.push({ field: 'limitPrice', code: 'no_reference', message: `sem preço de referência para ${inst.symbol}: informe um preço limite` });
     } else {
+      // The same notional as Posições' exposure: qty x price x the instrument's value per tick.
       const notional = notionalCentavos(inst, r.qty, priceTicks);
       if (notional > this.limits.maxOrderNotionalCentavos) {
-        errors.push({ field: 'qty', code: 'max_notional', message: `financeiro de R$ ${(notional / 100).toFixed(2)} acima do máximo por ordem` });
+        errors.push({
+          field: 'qty',
+          code: 'max_notional',
+          message: `financeiro de ${brl(notional)} acima do máximo por ordem (${brl(this.limits.maxOrderNotionalCentavos)})`,
+        });
       }
       for (const client of r.clients) {
         const lim = r.clientLimits(client);
-        if (lim?.maxOrderNotionalCentavos !== undefined && notional > lim.maxOrderNotionalCentavos) {
-          errors.push({ field: 'client', code: 'client_max_notional', message: `financeiro acima do limite do cliente ${client}` });
+        // A client in a block is held to its own share, not to the whole block.
+        const qty = r.clientQty?.(client) ?? r.qty;
+        const clientNotional = notionalCentavos(inst, qty, priceTicks);
+        if (lim?.maxOrderNotionalCentavos !== undefined && clientNotional > lim.maxOrderNotionalCentavos) {
+          errors.push({
+            field: 'client',
+            code: 'client_max_notional',
+            message: `financeiro de ${brl(clientNotional)} acima do limite do cliente ${client} (${brl(lim.maxOrderNotionalCentavos)})`,
+          });
         }
-        if (lim?.maxOrderQty !== undefined && r.qty > lim.maxOrderQty) {
+        if (lim?.maxOrderQty !== undefined && qty > lim.maxOrderQty) {
           errors.push({ field: 'qty', code: 'client_max_qty', message: `quantidade acima do limite do cliente ${client}` });
         }
       }

@@ -114,10 +114,13 @@ describe('BridgeClient WebSocket', () => {
     client.start();
     const s = f.last;
     s.open();
-    s.push({ op: 'error', errors: [{ field: 'token', code: 'unauthorized', message: 'token inválido' }] });
+    s.push({ op: 'error', errors: [{ field: 'token', code: 'invalid_token', message: 'the token is not valid' }] });
     s.drop(1008);
     expect(client.connection.state).toBe('unauthorized');
-    expect(client.connection.message).toContain('token inválido');
+    // The bridge's English text for developers becomes what a PM can act on.
+    expect(client.connection.message).toContain('O BlackBox recusou o token');
+    expect(client.connection.message).toContain('Configurações');
+    expect(client.connection.message).not.toContain('not valid');
     vi.advanceTimersByTime(10_000);
     expect(f.sockets).toHaveLength(1);
     vi.advanceTimersByTime(20_000);
@@ -183,7 +186,15 @@ describe('BridgeClient REST', () => {
     }) as unknown as typeof fetch);
     const e2 = (await cDown.request("GET", "/api/orders").catch((e: unknown) => e)) as BridgeError;
     expect(e2.status).toBe(0);
-    expect(e2.message).toContain('Não foi possível falar com o BlackBox');
+    expect(e2.message).toContain('O BlackBox não está respondendo em http://127.0.0.1:9');
+    expect(e2.message).toContain('npx blackbox start');
+    expect(e2.message).not.toContain('fetch failed');
+    const c401 = make((async () => new Response(JSON.stringify({ errors: [{ field: 'token', code: 'invalid_token', message: 'token inválido' }] }), { status: 401 })) as unknown as typeof fetch);
+    const e3 = (await c401.request('GET', '/api/orders').catch((e: unknown) => e)) as BridgeError;
+    expect(e3.status).toBe(401);
+    expect(e3.message).toContain('Configurações');
+    const c500 = make((async () => new Response('oops', { status: 500 })) as unknown as typeof fetch);
+    expect(((await c500.request('GET', '/api/orders').catch((e: unknown) => e)) as BridgeError).message).toContain('Erro interno do BlackBox');
   });
 
   it('times out a slow bridge', async () => {

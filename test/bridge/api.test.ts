@@ -59,7 +59,7 @@ describe('access', () => {
   });
 
   it('gives a viewer token read access only', async () => {
-    const t = await b.api('POST', '/api/tokens', { role: 'viewer', label: 'risco' });
+    const t = await b.api('POST', '/api/tokens', { role: 'viewer', name: 'Rita Risco', label: 'risco' });
     expect(t.status).toBe(201);
     expect((await b.api('GET', '/api/orders', undefined, t.body.token)).status).toBe(200);
     const send = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, algo: { type: 'full' } }, t.body.token);
@@ -291,7 +291,7 @@ describe('audit trail', () => {
     const actions = new Set(r.body.map((e) => e.action));
     for (const a of ['order.submit', 'order.cancel', 'client.create', 'auth.refused', 'token.create']) expect(actions).toContain(a);
     expect(JSON.stringify(r.body)).not.toContain(b.token);
-    const viewer = await b.api('POST', '/api/tokens', { role: 'viewer' });
+    const viewer = await b.api('POST', '/api/tokens', { role: 'viewer', name: 'Vera Leitura' });
     expect((await b.api('GET', '/api/audit', undefined, viewer.body.token)).status).toBe(403);
     expect((await b.api('GET', '/api/audit?limit=0')).status).toBe(422);
   });

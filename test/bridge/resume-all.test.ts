@@ -27,8 +27,8 @@ async function statuses(): Promise<string[]> {
 beforeAll(async () => {
   b = await startTestBridge();
   expect((await b.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa FIA', openingCash: 1_000_000 })).status).toBe(201);
-  trader = (await b.api('POST', '/api/tokens', { role: 'trader', label: 'mesa' })).body.token;
-  viewer = (await b.api('POST', '/api/tokens', { role: 'viewer', label: 'risco' })).body.token;
+  trader = (await b.api('POST', '/api/tokens', { role: 'trader', name: 'Ana Trader', label: 'mesa' })).body.token;
+  viewer = (await b.api('POST', '/api/tokens', { role: 'viewer', name: 'Rui Risco', label: 'risco' })).body.token;
   // Three resting buys, well below the bid, so they stay working until paused.
   for (const symbol of ['PETR4', 'VALE3', 'ITUB4']) {
     const q = await quote(symbol);

@@ -25,13 +25,14 @@ describe('PortfolioService (the bridge edge)', () => {
   it('converts to decimal BRL wire views, per client and consolidated', () => {
     // A: cost 100 x 3650 + 7 x 3660 = 390620 centavos over 107 shares; marked at 37.00 -> +52.80.
     expect(svc.positionViews('A', last)).toEqual([
-      { client: 'A', symbol: 'PETR4', qty: 107, avgPrice: 36.506542, last: 37, realizedPnl: 0, unrealizedPnl: 52.8 },
+      { client: 'A', symbol: 'PETR4', qty: 107, avgPrice: 36.506542, last: 37, realizedPnl: 0, unrealizedPnl: 52.8, exposure: 3959, netExposure: 3959 },
     ]);
     // All clients: cost 390620 - 728000 = -337380 over -93 shares; marked at 37.00 -> -67.20.
     expect(svc.positionViews(undefined, last)).toEqual([
-      { symbol: 'PETR4', qty: -93, avgPrice: 36.277419, last: 37, realizedPnl: 0, unrealizedPnl: -67.2 },
+      // Gross exposure adds A's long (107 x 37) and B's short (200 x 37); net is -93 x 37.
+      { symbol: 'PETR4', qty: -93, avgPrice: 36.277419, last: 37, realizedPnl: 0, unrealizedPnl: -67.2, exposure: 11_359, netExposure: -3441 },
     ]);
-    expect(svc.positionViewsByClient(last).map((p) => p.client)).toEqual(['A', 'B']);
+    expect(svc.positionsChannel(last).byClient.map((p) => p.client)).toEqual(['A', 'B']);
   });
 
   it('reads opening cash from the configuration at read time', () => {

@@ -10,6 +10,7 @@
  */
 import type { ApiErrorItem, OrderView, ResumeAllResult, WsClientMessage, WsServerMessage } from '../../../common/types.js';
 import type { AlgoDescriptor } from './algos.js';
+import { errorItemMessage, httpErrorMessage, timeoutMessage, TOKEN_MISSING, TOKEN_REFUSED, unreachableMessage, wsRefusalMessage } from './errors.js';
 import type { BridgeSettings, SettingsStore } from './settings.js';
 
 export type ConnState = 'no-token' | 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
@@ -271,7 +272,7 @@ export class BridgeClient {
     const headers: Record<string, string> = { Accept: 'application/json' };
     if (body !== undefined) headers['Content-Type'] = 'application/json';
     if (!options.anonymous) {
-      if (!this.settings.token) throw new BridgeError('Token do BlackBox não configurado (Configurações).', 401);
+      if (!this.settings.token) throw new BridgeError(TOKEN_MISSING, 401);
       headers.Authorization = `Bearer ${this.settings.token}`;
     }
     const controller = new AbortController();
@@ -286,13 +287,9 @@ export class BridgeClient {
         signal: controller.signal,
       });
     } catch (err) {
+      // The browser's own text ("Failed to fetch") tells a PM nothing: say what happened and what to do.
       const timedOut = controller.signal.aborted;
-      throw new BridgeError(
-        timedOut
-          ? `O BlackBox não respondeu em ${Math.round(timeoutMs / 1000)} s (${method} ${path}).`
-          : `Não foi possível falar com o BlackBox em ${this.settings.url}: ${(err as Error).message}`,
-        0,
-      );
+      throw new BridgeError(timedOut ? timeoutMessage(Math.round(timeoutMs / 1000), method) : unreachableMessage(this.settings.url), 0);
     } finally {
       clearTimeout(timer);
     }
@@ -310,10 +307,7 @@ export class BridgeClient {
       return json as T;
     }
     const errors = extractErrors(json);
-    if (res.status === 401) throw new BridgeError('Token inválido ou sem permissão (Configurações).', 401, errors);
-    if (res.status === 403) throw new BridgeError(errors[0]?.message ?? 'Sem permissão para esta ação.', 403, errors);
-    const message = errors.length ? errors.map((e) => e.message).join('; ') : `Erro ${res.status} do BlackBox em ${method} ${path}.`;
-    throw new BridgeError(message, res.status, errors);
+    throw new BridgeError(httpErrorMessage(res.status, errors), res.status, errors);
   }
 
   /** Cached GET (reference data: algos, instruments, clients). */
@@ -354,7 +348,7 @@ export class BridgeClient {
   private connect(): void {
     this.clearTimers();
     if (!this.settings.token) {
-      this.setConn({ state: 'no-token', message: 'Cole o token do BlackBox nas Configurações.' });
+      this.setConn({ state: 'no-token', message: TOKEN_MISSING });
       return;
     }
     const factory = this.opts.createWebSocket ?? defaultWebSocketFactory;
@@ -364,7 +358,7 @@ export class BridgeClient {
     try {
       ws = factory(this.wsUrl());
     } catch (err) {
-      this.scheduleReconnect(`Endereço inválido: ${(err as Error).message}`);
+      this.scheduleReconnect(`O endereço do BlackBox em Configurações não é válido (${this.settings.url}). Corrija-o e salve.`);
       return;
     }
     this.ws = ws;
@@ -390,7 +384,7 @@ export class BridgeClient {
     };
     ws.onclose = (ev) => {
       if (id !== this.socketId) return;
-      this.handleClose(ev?.code, ev?.reason);
+      this.handleClose(ev?.code);
     };
     this.pingTimer = setInterval(() => this.heartbeat(), this.opts.pingIntervalMs);
   }
@@ -399,7 +393,7 @@ export class BridgeClient {
     if (!this.ws) return;
     if (this.opts.now() - this.lastMessageAt > this.opts.idleTimeoutMs) {
       // Half-open socket: nothing for too long. Treat as a drop.
-      this.handleClose(undefined, 'sem resposta');
+      this.handleClose(undefined);
       return;
     }
     if (this.conn.state === 'open') this.send({ op: 'ping' });
@@ -442,7 +436,7 @@ export class BridgeClient {
         const errors = Array.isArray(msg.errors) ? msg.errors : [];
         if (this.conn.state !== 'open') {
           this.authRefused = true;
-          this.setConn({ message: errors.map((e) => e.message).join('; ') || 'Token recusado pelo BlackBox.' });
+          this.setConn({ message: wsRefusalMessage(errors) });
           return;
         }
         this.attributeChannelErrors(errors);
@@ -462,7 +456,7 @@ export class BridgeClient {
         const named = e.field === ch.name || inMessage;
         if (named && ch.status !== 'live') {
           ch.status = 'error';
-          ch.error = e.message;
+          ch.error = errorItemMessage(e);
           ch.awaitingSnapshot = false;
           ch.version++;
           this.notify(ch);
@@ -471,7 +465,7 @@ export class BridgeClient {
     }
   }
 
-  private handleClose(code?: number, reason?: string): void {
+  private handleClose(code?: number): void {
     const wasOpen = this.conn.state === 'open';
     this.dropSocket();
     for (const ch of this.channels.values()) {
@@ -489,13 +483,15 @@ export class BridgeClient {
       this.setConn({
         state: 'unauthorized',
         role: undefined,
-        message: this.conn.message || 'Token recusado pelo BlackBox. Confira o token nas Configurações.',
+        message: this.conn.message || TOKEN_REFUSED,
       });
       this.scheduleReconnect(undefined, this.opts.unauthorizedRetryMs);
       return;
     }
     this.scheduleReconnect(
-      wasOpen ? `Conexão perdida${reason ? ` (${reason})` : ''}.` : `Sem conexão com ${this.settings.url}.`,
+      wasOpen
+        ? 'A conexão com o BlackBox caiu; o painel reconecta sozinho. Os números ficam marcados como desatualizados até voltar.'
+        : unreachableMessage(this.settings.url),
     );
   }
 

@@ -37,7 +37,8 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground1,
     fontFamily: tokens.fontFamilyBase,
   },
-  tabs: { backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: '0 4px' },
+  // Tabs wrap to a second line rather than widen the pane (320 px fits four, not six).
+  tabs: { backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: '0 4px', flexWrap: 'wrap' },
   main: { flex: '1 1 auto', minHeight: 0, position: 'relative', backgroundColor: tokens.colorNeutralBackground1 },
   pane: { position: 'absolute', inset: 0, display: 'flex', flexDirection: 'column' },
 });
@@ -121,8 +122,18 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
             </MessageBarActions>
           </MessageBar>
         )}
+        {info.state === 'reconnecting' && info.message && (
+          <MessageBar intent="warning" data-testid="connection-problem">
+            <MessageBarBody>{info.message}</MessageBarBody>
+            <MessageBarActions>
+              <Button size="small" onClick={() => client.reconnectNow()}>
+                Reconectar
+              </Button>
+            </MessageBarActions>
+          </MessageBar>
+        )}
         {info.state === 'unauthorized' && (
-          <MessageBar intent="error">
+          <MessageBar intent="error" data-testid="connection-problem">
             <MessageBarBody>{info.message ?? 'O BlackBox recusou o token.'}</MessageBarBody>
             <MessageBarActions>
               <Button size="small" onClick={() => setSettingsOpen(true)}>

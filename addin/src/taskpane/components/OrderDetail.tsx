@@ -146,6 +146,8 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
               </span>
               <span>Cliente</span>
               <span>{orderClientText(order) || '—'}</span>
+              <span>Enviada por</span>
+              <span data-testid="detail-created-by">{order.createdBy ?? '—'}</span>
               <span>Tipo</span>
               <span>{labels.get(order.algo?.type) ?? order.algo?.type}</span>
               {params.map(([k, v]) => {

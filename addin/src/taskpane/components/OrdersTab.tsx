@@ -1,17 +1,36 @@
-/** Ordens: every order of every client, searchable by client and status; click for the detail. */
-import { Dropdown, Option, ProgressBar, SearchBox } from '@fluentui/react-components';
+/**
+ * Ordens: every order of every client, searchable by client and status; click for the detail.
+ * In a task pane (under 720 px) each order is a two-line row: status, symbol, side, quantity and
+ * time, then client, progress, average price and the reason a paused or rejected order gives.
+ */
+import { Dropdown, makeStyles, Option, ProgressBar, SearchBox, tokens } from '@fluentui/react-components';
 import { useMemo, useState } from 'react';
 import type { OrderView } from '../../../../common/types.js';
 import { orderClientText } from '../../core/blotters.js';
 import { fmtPrice, fmtQty, fmtTime, fold, isOpenStatus, STATUS_LABELS } from '../../core/format.js';
 import { usePane } from '../context.js';
-import { useAsync, useChannel } from '../hooks.js';
-import { SideText, StaleNotice, StatusBadge, UpdatedAt, useTabStyles } from './common.js';
+import { useAsync, useChannel, useConnection } from '../hooks.js';
+import { SideText, StaleNotice, StatusBadge, UpdatedAt, useDataState, useTabStyles } from './common.js';
 import { focusOrders, useOrderFocus } from '../order-focus.js';
 import { OrderDetail } from './OrderDetail.js';
 import { OrderFocusBar, PausedOrdersNotice } from './PausedOrdersNotice.js';
 import { SendToSheet } from './SendToSheet.js';
-import { VirtualTable, type Column } from './VirtualTable.js';
+import { VirtualTable, type Column, type CompactRows } from './VirtualTable.js';
+
+const useStyles = makeStyles({
+  line: { display: 'flex', alignItems: 'center', gap: '6px', minWidth: 0, height: '20px', whiteSpace: 'nowrap' },
+  sub: { color: tokens.colorNeutralForeground2 },
+  client: { overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flex: '0 1 auto' },
+  reason: { overflow: 'hidden', textOverflow: 'ellipsis', minWidth: 0, flex: '1 1 0' },
+  reasonBad: { color: tokens.colorPaletteRedForeground1 },
+  reasonPaused: { color: tokens.colorPaletteDarkOrangeForeground1 },
+  time: { marginLeft: 'auto', color: tokens.colorNeutralForeground3, flexShrink: 0 },
+  bar: { width: '54px', flexShrink: 0 },
+  num: { flexShrink: 0 },
+});
+
+/** Below this table width, orders are drawn as two-line rows. */
+export const ORDERS_COMPACT_BELOW_PX = 720;
 
 const STATUS_FILTERS: Array<{ value: string; label: string }> = [
   { value: 'all', label: 'Todas' },
@@ -22,9 +41,12 @@ const STATUS_FILTERS: Array<{ value: string; label: string }> = [
 
 export function OrdersTab(): JSX.Element {
   const s = useTabStyles();
+  const o2 = useStyles();
   const { client } = usePane();
   const view = useChannel<OrderView[]>(client, 'orders');
-  const algos = useAsync(() => client.getAlgos(), [client]);
+  const data = useDataState(view);
+  // Labels load again once connected (a first try before the token was pasted fails).
+  const algos = useAsync(() => client.getAlgos(), [client, useConnection(client).state === 'open']);
   const [search, setSearch] = useState('');
   const [status, setStatus] = useState('all');
   const [selected, setSelected] = useState<string | undefined>();
@@ -51,14 +73,15 @@ export function OrdersTab(): JSX.Element {
   }, [all, view.version]);
 
   const columns: Column<OrderView>[] = [
-    { key: 'time', label: 'Hora', width: 72, render: (o) => fmtTime(o.createdAt), sortValue: (o) => o.createdAt },
+    { key: 'status', label: 'Status', width: 108, render: (o) => <StatusBadge status={o.status} title={o.statusReason} />, sortValue: (o) => o.status, title: (o) => o.statusReason },
+    { key: 'time', label: 'Hora', width: 70, render: (o) => fmtTime(o.createdAt), sortValue: (o) => o.createdAt },
     { key: 'symbol', label: 'Ativo', width: 70, render: (o) => <b>{o.symbol}</b>, sortValue: (o) => o.symbol },
-    { key: 'side', label: 'Lado', width: 62, render: (o) => <SideText side={o.side} />, sortValue: (o) => o.side },
-    { key: 'qty', label: 'Qtd', width: 80, align: 'right', render: (o) => fmtQty(o.qty), sortValue: (o) => o.qty },
+    { key: 'side', label: 'Lado', width: 70, render: (o) => <SideText side={o.side} />, sortValue: (o) => o.side },
+    { key: 'qty', label: 'Qtd', width: 76, align: 'right', render: (o) => fmtQty(o.qty), sortValue: (o) => o.qty },
     {
       key: 'progress',
       label: 'Executado',
-      width: 130,
+      width: 124,
       render: (o) => (
         <div style={{ display: 'flex', alignItems: 'center', gap: 6 }}>
           <ProgressBar value={o.qty ? o.filledQty / o.qty : 0} thickness="medium" style={{ flex: 1 }} color={o.status === 'rejected' ? 'error' : o.filledQty >= o.qty ? 'success' : 'brand'} />
@@ -68,12 +91,54 @@ export function OrdersTab(): JSX.Element {
       sortValue: (o) => (o.qty ? o.filledQty / o.qty : 0),
     },
     { key: 'avg', label: 'Preço médio', width: 88, align: 'right', render: (o) => (o.filledQty > 0 ? fmtPrice(o.avgPrice) : '—'), sortValue: (o) => o.avgPrice },
-    { key: 'status', label: 'Status', width: 104, render: (o) => <StatusBadge status={o.status} />, sortValue: (o) => o.status, title: (o) => o.statusReason },
-    { key: 'algo', label: 'Tipo', width: 96, render: (o) => labels.get(o.algo?.type) ?? o.algo?.type, sortValue: (o) => o.algo?.type ?? '' },
-    { key: 'client', label: 'Cliente', width: 104, render: (o) => orderClientText(o), sortValue: (o) => orderClientText(o) },
-    { key: 'limit', label: 'Limite', width: 76, align: 'right', render: (o) => (o.limitPrice ? fmtPrice(o.limitPrice) : 'mercado'), sortValue: (o) => o.limitPrice ?? 0 },
-    { key: 'id', label: 'ID', width: 150, render: (o) => <span style={{ fontFamily: 'monospace', fontSize: 11 }}>{o.id}</span>, sortValue: (o) => o.id },
+    { key: 'client', label: 'Cliente', width: 104, render: (o) => orderClientText(o), sortValue: (o) => orderClientText(o), title: (o) => orderClientText(o) },
+    { key: 'limit', label: 'Limite', width: 76, align: 'right', priority: 2, render: (o) => (o.limitPrice ? fmtPrice(o.limitPrice) : 'mercado'), sortValue: (o) => o.limitPrice ?? 0 },
+    { key: 'algo', label: 'Tipo', width: 96, priority: 2, render: (o) => labels.get(o.algo?.type) ?? o.algo?.type, sortValue: (o) => o.algo?.type ?? '' },
+    {
+      key: 'reason',
+      label: 'Motivo',
+      width: 160,
+      priority: 3,
+      flex: true,
+      render: (o) => <span style={{ color: o.status === 'rejected' ? tokens.colorPaletteRedForeground1 : undefined }}>{o.statusReason ?? ''}</span>,
+      title: (o) => o.statusReason,
+      sortValue: (o) => o.statusReason ?? '',
+    },
+    { key: 'id', label: 'ID', width: 150, priority: 4, render: (o) => <span style={{ fontFamily: 'monospace', fontSize: 11 }}>{o.id}</span>, sortValue: (o) => o.id },
   ];
+
+
+  const compact: CompactRows<OrderView> = {
+    belowPx: ORDERS_COMPACT_BELOW_PX,
+    rowHeight: 50,
+    sortKeys: ['time', 'status', 'client', 'symbol'],
+    render: (o) => {
+      const reasonClass = o.status === 'rejected' ? o2.reasonBad : o.status === 'paused' ? o2.reasonPaused : o2.sub;
+      return (
+        <>
+          <div className={o2.line}>
+            <StatusBadge status={o.status} title={o.statusReason} />
+            <b>{o.symbol}</b>
+            <SideText side={o.side} />
+            <span className={o2.num}>{fmtQty(o.qty)}</span>
+            <span className={o2.sub}>{o.limitPrice ? `@ ${fmtPrice(o.limitPrice)}` : 'mercado'}</span>
+            <span className={o2.time}>{fmtTime(o.createdAt)}</span>
+          </div>
+          <div className={`${o2.line} ${o2.sub}`}>
+            <span className={o2.client} title={orderClientText(o)}>
+              {orderClientText(o) || '—'}
+            </span>
+            <ProgressBar className={o2.bar} value={o.qty ? o.filledQty / o.qty : 0} thickness="medium" color={o.status === 'rejected' ? 'error' : o.filledQty >= o.qty ? 'success' : 'brand'} />
+            <span className={o2.num}>{fmtQty(o.filledQty)}</span>
+            <span className={o2.num} title="Preço médio">{o.filledQty > 0 ? `PM ${fmtPrice(o.avgPrice)}` : 'PM —'}</span>
+            <span className={`${o2.reason} ${reasonClass}`} title={o.statusReason} data-testid="order-reason">
+              {o.statusReason ?? ''}
+            </span>
+          </div>
+        </>
+      );
+    },
+  };
 
   return (
     <div className={s.root} data-testid="tab-orders">
@@ -103,9 +168,11 @@ export function OrdersTab(): JSX.Element {
           ))}
         </Dropdown>
         <span className={s.grow} />
-        <span className={s.muted}>
-          {fmtQty(counts.open)} abertas · {fmtQty(counts.total)} no dia
-        </span>
+        {data.hasData && (
+          <span className={s.muted}>
+            {fmtQty(counts.open)} abertas · {fmtQty(counts.total)} no dia
+          </span>
+        )}
         <UpdatedAt view={view} />
         <SendToSheet kind="orders" />
       </div>
@@ -121,7 +188,8 @@ export function OrdersTab(): JSX.Element {
         onRowClick={(o) => setSelected(o.id)}
         selectedKey={selected}
         defaultSort={{ key: 'time', dir: 'desc' }}
-        emptyText={view.status === 'loading' ? 'Carregando ordens…' : 'Nenhuma ordem com estes filtros.'}
+        compact={compact}
+        emptyText={data.emptyText('Nenhuma ordem com estes filtros.', 'Carregando ordens…')}
       />
       {selected && <OrderDetail id={selected} labels={labels} algos={algos.data} onClose={() => setSelected(undefined)} />}
     </div>

@@ -28,6 +28,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { HealthView, KillSwitchView } from '../../../../common/types.js';
 import type { BridgeClient, ConnectionInfo } from '../../core/bridge-client.js';
 import { fmtDateTime } from '../../core/format.js';
+import { unreachableMessage } from '../../core/errors.js';
 import { normalizeBridgeUrl } from '../../core/settings.js';
 import { useChannel, useTicker } from '../hooks.js';
 
@@ -141,7 +142,13 @@ export function KillSwitchBanner({ ks, onRelease }: { ks: KillSwitchView; onRele
         <MessageBarTitle>PÂNICO ACIONADO: tudo parado</MessageBarTitle>
         Algos parados, ordens filhas canceladas e novas ordens recusadas até a liberação.
         {ks.reason ? ` Motivo: ${ks.reason}.` : ''}
-        {ks.by ? ` Por ${ks.by}` : ''}
+        {ks.by ? (
+          <>
+            {' '}Por <b data-testid="killswitch-by">{ks.by}</b>
+          </>
+        ) : (
+          ''
+        )}
         {ks.at ? ` em ${fmtDateTime(ks.at)}.` : ''}
       </MessageBarBody>
       <MessageBarActions>
@@ -309,17 +316,23 @@ export function SettingsDialog({ open, onClose, client }: { open: boolean; onClo
     const u = normalized();
     if (!u) return;
     setTest(undefined);
+    let h: HealthView;
     try {
       const res = await fetch(new URL('/api/health', u), { headers: { Accept: 'application/json' } });
-      const h = (await res.json()) as HealthView;
+      h = (await res.json()) as HealthView;
+    } catch {
+      setTest({ intent: 'error', text: unreachableMessage(u) });
+      return;
+    }
+    try {
       const auth = await fetch(new URL('/api/kill-switch', u), { headers: { Authorization: `Bearer ${token.trim()}` } });
       setTest(
         auth.ok
           ? { intent: 'success', text: `BlackBox ${h.version} respondeu; token aceito. Corretora ${h.broker.name}: ${h.broker.connected ? 'conectada' : 'desconectada'}.` }
-          : { intent: 'error', text: `BlackBox ${h.version} respondeu, mas recusou o token (${auth.status}).` },
+          : { intent: 'error', text: `O BlackBox ${h.version} respondeu, mas ${token.trim() ? 'recusou este token' : 'falta o token'}. Cole o token do arquivo "token" da pasta de dados do BlackBox, ou peça um ao administrador.` },
       );
-    } catch (e) {
-      setTest({ intent: 'error', text: `Sem resposta de ${u}: ${(e as Error).message}` });
+    } catch {
+      setTest({ intent: 'error', text: unreachableMessage(u) });
     }
   };
 

@@ -154,7 +154,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
         setErrors(errorsFrom(be.errors.map((x) => ({ column: columnForField(x.field, parsed.columns, refs.algos), message: x.message }))));
         setFormError(be.errors.filter((x) => !columnForField(x.field, parsed.columns, refs.algos)).map((x) => x.message).join('; ') || undefined);
       } else if (isBridgeError(be) && be.status === 0) {
-        setFormError(`${be.message} A boleta pode ter chegado: confira em Ordens. Enviar de novo é seguro (mesma chave, sem duplicar).`);
+        setFormError(`${be.message} Enviar esta boleta de novo é seguro: ela leva a mesma chave e o BlackBox não a duplica.`);
       } else setFormError(be.message);
     } finally {
       inFlight.current = false;

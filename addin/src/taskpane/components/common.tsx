@@ -1,7 +1,10 @@
 /** Small shared bits: status badges, side text, stale-data notice, toolbar layout styles. */
 import { Badge, MessageBar, MessageBarBody, makeStyles, tokens } from '@fluentui/react-components';
+import { Pause12Filled } from '@fluentui/react-icons';
 import type { ChannelView } from '../../core/bridge-client.js';
-import { fmtTime, sideLabel, statusLabel } from '../../core/format.js';
+import { fmtMoney, fmtTime, sideLabel, statusLabel } from '../../core/format.js';
+import { usePane } from '../context.js';
+import { useConnection } from '../hooks.js';
 
 export const useTabStyles = makeStyles({
   root: {
@@ -24,7 +27,8 @@ export const useTabStyles = makeStyles({
   muted: { color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
   cards: {
     display: 'grid',
-    gridTemplateColumns: 'repeat(auto-fit, minmax(130px, 1fr))',
+    // 150 px holds "R$ 30.500.000,00" at this size: two cards a row at 420 px, one at 320.
+    gridTemplateColumns: 'repeat(auto-fit, minmax(150px, 1fr))',
     gap: '8px',
   },
   card: {
@@ -34,7 +38,9 @@ export const useTabStyles = makeStyles({
     backgroundColor: tokens.colorNeutralBackground2,
   },
   cardLabel: { fontSize: tokens.fontSizeBase100, color: tokens.colorNeutralForeground3, textTransform: 'uppercase', letterSpacing: '0.04em' },
+  // A figure wraps rather than being cut: "R$ 3.050.00…" would read as a different number.
   cardValue: { fontSize: tokens.fontSizeBase400, fontWeight: tokens.fontWeightSemibold, fontVariantNumeric: 'tabular-nums' },
+  cardHint: { fontSize: tokens.fontSizeBase100, color: tokens.colorNeutralForeground3, whiteSpace: 'nowrap', overflow: 'hidden', textOverflow: 'ellipsis' },
   pos: { color: tokens.colorPaletteGreenForeground1 },
   neg: { color: tokens.colorPaletteRedForeground1 },
   buy: { color: tokens.colorPaletteBlueForeground2, fontWeight: tokens.fontWeightSemibold },
@@ -53,12 +59,51 @@ const STATUS_COLORS: Record<string, 'brand' | 'success' | 'warning' | 'danger' |
   paused: 'warning',
 };
 
-export function StatusBadge({ status }: { status: string }): JSX.Element {
+/**
+ * A paused order must never look like a working one at a glance: paused is filled amber with a
+ * pause mark, working is a blue tint; the text is always there for who does not read colours.
+ */
+export function StatusBadge({ status, title }: { status: string; title?: string }): JSX.Element {
+  const paused = status === 'paused';
+  const rejected = status === 'rejected';
   return (
-    <Badge appearance="tint" color={STATUS_COLORS[status] ?? 'informative'} size="small" data-status={status}>
+    <Badge
+      appearance={paused || rejected ? 'filled' : 'tint'}
+      color={STATUS_COLORS[status] ?? 'informative'}
+      size="small"
+      data-status={status}
+      title={title}
+      icon={paused ? <Pause12Filled /> : undefined}
+      style={{ flexShrink: 0 }}
+    >
       {statusLabel(status)}
     </Badge>
   );
+}
+
+/** A money figure, or "—" when the number is not known (never a zero that is not real). */
+export function Money({ value, signed }: { value: number | undefined; signed?: boolean }): JSX.Element {
+  if (value === undefined || !Number.isFinite(value)) return <span data-unknown="true">—</span>;
+  return signed ? <Signed value={value} text={fmtMoney(value)} /> : <span>{fmtMoney(value)}</span>;
+}
+
+/**
+ * Whether a channel has data to show, and if not, why, in words a PM can act on: an empty table
+ * reads as an empty book, so "no data because the token was refused" must say so.
+ */
+export function useDataState(view: ChannelView): { hasData: boolean; emptyText: (ready: string, loading: string) => string } {
+  const { client } = usePane();
+  const conn = useConnection(client);
+  const hasData = view.data !== undefined;
+  const emptyText = (ready: string, loading: string): string => {
+    if (hasData) return ready;
+    if (view.status === 'error') return `Sem dados: ${view.error ?? 'o BlackBox recusou este pedido.'}`;
+    if (conn.state === 'unauthorized') return 'Sem dados: o BlackBox recusou o token (veja o aviso acima).';
+    if (conn.state === 'no-token') return 'Sem dados: falta o token do BlackBox (veja o aviso acima).';
+    if (conn.state === 'reconnecting') return 'Sem dados: o BlackBox não está respondendo (veja o aviso acima).';
+    return loading;
+  };
+  return { hasData, emptyText };
 }
 
 export function SideText({ side }: { side: string }): JSX.Element {
@@ -94,10 +139,17 @@ export function StaleNotice({ view }: { view: ChannelView }): JSX.Element | null
 
 export function UpdatedAt({ view }: { view: ChannelView }): JSX.Element {
   const s = useTabStyles();
+  const { client } = usePane();
+  const conn = useConnection(client);
+  const waiting = conn.state === 'connecting' || conn.state === 'open';
   const text =
     view.status === 'loading'
-      ? 'carregando…'
-      : view.status === 'live'
+      ? waiting
+        ? 'carregando…'
+        : 'sem dados'
+      : view.status === 'error'
+        ? 'sem dados'
+        : view.status === 'live'
         ? `ao vivo · ${view.updatedAt ? fmtTime(new Date(view.updatedAt).toISOString()) : ''}`
         : 'desatualizado';
   return (

@@ -1,0 +1,47 @@
+/**
+ * What a PM reads when something goes wrong: pt-BR, with what to do, never the browser's or the
+ * WebSocket's English text.
+ */
+import { describe, expect, it } from 'vitest';
+import { errorItemMessage, httpErrorMessage, timeoutMessage, unreachableMessage, wsRefusalMessage } from '../../addin/src/core/errors.js';
+
+
+describe('pane error messages', () => {
+  it('turns the WebSocket refusals (English, for developers) into pt-BR with what to do', () => {
+    for (const [code, message, expected] of [
+      ['invalid_token', 'the token is not valid', 'Configurações'],
+      ['auth_timeout', 'no auth message within 10000 ms', 'tenta de novo'],
+      ['too_many_clients', 'too many WebSocket clients', 'Feche painéis'],
+      ['closing', 'the bridge is shutting down', 'reconecta sozinho'],
+      ['forbidden', 'this origin may not open the WebSocket', 'allowedOrigins'],
+    ] as const) {
+      const text = wsRefusalMessage([{ field: code === 'forbidden' ? 'origin' : 'token', code, message }]);
+      expect(text).toContain(expected);
+      expect(text).not.toContain(message);
+      expect(text).toMatch(/BlackBox|painel/);
+    }
+  });
+
+  it('names the role a forbidden action needs', () => {
+    expect(errorItemMessage({ field: 'token', code: 'forbidden', message: 'ação exige papel admin' })).toContain('perfil administrador');
+  });
+
+  it('keeps the bridge\'s own pt-BR field errors', () => {
+    expect(httpErrorMessage(422, [{ field: 'qty', code: 'lot', message: 'quantidade 150 não é múltipla do lote 100 de PETR4' }])).toBe(
+      'quantidade 150 não é múltipla do lote 100 de PETR4',
+    );
+  });
+
+  it('says what to do for statuses without a body', () => {
+    expect(httpErrorMessage(401, [])).toContain('Configurações');
+    expect(httpErrorMessage(429, [])).toContain('Aguarde');
+    expect(httpErrorMessage(503, [])).toContain('código 503');
+    expect(httpErrorMessage(418, [])).toContain('código 418');
+  });
+
+  it('tells an unreachable bridge from a slow one, and a read from an action', () => {
+    expect(unreachableMessage('http://127.0.0.1:3210')).toContain('npx blackbox start');
+    expect(timeoutMessage(15, 'GET')).toContain('Tente de novo');
+    expect(timeoutMessage(15, 'POST')).toContain('confira em Ordens antes de repetir');
+  });
+});
