@@ -17,10 +17,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STANDIN_DIR = join(root, 'bridge', 'native', 'profitdll-standin');
 export const STANDIN_LIB = join(STANDIN_DIR, 'build', 'libprofitdll.so');
 export const KOFFI_BUILDS = join(root, 'node_modules', 'koffi', 'build', 'koffi');
+export const RELAY_DIR = join(root, 'bridge', 'native', 'profitdll-relay');
+export const RELAY_LIB = join(RELAY_DIR, 'build', 'librelay.so');
 
-/** Runs build.sh (a no-op when the library is up to date) and returns the library path. */
+/** Runs both build.sh scripts (no-ops when up to date) and returns the stand-in's path. */
 export function buildStandin(): string {
   execFileSync(join(STANDIN_DIR, 'build.sh'), { stdio: 'pipe' });
+  execFileSync(join(RELAY_DIR, 'build.sh'), { stdio: 'pipe' });
   return STANDIN_LIB;
 }
 

@@ -21,7 +21,9 @@ export interface ProfitDllFromEnvOptions {
 }
 
 /**
- * Reads BLACKBOX_PROFITDLL_PATH, the credentials (see loadProfitCredentials) and BLACKBOX_PROFIT_ACCOUNT.
+ * Reads BLACKBOX_PROFITDLL_PATH, the credentials (see loadProfitCredentials), BLACKBOX_PROFIT_ACCOUNT,
+ * BLACKBOX_PROFIT_ROUTING_READY (2: routing state 2 counts as ready) and BLACKBOX_PROFITDLL_RELAY
+ * (auto | off | a relay library path).
  */
 export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): ProfitDllBroker {
   const env = opts.env ?? process.env;
@@ -48,6 +50,8 @@ export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): Pro
     instruments: opts.instruments,
     stateFile: join(opts.dataDir, PROFITDLL_STATE_FILE),
     ...(env.BLACKBOX_PROFIT_ACCOUNT ? { account: env.BLACKBOX_PROFIT_ACCOUNT } : {}),
+    ...(env.BLACKBOX_PROFIT_ROUTING_READY === '2' ? { acceptRoutingConnected: true } : {}),
+    ...(env.BLACKBOX_PROFITDLL_RELAY ? { relay: env.BLACKBOX_PROFITDLL_RELAY } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(configError ? { configError } : {}),
   });

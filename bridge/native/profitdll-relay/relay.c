@@ -22,7 +22,6 @@
 #include <windows.h>
 typedef SRWLOCK mutex_t;
 typedef CONDITION_VARIABLE cond_t;
-typedef HANDLE thread_t;
 #define MUTEX_INIT SRWLOCK_INIT
 #define COND_INIT CONDITION_VARIABLE_INIT
 #define THREAD_FN DWORD WINAPI
@@ -45,13 +44,11 @@ static int wait_until(cond_t *c, mutex_t *m, int64_t deadlineUs) {
   SleepConditionVariableSRW(c, m, (DWORD)((left + 999) / 1000), 0);
   return 1;
 }
-static int start_thread(thread_t *t, LPTHREAD_START_ROUTINE fn) {
-  *t = CreateThread(NULL, 0, fn, NULL, 0, NULL);
-  return *t != NULL;
-}
-static void join_thread(thread_t t) {
-  WaitForSingleObject(t, INFINITE);
-  CloseHandle(t);
+/* Threads are detached: each clears its own running flag on exit, which is what the relay waits for. */
+static int start_thread(LPTHREAD_START_ROUTINE fn) {
+  HANDLE t = CreateThread(NULL, 0, fn, NULL, 0, NULL);
+  if (t) CloseHandle(t);
+  return t != NULL;
 }
 typedef HMODULE lib_t;
 #else
@@ -61,7 +58,6 @@ typedef HMODULE lib_t;
 #include <time.h>
 typedef pthread_mutex_t mutex_t;
 typedef pthread_cond_t cond_t;
-typedef pthread_t thread_t;
 #define MUTEX_INIT PTHREAD_MUTEX_INITIALIZER
 #define COND_INIT PTHREAD_COND_INITIALIZER
 #define THREAD_FN void *
@@ -87,8 +83,13 @@ static int wait_until(cond_t *c, mutex_t *m, int64_t deadlineUs) {
   pthread_cond_timedwait(c, m, &ts);
   return 1;
 }
-static int start_thread(thread_t *t, void *(*fn)(void *)) { return pthread_create(t, NULL, fn, NULL) == 0; }
-static void join_thread(thread_t t) { pthread_join(t, NULL); }
+/* Threads are detached: each clears its own running flag on exit, which is what the relay waits for. */
+static int start_thread(void *(*fn)(void *)) {
+  pthread_t t;
+  if (pthread_create(&t, NULL, fn, NULL) != 0) return 0;
+  pthread_detach(t);
+  return 1;
+}
 typedef void *lib_t;
 #endif
 
@@ -162,15 +163,16 @@ static struct {
   int64_t lostSinceDrain;
   int32_t latestState[4];
   RelayNotifyFn notify;
-  thread_t notifier;
   int notifierRunning;
+  /* A full ring makes the DLL's thread wait for space, once per episode, at most RING_FULL_WAIT_MS. */
+  cond_t spaceCv;
+  int degraded;
 
   /* request thread, under jmu */
   mutex_t jmu;
   cond_t jcv;
   Job *job;
   int stopWorker, workerRunning, hung;
-  thread_t worker;
   int32_t timeoutMs;
 
   /* what the threads are doing, read by RelayStatus without a lock */
@@ -181,7 +183,7 @@ static struct {
   int open;
   lib_t lib;
   char lastError[512];
-} R = {.mu = MUTEX_INIT, .cv = COND_INIT, .jmu = MUTEX_INIT, .jcv = COND_INIT};
+} R = {.mu = MUTEX_INIT, .cv = COND_INIT, .spaceCv = COND_INIT, .jmu = MUTEX_INIT, .jcv = COND_INIT};
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Strings                                                                                          */
@@ -215,6 +217,11 @@ static void set_error(const char *fmt, const char *a, const char *b) {
 /* ------------------------------------------------------------------------------------------------ */
 /* The ring                                                                                         */
 
+/* How long the DLL's thread may wait for Node to make room before records are dropped. It waits once per
+ * episode: after a wait that did not help, records are dropped at once until Node has drained half the
+ * ring, so a callback from Node's own thread (which cannot drain while it waits) stalls once, not forever. */
+#define RING_FULL_WAIT_MS 200
+
 static void push(const RelayRecord *r) {
   lock(&R.mu);
   if (!R.ring) {
@@ -222,6 +229,17 @@ static void push(const RelayRecord *r) {
     return;
   }
   if (r->kind == RK_STATE && r->i[0] >= 0 && r->i[0] < 4) R.latestState[r->i[0]] = r->i[1];
+  if (R.count == R.cap && !R.degraded) {
+    if (!R.notified) wake_all(&R.cv);
+    int64_t deadline = mono_us() + RING_FULL_WAIT_MS * 1000;
+    while (R.ring && R.count == R.cap && wait_until(&R.spaceCv, &R.mu, deadline)) {
+    }
+    if (!R.ring) {
+      unlock(&R.mu);
+      return;
+    }
+    if (R.count == R.cap) R.degraded = 1;
+  }
   if (R.count == R.cap) {
     R.lost++;
     R.lostSinceDrain++;
@@ -251,6 +269,8 @@ static THREAD_FN notifier_main(void *unused) {
     if (fn) fn();
     lock(&R.mu);
   }
+  R.notifierRunning = 0;
+  wake_all(&R.cv);
   unlock(&R.mu);
   THREAD_RETURN;
 }
@@ -717,6 +737,8 @@ static THREAD_FN worker_main(void *unused) {
     }
     if (j->fn == F_FINALIZE && result == NL_OK) break;
   }
+  R.workerRunning = 0;
+  wake_all(&R.jcv);
   unlock(&R.jmu);
   THREAD_RETURN;
 }
@@ -853,9 +875,18 @@ static int load_dll(const wchar16 *path) {
 RELAY_EXPORT int32_t RelayOpen(const wchar16 *dllPath, RelayNotifyFn notify, int32_t ringCapacity,
                                int32_t requestTimeoutMs) {
   if (R.open) return RELAY_ALREADY_OPEN;
+  /* The threads of a previous session may still be on their way out. */
+  int64_t deadline = mono_us() + 2000000;
   lock(&R.jmu);
+  while (R.workerRunning && wait_until(&R.jcv, &R.jmu, deadline)) {
+  }
   int busy = R.workerRunning;
   unlock(&R.jmu);
+  lock(&R.mu);
+  while (R.notifierRunning && wait_until(&R.cv, &R.mu, deadline)) {
+  }
+  busy |= R.notifierRunning;
+  unlock(&R.mu);
   if (busy) {
     set_error("a request of the previous session (%s) never returned%s", atomic_load(&R.requestName), NULL);
     return RELAY_BUSY;
@@ -869,7 +900,7 @@ RELAY_EXPORT int32_t RelayOpen(const wchar16 *dllPath, RelayNotifyFn notify, int
   R.ring = ring;
   R.cap = ringCapacity;
   R.head = R.count = R.highWater = 0;
-  R.notified = R.stopNotifier = 0;
+  R.notified = R.stopNotifier = R.degraded = 0;
   R.pushed = R.drained = R.lost = R.lostOrders = R.lostTrades = R.lostOther = R.truncated = R.lostSinceDrain = 0;
   for (int i = 0; i < 4; i++) R.latestState[i] = -1;
   R.notify = notify;
@@ -883,12 +914,16 @@ RELAY_EXPORT int32_t RelayOpen(const wchar16 *dllPath, RelayNotifyFn notify, int
   R.timeoutMs = requestTimeoutMs;
   R.stopWorker = R.hung = 0;
   R.job = NULL;
-  if (!start_thread(&R.notifier, notifier_main)) return RELAY_NO_MEMORY;
   R.notifierRunning = 1;
-  if (!start_thread(&R.worker, worker_main)) return RELAY_NO_MEMORY;
-  lock(&R.jmu);
+  if (!start_thread(notifier_main)) {
+    R.notifierRunning = 0;
+    return RELAY_NO_MEMORY;
+  }
   R.workerRunning = 1;
-  unlock(&R.jmu);
+  if (!start_thread(worker_main)) {
+    R.workerRunning = 0;
+    return RELAY_NO_MEMORY;
+  }
   R.open = 1;
   return NL_OK;
 }
@@ -932,6 +967,8 @@ RELAY_EXPORT int32_t RelayDrain(RelayRecord *out, int32_t maxRecords) {
     R.drained += n;
     R.lostSinceDrain = 0;
     if (R.count == 0) R.notified = 0;
+    if (R.count <= R.cap / 2) R.degraded = 0;
+    if (n) wake_all(&R.spaceCv);
   }
   unlock(&R.mu);
   return n;
@@ -969,39 +1006,53 @@ RELAY_EXPORT int32_t RelayGetStatus(RelayStatus *s) {
 
 /* DLLFinalize on the request thread (the login's), then the relay's threads stop. Call it off Node's main
  * thread (koffi's async form): the notifier may be waiting for the main thread to run Node's function. */
+/* Stops the relay's threads and frees the ring; waits (bounded) for them when `wait`. */
+static void stop_threads(int wait) {
+  int64_t deadline = mono_us() + 2000000;
+  lock(&R.jmu);
+  R.stopWorker = 1;
+  wake_all(&R.jcv);
+  while (wait && R.workerRunning && wait_until(&R.jcv, &R.jmu, deadline)) {
+  }
+  unlock(&R.jmu);
+  lock(&R.mu);
+  R.stopNotifier = 1;
+  wake_all(&R.cv);
+  while (wait && R.notifierRunning && wait_until(&R.cv, &R.mu, deadline)) {
+  }
+  /* No callback can come any more (the DLL's thread is gone, or it never started). */
+  free(R.ring);
+  R.ring = NULL;
+  R.count = 0;
+  wake_all(&R.spaceCv);
+  unlock(&R.mu);
+}
+
+/* DLLFinalize on the request thread (the login's), then the relay's threads stop. Call it off Node's main
+ * thread (koffi's async form): the notifier may be waiting for the main thread to run Node's function. */
 RELAY_EXPORT int32_t RelayFinalize(int32_t timeoutMs) {
   if (!R.open) return RELAY_NOT_OPEN;
   R.open = 0;
   int64_t rc = post(job_new(F_FINALIZE, "DLLFinalize"), timeoutMs > 0 ? timeoutMs : 1);
-  lock(&R.jmu);
-  int finished = rc == NL_OK;
-  if (!finished && !R.hung && !R.job) finished = 1; /* DLLFinalize returned an error, or never ran */
-  if (finished) {
-    R.stopWorker = 1;
-    wake_all(&R.jcv);
-  }
-  unlock(&R.jmu);
-  if (finished) {
-    join_thread(R.worker);
-    lock(&R.jmu);
-    R.workerRunning = 0;
-    unlock(&R.jmu);
-  }
-  lock(&R.mu);
-  R.stopNotifier = 1;
-  wake_all(&R.cv);
-  unlock(&R.mu);
-  if (R.notifierRunning) join_thread(R.notifier);
-  R.notifierRunning = 0;
-  if (finished) {
-    /* No callback can come any more: the DLL's thread is gone. */
+  if (rc == RELAY_TIMEOUT) {
+    /* DLLFinalize is stuck: the DLL's thread may still call back, so the ring stays; only the notifier stops. */
     lock(&R.mu);
-    free(R.ring);
-    R.ring = NULL;
-    R.count = 0;
+    R.stopNotifier = 1;
+    wake_all(&R.cv);
     unlock(&R.mu);
+    return (int32_t)rc;
   }
+  stop_threads(1);
   return (int32_t)rc;
+}
+
+/* After a failed login: nothing was initialised, so there is nothing to finalize; the threads just stop.
+ * Safe on Node's main thread (it does not wait for them; RelayOpen does, bounded). */
+RELAY_EXPORT int32_t RelayAbandon(void) {
+  if (!R.open) return RELAY_NOT_OPEN;
+  R.open = 0;
+  stop_threads(0);
+  return NL_OK;
 }
 
 static int32_t two_strings(int fn, const char *name, const wchar16 *a, const wchar16 *b) {
