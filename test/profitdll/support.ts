@@ -35,6 +35,16 @@ export function configureStandin(env: Record<string, string | undefined> = {}): 
     PROFITDLL_STANDIN_HISTORY_SPACING_MS: '10000',
     PROFITDLL_STANDIN_STATE_FILE: undefined,
     PROFITDLL_STANDIN_ASSET_INFO: undefined,
+    PROFITDLL_STANDIN_ADVERSARIAL: undefined,
+    PROFITDLL_STANDIN_LOCK_WAIT_MS: undefined,
+    PROFITDLL_STANDIN_SLOW_CALLBACK_MS: undefined,
+    PROFITDLL_STANDIN_HANG: undefined,
+    PROFITDLL_STANDIN_HANG_MS: undefined,
+    PROFITDLL_STANDIN_ROUTING_STATE: undefined,
+    PROFITDLL_STANDIN_STRICT_BUFFERS: undefined,
+    PROFITDLL_STANDIN_GARBAGE_LENGTHS: undefined,
+    PROFITDLL_STANDIN_POSITION_INVALID_ARGS: undefined,
+    PROFITDLL_STANDIN_SAME_THREAD: undefined,
     ...env,
   };
   for (const [k, v] of Object.entries(settings)) {
@@ -53,6 +63,10 @@ export interface StandinControl {
   repeatOrderEvent(localOrderId: number, count: number): number;
   emitRawTrade(ticker: string, exchange: string, validHandle: boolean, flags: number): number;
   requestCount(): number;
+  blockNextByRisk(): number;
+  releaseHang(): number;
+  /** DLLFinalize called directly, from this thread. */
+  finalize(): number;
 }
 
 let control: StandinControl | undefined;
@@ -75,6 +89,9 @@ export function standinControl(): StandinControl {
     repeatOrderEvent: lib.func('int32 StandinRepeatOrderEvent(int64, int32)'),
     emitRawTrade: (ticker, exchange, validHandle, flags) => emitRawTrade(ticker, exchange, validHandle ? 1 : 0, flags),
     requestCount: () => Number(requestCount()),
+    blockNextByRisk: lib.func('int32 StandinBlockNextByRisk()'),
+    releaseHang: lib.func('int32 StandinReleaseHang()'),
+    finalize: lib.func('int32 DLLFinalize()'),
   };
   return control;
 }

@@ -49,6 +49,10 @@
  *   PROFITDLL_STANDIN_STRICT_BUFFERS=1  a two-call accessor given a NULL buffer with a non-zero length fails with
  *                                       NL_INTERNAL_ERROR, where the real DLL might raise an access violation
  *   PROFITDLL_STANDIN_GARBAGE_LENGTHS=1 two-call accessors report lengths 2^28 units longer than the string
+ *   PROFITDLL_STANDIN_POSITION_INVALID_ARGS=1  GetPositionV2 answers NL_INVALID_ARGS whatever the position, as
+ *                                       users report for a flat one
+ *   PROFITDLL_STANDIN_SAME_THREAD=1     requests and DLLFinalize from a thread other than DLLInitializeLogin's
+ *                                       fail with NL_NOT_SAME_THREAD
  *
  * Deviations from the real DLL, on purpose: it can be initialised again after DLLFinalize (tests run
  * many sessions in one process; the real DLL cannot, §3.2); order callbacks are not delivered while
@@ -247,7 +251,9 @@ static struct {
   int riskBlockNext;
 
   /* Adversarial mode: the dispatch lock held while calling back, and the market-data health it reports. */
-  int adversarial, lockWaitMs, slowCallbackMs, strictBuffers, garbageLengths, routingState;
+  int adversarial, lockWaitMs, slowCallbackMs, strictBuffers, garbageLengths, routingState, positionInvalidArgs;
+  int sameThread;
+  pthread_t loginThread;
   pthread_mutex_t cbmu;
   pthread_t cbOwner;
   atomic_int cbActive;
@@ -738,7 +744,8 @@ static int dispatch_lock_free(void) {
 
 #define ACCESSOR_GUARD()                                  \
   if (!dispatch_lock_free()) return NL_NOT_SAME_THREAD;
-#define REQUEST_GUARD()                           \
+#define REQUEST_GUARD()                                                    \
+  if (g.sameThread && !pthread_equal(pthread_self(), g.loginThread)) return NL_NOT_SAME_THREAD; \
   if (!dispatch_lock_free()) return NL_TIMEOUT;
 
 /* A hanging export: blocks until StandinReleaseHang, DLLFinalize's stop, or hangMs. */
@@ -1398,6 +1405,9 @@ DLLEXPORT int32_t PFX DLLInitializeLogin(const wchar16 *pwcActivationKey, const 
   g.strictBuffers = env_int("PROFITDLL_STANDIN_STRICT_BUFFERS", 0) != 0;
   g.garbageLengths = env_int("PROFITDLL_STANDIN_GARBAGE_LENGTHS", 0) != 0;
   g.routingState = env_int("PROFITDLL_STANDIN_ROUTING_STATE", ROTEAMENTO_BROKER_CONNECTED);
+  g.positionInvalidArgs = env_int("PROFITDLL_STANDIN_POSITION_INVALID_ARGS", 0) != 0;
+  g.sameThread = env_int("PROFITDLL_STANDIN_SAME_THREAD", 0) != 0;
+  g.loginThread = pthread_self();
   g.perfState = 0;
   g.slowStreak = g.fastStreak = 0;
   g.hangReleased = 0;
@@ -1431,6 +1441,7 @@ DLLEXPORT int32_t PFX DLLInitializeLogin(const wchar16 *pwcActivationKey, const 
 
 DLLEXPORT int32_t PFX DLLFinalize(void) {
   HANG_POINT("DLLFinalize");
+  if (g.initialized && g.sameThread && !pthread_equal(pthread_self(), g.loginThread)) return NL_NOT_SAME_THREAD;
   LOCK_INITIALIZED();
   g.stopping = 1;
   pthread_cond_broadcast(&g.cv);
@@ -1889,6 +1900,7 @@ DLLEXPORT int32_t PFX GetPositionV2(TConnectorTradingAccountPosition *a_Position
       a_Position->PositionType != cptConsolidated)
     RETURN_UNLOCK(NL_INVALID_ARGS);
   const Position *p = &g.positions[acct][instr];
+  if (g.positionInvalidArgs) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (p->buyQty == 0 && p->sellQty == 0) RETURN_UNLOCK(NL_NO_POSITION);
   a_Position->OpenQuantity = llabs(p->net);
   a_Position->OpenAveragePrice = p->openAvg;
