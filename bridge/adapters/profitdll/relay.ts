@@ -172,6 +172,9 @@ interface RelayOrderRecord {
 }
 
 const RECORD_SIZE = koffi.sizeof(RelayRecordType);
+/** Sizes koffi computes for the relay's records; the Win64 harness prints the compiler's, and a test compares. */
+export const RELAY_RECORD_SIZE = RECORD_SIZE;
+export const RELAY_STATUS_SIZE = koffi.sizeof(RelayStatusType);
 const AT = {
   kind: koffi.offsetof(RelayRecordType, 'kind'),
   code: koffi.offsetof(RelayRecordType, 'code'),
