@@ -51,6 +51,7 @@ export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): Pro
     stateFile: join(opts.dataDir, PROFITDLL_STATE_FILE),
     ...(env.BLACKBOX_PROFIT_ACCOUNT ? { account: env.BLACKBOX_PROFIT_ACCOUNT } : {}),
     ...(env.BLACKBOX_PROFIT_ROUTING_READY === '2' ? { acceptRoutingConnected: true } : {}),
+    ...(Number(env.BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS) > 0 ? { connectTimeoutMs: Number(env.BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS) } : {}),
     ...(env.BLACKBOX_PROFITDLL_RELAY ? { relay: env.BLACKBOX_PROFITDLL_RELAY } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(configError ? { configError } : {}),
