@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Instrument } from '../../model/instrument.js';
 import { type ProfitDllBroker, createProfitDllBroker } from './broker.js';
-import type { ProfitDllLogLevel } from './broker-options.js';
+import type { ProfitDllBrokerOptions, ProfitDllLogLevel } from './broker-options.js';
 import { type ProfitCredentials, loadProfitCredentials } from './credentials.js';
 import { ProfitDllError, bilingual } from './errors.js';
 
@@ -18,6 +18,8 @@ export interface ProfitDllFromEnvOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
   log?: (level: ProfitDllLogLevel, msg: string) => void;
+  /** Settings that win over the environment (the check command's timeouts). */
+  overrides?: Partial<Pick<ProfitDllBrokerOptions, 'connectTimeoutMs' | 'requestTimeoutMs'>>;
 }
 
 /**
@@ -55,5 +57,6 @@ export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): Pro
     ...(env.BLACKBOX_PROFITDLL_RELAY ? { relay: env.BLACKBOX_PROFITDLL_RELAY } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(configError ? { configError } : {}),
+    ...opts.overrides,
   });
 }
