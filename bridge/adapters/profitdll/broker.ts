@@ -383,12 +383,13 @@ export class ProfitDllBroker implements BrokerPort {
   private openSession(): ProfitDllError | undefined {
     const relayPath = resolveRelayPath(this.opts.relay);
     if (!relayPath) {
+      const off = this.opts.relay === 'off';
       this.log(
         'warn',
         bilingualText(
           bilingual(
-            'Relay nativo de callbacks não encontrado: usando o caminho direto do koffi, em que cada callback da ProfitDLL espera o event loop (npm run build:native)',
-            'Native callback relay not found: using the direct koffi path, where every ProfitDLL callback waits for the event loop (npm run build:native)',
+            `${off ? 'Relay nativo de callbacks desligado (BLACKBOX_PROFITDLL_RELAY=off)' : 'Relay nativo de callbacks não encontrado (npm run build:native)'}: usando o caminho direto do koffi, em que cada callback da ProfitDLL espera o event loop`,
+            `${off ? 'Native callback relay switched off (BLACKBOX_PROFITDLL_RELAY=off)' : 'Native callback relay not found (npm run build:native)'}: using the direct koffi path, where every ProfitDLL callback waits for the event loop`,
           ),
         ),
       );
