@@ -195,3 +195,15 @@ describe('one thread for login, requests and DLLFinalize', () => {
     expect(standinControl().finalize()).toBe(0); // from the login's thread, the stand-in stops
   });
 });
+
+describe('a relay library that will not load', () => {
+  it('falls back to the direct koffi path, with a warning, and trades', async () => {
+    const rec = new Recorder();
+    const b = await connected(rec, {}, { relay: '/nao/existe/blackbox-relay.dll' });
+    expect(b.isConnected()).toBe(true);
+    expect(b.diagnostics().path).toBe('direct');
+    expect(rec.logged('warn', 'usando o caminho direto do koffi')).toBe(true);
+    b.submit({ clientOrderId: 'fb1', account: '', symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3660 });
+    await waitFor(() => rec.lastOf('fb1')?.status === 'filled', 'fill');
+  });
+});

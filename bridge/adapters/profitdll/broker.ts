@@ -396,14 +396,32 @@ export class ProfitDllBroker implements BrokerPort {
       return this.openDirectSession();
     }
     let dllPath: string;
-    let relay: ReturnType<typeof openRelay>;
     try {
       dllPath = resolveLibraryPath(this.opts.dllPath);
       checkLoadable(dllPath);
+    } catch (e) {
+      return e as ProfitDllError;
+    }
+    let relay: ReturnType<typeof openRelay>;
+    try {
       relay = openRelay(relayPath);
+    } catch (e) {
+      // The relay itself will not load (a damaged file, a missing runtime): the direct path still works.
+      this.log(
+        'warn',
+        bilingualText(
+          bilingual(
+            `${(e as ProfitDllError).pt}; usando o caminho direto do koffi, em que cada callback da ProfitDLL espera o event loop`,
+            `${(e as ProfitDllError).en}; using the direct koffi path, where every ProfitDLL callback waits for the event loop`,
+          ),
+        ),
+      );
+      return this.openDirectSession();
+    }
+    try {
       this.ledger.load();
     } catch (e) {
-      return e instanceof ProfitDllError ? e : stateFileError(this.opts.stateFile, e);
+      return stateFileError(this.opts.stateFile, e);
     }
     const loginFailure = this.session.loginThroughRelay(
       relay,
