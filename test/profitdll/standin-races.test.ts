@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STANDIN_DIR } from './support.js';
+import { RELAY_DIR, STANDIN_DIR } from './support.js';
 
 describe('stand-in under sanitizers', () => {
   it.each([
@@ -39,4 +39,16 @@ describe('stand-in under sanitizers', () => {
     // Per session: six login states, then routing down and back up (three more).
     expect(run.stdout).toMatch(/^sessions=2 states=18 orderEvents=\d+ trades=\d+/);
   });
+
+  // The relay's own threads (ring, notifier, request hand-off) with the stand-in, driven by the Win64
+  // harness's source built for Linux.
+  it.each([
+    ['thread', 'ThreadSanitizer'],
+    ['address,undefined', 'Sanitizer'],
+  ])('the relay with -fsanitize=%s reports nothing', (sanitizers, marker) => {
+    const run = spawnSync('bash', [join(RELAY_DIR, 'race-check.sh'), sanitizers], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toContain(marker);
+    expect(run.stdout).toMatch(/wine-harness ok: .*trades=10000 in order/);
+    expect(run.status).toBe(0);
+  }, 130_000);
 });

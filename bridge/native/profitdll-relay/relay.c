@@ -779,7 +779,9 @@ static int64_t post(Job *j, int32_t timeoutMs) {
     return RELAY_BUSY;
   }
   unlock(&R.jmu);
-  return j->result;
+  int64_t result = j->result;
+  job_free(j);
+  return result;
 }
 
 /* Runs a job whose outputs the caller copies back before freeing it; *completed says whether it ran. */

@@ -1,5 +1,5 @@
 /*
- * Win64 ABI check, run under Wine by run-wine.sh (test/profitdll/relay-wine.test.ts): the relay DLL and the
+ * Win64 ABI check, run under Wine by run-wine.sh (test/profitdll/relay-win.test.ts): the relay DLL and the
  * stand-in DLL, both built by mingw-w64, driven through the Microsoft x64 calling convention the real
  * ProfitDLL uses. On Win64 a record passed by value (TConnectorAssetIdentifier to the depth and trade
  * callbacks, the packed 20-byte TAssetIDRec to the progress callback, TConnectorOrderIdentifier to the order
@@ -8,15 +8,88 @@
  *
  * Plays Node's part: a notify function the relay's notifier thread calls, and a drain loop. Prints one
  * "ok" line with what it checked, or "FAIL: <what>" and exits 1.
+ *
+ * The same source builds on Linux (run-tsan.sh) against TSan/ASan builds of the relay and the stand-in,
+ * so the relay's threads (ring, notifier, request hand-off) are checked by the sanitizers too.
  */
+#define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <wchar.h>
-#include <windows.h>
+#include <uchar.h>
 
 #include "../relay.h"
+
+#ifdef _WIN32
+#include <windows.h>
+typedef HMODULE lib_t;
+static lib_t lib_open(const char *path) {
+  wchar_t w[MAX_PATH];
+  MultiByteToWideChar(CP_UTF8, 0, path, -1, w, MAX_PATH);
+  return LoadLibraryW(w);
+}
+#define lib_sym(m, name) ((void *)GetProcAddress(m, name))
+static HANDLE g_wake;
+static void wake_init(void) { g_wake = CreateEventW(NULL, FALSE, FALSE, NULL); }
+static void wake_signal(void) { SetEvent(g_wake); }
+static void wake_wait(int ms) { WaitForSingleObject(g_wake, (DWORD)ms); }
+static long thread_id(void) { return (long)GetCurrentThreadId(); }
+static long now_ms(void) { return (long)GetTickCount(); }
+#else
+#include <dlfcn.h>
+#include <pthread.h>
+typedef void *lib_t;
+static lib_t lib_open(const char *path) { return dlopen(path, RTLD_NOW | RTLD_LOCAL); }
+#define lib_sym(m, name) dlsym(m, name)
+static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t g_cv = PTHREAD_COND_INITIALIZER;
+static int g_signalled;
+static void wake_init(void) {}
+static void wake_signal(void) {
+  pthread_mutex_lock(&g_mu);
+  g_signalled = 1;
+  pthread_cond_signal(&g_cv);
+  pthread_mutex_unlock(&g_mu);
+}
+static void wake_wait(int ms) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_nsec += (long)ms * 1000000L;
+  ts.tv_sec += ts.tv_nsec / 1000000000L;
+  ts.tv_nsec %= 1000000000L;
+  pthread_mutex_lock(&g_mu);
+  if (!g_signalled) pthread_cond_timedwait(&g_cv, &g_mu, &ts);
+  g_signalled = 0;
+  pthread_mutex_unlock(&g_mu);
+}
+static long thread_id(void) { return (long)pthread_self(); }
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)(ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+}
+#endif
+#include <stdatomic.h>
+
+/* UTF-16 helpers: wchar_t is 32-bit on Linux, so everything here is char16_t (u"" literals). */
+static int w16cmp(const wchar16 *a, const wchar16 *b) {
+  size_t i = 0;
+  for (; a[i] && a[i] == b[i]; i++) {
+  }
+  return a[i] != b[i];
+}
+static int w16prefix(const wchar16 *a, const wchar16 *p) {
+  for (size_t i = 0; p[i]; i++)
+    if (a[i] != p[i]) return 0;
+  return 1;
+}
+static void w16_from(wchar16 *out, const char *s) {
+  size_t i = 0;
+  for (; s[i]; i++) out[i] = (unsigned char)s[i];
+  out[i] = 0;
+}
+#define W(s) ((const wchar16 *)u##s)
 
 #define CHECK(cond, ...)          \
   do {                            \
@@ -42,19 +115,17 @@ typedef int32_t (*PositionFn)(TConnectorTradingAccountPosition *);
 typedef int32_t (*EnumFn)(const TConnectorAccountIdentifier *, uint8_t, RelayOrder *, int32_t);
 typedef int32_t (*EmitFn)(const wchar16 *, const wchar16 *, int32_t, int32_t);
 
-static HANDLE g_wake;
-static volatile LONG g_notifies;
-static DWORD g_mainThread;
-static volatile LONG g_notifyOnMain;
+static atomic_long g_notifies, g_notifyOnMain;
+static long g_mainThread;
 
 static void notify(void) {
-  InterlockedIncrement(&g_notifies);
-  if (GetCurrentThreadId() == g_mainThread) InterlockedIncrement(&g_notifyOnMain);
-  SetEvent(g_wake);
+  g_notifies++;
+  if (thread_id() == g_mainThread) g_notifyOnMain++;
+  wake_signal();
 }
 
-static FARPROC need(HMODULE m, const char *name) {
-  FARPROC p = GetProcAddress(m, name);
+static void *need(lib_t m, const char *name) {
+  void *p = lib_sym(m, name);
   CHECK(p, "missing export %s", name);
   return p;
 }
@@ -74,11 +145,11 @@ static void handle(const RelayRecord *r) {
       if (r->i[0] >= 0 && r->i[0] < 4 && r->i[1] >= 0 && r->i[1] < 8) g_states[r->i[0]][r->i[1]]++;
       break;
     case RK_BOOK:
-      if (wcscmp((const wchar_t *)r->ticker, L"VALE3")) g_badTicker++;
+      if (w16cmp(r->ticker, u"VALE3")) g_badTicker++;
       else if (r->i[1] && r->d[0] > 60 && r->d[0] < 62) g_books++;
       break;
     case RK_TRADE:
-      if (wcscmp((const wchar_t *)r->ticker, L"VALE3")) g_badTicker++;
+      if (w16cmp(r->ticker, u"VALE3")) g_badTicker++;
       if (r->code == NL_OK && r->d[0] > 60) {
         g_trades++;
         if (r->q[0] != g_trades) g_tradesInOrder = 0;
@@ -86,13 +157,13 @@ static void handle(const RelayRecord *r) {
       }
       break;
     case RK_PROGRESS:
-      if (!wcscmp((const wchar_t *)r->ticker, L"PETR4") && r->i[0] == 100) g_progress100++;
+      if (!w16cmp(r->ticker, u"PETR4") && r->i[0] == 100) g_progress100++;
       break;
     case RK_ORDER:
       if (r->q[0] == g_orderId && r->code == NL_OK) {
         if (r->i[0] == cosNew) g_orderNew++;
         if (r->i[0] == cosFilled && r->q[2] == 100) g_orderFilled++;
-        if (wcscmp((const wchar_t *)r->ticker, L"PETR4")) g_badTicker++;
+        if (w16cmp(r->ticker, u"PETR4")) g_badTicker++;
       }
       break;
     case RK_MESSAGE_RESULT:
@@ -103,15 +174,15 @@ static void handle(const RelayRecord *r) {
 }
 
 /* Drains until `done()` holds or timeoutMs passes. */
-static int pump(int (*done)(void), DWORD timeoutMs) {
-  DWORD t0 = GetTickCount();
+static int pump(int (*done)(void), long timeoutMs) {
+  long t0 = now_ms();
   for (;;) {
     int32_t n;
     while ((n = Drain(g_batch, 512)) > 0)
       for (int32_t k = 0; k < n; k++) handle(&g_batch[k]);
     if (done()) return 1;
-    if (GetTickCount() - t0 > timeoutMs) return 0;
-    WaitForSingleObject(g_wake, 50);
+    if (now_ms() - t0 > timeoutMs) return 0;
+    wake_wait(50);
   }
 }
 
@@ -123,18 +194,15 @@ static int orderDone(void) { return g_orderFilled > 0 && g_messageIdSeen > 0; }
 
 int main(int argc, char **argv) {
   CHECK(argc == 3, "usage: harness RELAY.dll STANDIN.dll");
-  g_mainThread = GetCurrentThreadId();
-  g_wake = CreateEventW(NULL, FALSE, FALSE, NULL);
-  wchar_t relayPath[MAX_PATH], standinPath[MAX_PATH];
-  MultiByteToWideChar(CP_UTF8, 0, argv[1], -1, relayPath, MAX_PATH);
-  MultiByteToWideChar(CP_UTF8, 0, argv[2], -1, standinPath, MAX_PATH);
-  SetEnvironmentVariableW(L"PROFITDLL_STANDIN_STEP_MS", L"2");
-  SetEnvironmentVariableW(L"PROFITDLL_STANDIN_MARKET_MS", L"0");
-  _putenv("PROFITDLL_STANDIN_STEP_MS=2");
-  _putenv("PROFITDLL_STANDIN_MARKET_MS=0");
+  g_mainThread = thread_id();
+  wake_init();
+  static wchar16 standinPath[4096];
+  w16_from(standinPath, argv[2]);
+  putenv("PROFITDLL_STANDIN_STEP_MS=2");
+  putenv("PROFITDLL_STANDIN_MARKET_MS=0");
 
-  HMODULE relay = LoadLibraryW(relayPath);
-  CHECK(relay, "LoadLibrary relay %s (%lu)", argv[1], (unsigned long)GetLastError());
+  lib_t relay = lib_open(argv[1]);
+  CHECK(relay, "cannot load the relay %s", argv[1]);
   OpenFn Open = (OpenFn)need(relay, "RelayOpen");
   LoginFn Login = (LoginFn)need(relay, "RelayLogin");
   Drain = (DrainFn)need(relay, "RelayDrain");
@@ -148,13 +216,13 @@ int main(int argc, char **argv) {
   PositionFn Position = (PositionFn)need(relay, "RelayGetPositionV2");
   EnumFn Enumerate = (EnumFn)need(relay, "RelayEnumerateAllOrders");
 
-  CHECK(Open((const wchar16 *)standinPath, notify, 32768, 5000) == NL_OK, "RelayOpen");
-  HMODULE standin = GetModuleHandleW(standinPath);
-  CHECK(standin, "the relay did not load the stand-in");
+  CHECK(Open(standinPath, notify, 32768, 5000) == NL_OK, "RelayOpen");
+  lib_t standin = lib_open(argv[2]); /* the module the relay loaded: the same instance */
+  CHECK(standin, "cannot load the stand-in %s", argv[2]);
   EmitFn Emit = (EmitFn)need(standin, "StandinEmitTrades");
 
   int32_t setCallbacks = -1;
-  CHECK(Login((const wchar16 *)L"KEY", (const wchar16 *)L"multi@example.com", (const wchar16 *)L"segredo", &setCallbacks) == NL_OK,
+  CHECK(Login(W("KEY"), W("multi@example.com"), W("segredo"), &setCallbacks) == NL_OK,
         "RelayLogin");
   CHECK(setCallbacks == NL_OK, "Set*Callback refused: %d", setCallbacks);
   CHECK(pump(connected, 10000), "no (0,0) (3,0) (1,5) (2,4) state sequence");
@@ -162,44 +230,44 @@ int main(int argc, char **argv) {
   /* UTF-16 out strings through the two-call pattern, by pointer, with accents. */
   TConnectorTradingAccountOut acct = {0};
   acct.Version = 1;
-  acct.AccountID = (TConnectorAccountIdentifier){0, 32006, (const wchar16 *)L"1234567", NULL, 0};
+  acct.AccountID = (TConnectorAccountIdentifier){0, 32006, W("1234567"), NULL, 0};
   CHECK(Details(&acct) == NL_OK, "GetAccountDetails #1");
-  wchar_t owner[128] = {0}, brokerName[128] = {0};
+  wchar16 owner[128] = {0}, brokerName[128] = {0};
   CHECK(acct.OwnerNameLength > 0 && acct.OwnerNameLength < 127, "owner length %d", acct.OwnerNameLength);
-  acct.OwnerName = (wchar16 *)owner;
-  acct.BrokerName = (wchar16 *)brokerName;
+  acct.OwnerName = owner;
+  acct.BrokerName = brokerName;
   acct.BrokerNameLength = 127;
   CHECK(Details(&acct) == NL_OK, "GetAccountDetails #2");
-  CHECK(!wcscmp(owner, L"Jo\u00e3o da Concei\u00e7\u00e3o \u00c1vila"), "owner name decoded wrong");
-  CHECK(!wcscmp(brokerName, L"Simulador Nelogica"), "broker name decoded wrong");
+  CHECK(!w16cmp(owner, u"Jo\u00e3o da Concei\u00e7\u00e3o \u00c1vila"), "owner name decoded wrong");
+  CHECK(!w16cmp(brokerName, u"Simulador Nelogica"), "broker name decoded wrong");
 
   /* Depth callback: TConnectorAssetIdentifier by value (hidden pointer), GetPriceGroup on the DLL's thread. */
-  TConnectorAssetIdentifier vale = {0, (const wchar16 *)L"VALE3", (const wchar16 *)L"B", 0};
-  CHECK(SubscribeTicker((const wchar16 *)L"VALE3", (const wchar16 *)L"B") == NL_OK, "SubscribeTicker");
+  TConnectorAssetIdentifier vale = {0, W("VALE3"), W("B"), 0};
+  CHECK(SubscribeTicker(W("VALE3"), W("B")) == NL_OK, "SubscribeTicker");
   CHECK(SubscribeDepth(&vale) == NL_OK, "SubscribePriceDepth");
   CHECK(pump(booked, 5000), "no top of book for VALE3");
 
   /* Trade callback from the DLL's thread: 10,000 in order, TranslateTrade inside it. */
-  CHECK(Emit((const wchar16 *)L"VALE3", (const wchar16 *)L"B", 10000, 0) == NL_OK, "StandinEmitTrades");
+  CHECK(Emit(W("VALE3"), W("B"), 10000, 0) == NL_OK, "StandinEmitTrades");
   CHECK(pump(traded, 20000), "trades: %d of 10000", g_trades);
   CHECK(g_tradesInOrder && !g_badTime && !g_badTicker, "trades out of order, bad times or tickers");
 
   /* Progress callback: the packed 20-byte TAssetIDRec by value. */
   time_t now = time(NULL) - 3 * 3600 - 7200;
-  struct tm t;
-  gmtime_s(&t, &now);
-  wchar_t from[32], to[32];
-  wcsftime(from, 32, L"%d/%m/%Y %H:%M:%S", &t);
+  char a[32], b[32];
+  strftime(a, sizeof a, "%d/%m/%Y %H:%M:%S", gmtime(&now));
   now += 600;
-  gmtime_s(&t, &now);
-  wcsftime(to, 32, L"%d/%m/%Y %H:%M:%S", &t);
-  CHECK(History((const wchar16 *)L"PETR4", (const wchar16 *)L"B", (const wchar16 *)from, (const wchar16 *)to) == NL_OK,
+  strftime(b, sizeof b, "%d/%m/%Y %H:%M:%S", gmtime(&now));
+  wchar16 from[32], to[32];
+  w16_from(from, a);
+  w16_from(to, b);
+  CHECK(History(W("PETR4"), W("B"), from, to) == NL_OK,
         "GetHistoryTrades");
   CHECK(pump(historyDone, 10000), "no progress 100 for PETR4");
 
   /* SendOrder: a record by pointer, MessageID written back; order and message-result callbacks. */
-  TConnectorSendOrder o = {2, {0, 32006, (const wchar16 *)L"1234567", (const wchar16 *)L"", 0},
-                           {0, (const wchar16 *)L"PETR4", (const wchar16 *)L"B", 0}, (const wchar16 *)L"segredo",
+  TConnectorSendOrder o = {2, {0, 32006, W("1234567"), W(""), 0},
+                           {0, W("PETR4"), W("B"), 0}, W("segredo"),
                            cotLimit, cosBuy, 36.60, -1, 100, -1};
   g_orderId = Send(&o);
   CHECK(g_orderId > 0, "SendOrder returned %lld", (long long)g_orderId);
@@ -210,7 +278,7 @@ int main(int argc, char **argv) {
 
   RelayOrder orders[64];
   int32_t n = Enumerate(&o.AccountID, 1, orders, 64);
-  CHECK(n >= 1 && !wcsncmp((const wchar_t *)orders[0].clOrdId, L"SIM-", 4), "EnumerateAllOrders: %d", n);
+  CHECK(n >= 1 && w16prefix(orders[0].clOrdId, u"SIM-"), "EnumerateAllOrders: %d", n);
 
   TConnectorTradingAccountPosition p = {0};
   p.Version = 2;
@@ -227,7 +295,7 @@ int main(int argc, char **argv) {
 
   printf("wine-harness ok: states, accounts (UTF-16), book, trades=%d in order, history progress, order %lld filled, "
          "MessageID %lld, enumerated=%d, position=%lld, notifies=%ld, record=%u, status=%u\n",
-         g_trades, (long long)g_orderId, (long long)g_expectMessageId, n, (long long)p.OpenQuantity, (long)g_notifies,
+         g_trades, (long long)g_orderId, (long long)g_expectMessageId, n, (long long)p.OpenQuantity, (long)atomic_load(&g_notifies),
          (unsigned)sizeof(RelayRecord), (unsigned)sizeof(RelayStatus));
   return 0;
 }
