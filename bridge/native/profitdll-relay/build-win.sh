@@ -4,7 +4,8 @@
 #
 # Reproducible: fixed flags, sources compiled by relative path from this folder (no absolute path is
 # embedded), symbols stripped, and no link timestamp (-Wl,--no-insert-timestamp), so two builds of the same
-# source are byte-identical; test/profitdll/relay-win-build.test.ts rebuilds it and compares.
+# source are byte-identical with the same compiler (Debian 12's gcc-mingw-w64-x86-64, GCC 12.2, which .ci/run
+# installs); test/profitdll/relay-win.test.ts rebuilds it and compares.
 #   bash build-win.sh            write win64/blackbox-relay.dll
 #   bash build-win.sh OUT.dll    write OUT.dll instead (the test's rebuild)
 set -euo pipefail
