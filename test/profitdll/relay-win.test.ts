@@ -7,7 +7,7 @@
  * Skipped, saying why, only where mingw-w64 or Wine is not installed (.ci/run installs both).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -16,7 +16,7 @@ import { RELAY_DIR } from './support.js';
 
 const has = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const mingw = has('x86_64-w64-mingw32-gcc');
-const wine = has('wine64') || has('wine');
+const wine = has('wine64') || has('wine') || existsSync('/usr/lib/wine/wine64');
 const COMMITTED = join(RELAY_DIR, 'win64', 'blackbox-relay.dll');
 
 if (!mingw) console.warn('relay-win: x86_64-w64-mingw32-gcc not installed (apt-get install gcc-mingw-w64-x86-64): Windows build checks skipped');

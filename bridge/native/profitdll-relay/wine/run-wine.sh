@@ -7,7 +7,8 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cc="${MINGW_CC:-x86_64-w64-mingw32-gcc}"
-wine="$(command -v wine64 || command -v wine || true)"
+# Debian: `wine` puts the wrapper on PATH; `wine64` alone leaves only /usr/lib/wine/wine64.
+wine="$(command -v wine64 || command -v wine || { [[ -x /usr/lib/wine/wine64 ]] && echo /usr/lib/wine/wine64; } || true)"
 command -v "$cc" >/dev/null || { echo "run-wine: $cc not found (apt-get install gcc-mingw-w64-x86-64)"; exit 77; }
 [[ -n "$wine" ]] || { echo "run-wine: wine not found (apt-get install wine64)"; exit 77; }
 
