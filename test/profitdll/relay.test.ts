@@ -157,6 +157,21 @@ describe('a DLL call that hangs', () => {
   });
 });
 
+describe('a login that never returns', () => {
+  it('connect() ends at the relay timeout, disconnected, naming DLLInitializeLogin', async () => {
+    const rec = new Recorder();
+    const t0 = Date.now();
+    const b = await connected(rec, { PROFITDLL_STANDIN_HANG: 'DLLInitializeLogin', PROFITDLL_STANDIN_HANG_MS: '1500' }, { requestTimeoutMs: 300 });
+    expect(Date.now() - t0).toBeLessThan(1_400);
+    expect(b.isConnected()).toBe(false);
+    expect(b.status().message).toMatch(/^DLLInitializeLogin não retornou a tempo: a ProfitDLL não responde/);
+    await b.close();
+    broker = undefined;
+    // The stand-in finishes its login later, into a relay that stopped listening; stop it from here.
+    await waitFor(() => standinControl().finalize() === 0, 'late login finalized', 5_000);
+  });
+});
+
 describe('a ring that overflows', () => {
   it('delivers what fit, in order, and counts the rest as lost in the log and the diagnostics', async () => {
     const rec = new Recorder();

@@ -1472,6 +1472,7 @@ DLLEXPORT int32_t PFX DLLFinalize(void) {
   g.depthCb = NULL;
   g.assetInfoCb = NULL;
   g.messageCb = NULL;
+  g.hangReleased = 0; /* a release ends this session's hangs, not the next one's */
   g.initialized = 0;
   RETURN_UNLOCK(NL_OK);
 }
