@@ -151,7 +151,12 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 
   const health = (): HealthView => ({
     ok: true,
-    broker: { name: broker.name, connected: brokerState.connected, message: brokerState.message },
+    broker: {
+      name: broker.name,
+      connected: brokerState.connected,
+      message: brokerState.message,
+      ...(broker.diagnostics ? { diagnostics: broker.diagnostics() } : {}),
+    },
     tradingState: risk.state(),
     killSwitch: oms.killSwitchState().engaged,
     version: VERSION,

@@ -13,7 +13,9 @@ const USAGE = `uso / usage:
                  [--seed N] [--exchange HOST:PORT] [--tls-cert FILE --tls-key FILE | --dev-cert]
                  [--allow-remote]
   blackbox panic [--reason TEXTO] [--port 3000] [--data ./data] [--url URL]
-  blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process`;
+  blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process
+  blackbox profitdll-check [--send-test-order] [--ticker PETR4] [--seconds 30] [--timeout-ms 5000] [--report FILE]
+                 checks ProfitDLL on this machine (docs/profitdll-windows.md)`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -115,11 +117,44 @@ async function panic(argv: string[]): Promise<void> {
   process.stdout.write(`PÂNICO acionado: ${body}\n`);
 }
 
+async function profitdllCheck(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      'send-test-order': { type: 'boolean' },
+      ticker: { type: 'string' },
+      seconds: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      report: { type: 'string' },
+    },
+    strict: true,
+  });
+  const seconds = Number(values.seconds ?? 30);
+  if (!(seconds > 0 && seconds <= 3600)) fail(`--seconds inválido: ${values.seconds}`);
+  const timeoutMs = Number(values['timeout-ms'] ?? 5000);
+  if (!(Number.isInteger(timeoutMs) && timeoutMs >= 100 && timeoutMs <= 600_000)) fail(`--timeout-ms inválido: ${values['timeout-ms']}`);
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  const { runProfitDllCheck } = await import('./adapters/profitdll/check.js');
+  const { defaultInstruments } = await import('./model/instrument.js');
+  const result = await runProfitDllCheck({
+    env: process.env,
+    instruments: defaultInstruments(),
+    ticker: (values.ticker ?? 'PETR4').toUpperCase(),
+    seconds,
+    sendTestOrder: values['send-test-order'] === true,
+    reportFile: path.resolve(values.report ?? `profitdll-check-${stamp}.txt`),
+    timeoutMs,
+    print: (line) => process.stdout.write(`${line}\n`),
+  });
+  process.exit(result.ok ? 0 : 1);
+}
+
 async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   try {
     if (cmd === 'start') await start(rest);
     else if (cmd === 'panic') await panic(rest);
+    else if (cmd === 'profitdll-check') await profitdllCheck(rest);
     else if (cmd === 'exchange') {
       process.argv = [process.argv[0], process.argv[1], ...rest];
       await import('./adapters/sim/exchange-main.js');

@@ -261,9 +261,28 @@ export interface ReconnectReport {
   held: string[];
 }
 
+/** A broker adapter's own health beyond connected/message (ProfitDLL: its callback path). */
+export interface BrokerDiagnosticsView {
+  /** 'relay': the native callback relay; 'direct': koffi callbacks that wait for the event loop. */
+  path: 'relay' | 'direct';
+  /** Events dropped because the bridge drained the callback queue too slowly: lost data, never silent. */
+  lostEvents: number;
+  lostTrades: number;
+  lostOrderEvents: number;
+  ringCapacity?: number;
+  ringHighWater?: number;
+  slowestCallbackMs?: number;
+  /** Strings cut because the DLL reported a length beyond what the relay keeps. */
+  truncatedTexts?: number;
+  /** A DLL call that has not returned, by name. */
+  hungCall?: { name: string; sinceMs: number };
+  /** What is wrong, pt-BR / English, one line each. */
+  warnings: string[];
+}
+
 export interface HealthView {
   ok: boolean;
-  broker: { name: string; connected: boolean; message?: string };
+  broker: { name: string; connected: boolean; message?: string; diagnostics?: BrokerDiagnosticsView };
   /** The last reconnection's report, until the next one. */
   lastReconnect?: ReconnectReport;
   tradingState: TradingState;

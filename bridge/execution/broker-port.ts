@@ -8,7 +8,7 @@
  * duplicate an order at the market. Implementations: simulated B3 (adapters/sim), ProfitDLL
  * through koffi (adapters/profitdll), replay of history (backtest).
  */
-import type { Side } from '../../common/types.js';
+import type { BrokerDiagnosticsView, Side } from '../../common/types.js';
 
 export interface BrokerOrderRequest {
   clientOrderId: string;
@@ -100,6 +100,8 @@ export interface BrokerPort {
   isConnected(): boolean;
   /** Current connection state with its message, when the broker keeps one (e.g. why a login failed). */
   status?(): BrokerConnectionState;
+  /** The adapter's own health (lost events, a DLL call that hangs), for /api/health. */
+  diagnostics?(): BrokerDiagnosticsView;
   submit(order: BrokerOrderRequest): void;
   /** Change quantity and/or price (price changes lose queue priority at B3). */
   replace(clientOrderId: string, change: { qty?: number; priceTicks?: number }): void;

@@ -22,6 +22,7 @@ afterEach(async () => {
 
 beforeAll(() => {
   execFileSync('bash', [path.join(root, 'bridge/native/profitdll-standin/build.sh')]);
+  execFileSync('bash', [path.join(root, 'bridge/native/profitdll-relay/build.sh')]);
   expect(existsSync(lib)).toBe(true);
 });
 
@@ -43,6 +44,8 @@ describe('bridge on ProfitDLL (stand-in)', () => {
     const t0 = b;
     const health = (await t0.api('GET', '/api/health')).body;
     expect(health.broker).toMatchObject({ name: 'profitdll', connected: true });
+    // Through the native relay (its Linux build), with nothing lost.
+    expect(health.broker.diagnostics).toMatchObject({ path: 'relay', lostEvents: 0, warnings: [] });
     await t0.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 });
     const q = await eventually(async () => {
       const v = (await t0.api<QuoteView[]>('GET', '/api/quotes?symbols=PETR4')).body[0];
@@ -79,6 +82,27 @@ describe('bridge on ProfitDLL (stand-in)', () => {
     expect(restingAfter.children!.map((c) => c.id)).toEqual(restingBefore.children!.map((c) => c.id));
     const snap = await t1.broker.snapshot();
     expect(snap.orders.filter((o) => o.clientOrderId === restingBefore.children![0].id)).toHaveLength(1);
+  });
+
+  it('stays up when the DLL never reaches ready, and /api/health says exactly why', async () => {
+    const dataDir = tempDataDir();
+    useDll(lib, path.join(dataDir, 'standin-broker.state'));
+    Object.assign(process.env, { PROFITDLL_STANDIN_ROUTING_STATE: '2', BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS: '500' });
+    try {
+      b = await startTestBridge({ broker: 'profitdll' }, dataDir);
+      const h = (await b.api('GET', '/api/health')).body;
+      expect(h.ok).toBe(true);
+      expect(h.broker.connected).toBe(false);
+      expect(h.broker.message).toMatch(/^conectado ao roteamento, aguardando corretora \(estado 2/);
+      expect(h.broker.diagnostics.warnings.join('\n')).toMatch(/conectado ao roteamento, aguardando corretora/);
+      await b.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 });
+      const r = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 36.5, algo: { type: 'full' } });
+      expect(r.status).toBe(422);
+      expect(b.journalTypesAfter(0)).not.toContain('child.new');
+    } finally {
+      delete process.env.PROFITDLL_STANDIN_ROUTING_STATE;
+      delete process.env.BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS;
+    }
   });
 
   it('stays up and disconnected with a bilingual message when the DLL path is wrong, and sends nothing', async () => {

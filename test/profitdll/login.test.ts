@@ -58,7 +58,7 @@ describe('login and connection states', () => {
     expect(states.at(-1)).toBe(true);
     // Only one "connected" event: (1,2) ROTEAMENTO_CONNECTED is not enough on its own.
     expect(states.filter(Boolean)).toHaveLength(1);
-    expect(rec.logged('info', 'Conectado ao servidor de roteamento; aguardando a corretora')).toBe(true);
+    expect(rec.logged('info', 'conectado ao roteamento, aguardando corretora')).toBe(true);
     expect(rec.logged('info', 'Corretora conectada / Broker connected')).toBe(true);
     expect(rec.logged('info', 'Market data conectado / Market data connected')).toBe(true);
     expectBilingual(b.status().message, /^Conectado/, /^Connected/);

@@ -120,7 +120,7 @@ describe('live market data', () => {
 
   it('drops trades, never reorders them, and says so when the bounded queue is full', async () => {
     const rec = new Recorder();
-    const b = await connected(rec, {}, { queueCapacity: 100 });
+    const b = await connected(rec, {}, { queueCapacity: 100, relay: 'off' }); // the JS queue of the direct path
     b.subscribe('VALE3');
     await waitFor(() => rec.books.length > 0, 'subscription');
     // Delivered inside this call, from this thread: the event loop cannot drain before it returns.
@@ -133,7 +133,7 @@ describe('live market data', () => {
 
   it('resyncs orders from the DLL when order events overflow the queue, without duplicating fills', async () => {
     const rec = new Recorder();
-    const b = await connected(rec, {}, { queueCapacity: 1 });
+    const b = await connected(rec, {}, { queueCapacity: 1, relay: 'off' }); // the JS queue of the direct path
     b.submit({ clientOrderId: 'ov1', account: '', symbol: 'PETR4', side: 'buy', qty: 300, priceTicks: 3645 });
     await waitFor(() => rec.lastOf('ov1')?.status === 'new', 'ack');
     standinControl().marketTrade('PETR4', 'B', 2, 36.45, 300);

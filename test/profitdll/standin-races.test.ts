@@ -8,13 +8,15 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STANDIN_DIR } from './support.js';
+import { RELAY_DIR, STANDIN_DIR } from './support.js';
 
 describe('stand-in under sanitizers', () => {
   it.each([
-    ['thread', 'ThreadSanitizer'],
-    ['address,undefined', 'Sanitizer'],
-  ])('-fsanitize=%s reports nothing', (sanitizers, marker) => {
+    ['thread', 'ThreadSanitizer', false],
+    ['address,undefined', 'Sanitizer', false],
+    ['thread', 'ThreadSanitizer', true],
+    ['address,undefined', 'Sanitizer', true],
+  ])('-fsanitize=%s reports nothing (%s; adversarial mode: %s)', (sanitizers, marker, adversarial) => {
     const binary = join(mkdtempSync(join(tmpdir(), 'profitdll-sanitize-')), 'race-check');
     execFileSync(
       process.env.CC ?? 'cc',
@@ -33,10 +35,24 @@ describe('stand-in under sanitizers', () => {
       ],
       { stdio: 'pipe' },
     );
-    const run = spawnSync(binary, { encoding: 'utf8', timeout: 60_000 });
+    const env = adversarial ? { ...process.env, RACE_ADVERSARIAL: '1' } : process.env;
+    const run = spawnSync(binary, { encoding: 'utf8', timeout: 60_000, env });
     expect(run.stderr).not.toContain(marker);
     expect(run.status).toBe(0);
-    // Per session: six login states, then routing down and back up (three more).
-    expect(run.stdout).toMatch(/^sessions=2 states=18 orderEvents=\d+ trades=\d+/);
-  });
+    // Per session: six login states, then routing down and back up (three more); in adversarial mode the
+    // sanitizer's slowness adds market-data health states (5/6/4).
+    expect(run.stdout).toMatch(adversarial ? /^sessions=2 states=\d+ orderEvents=\d+ trades=\d+/ : /^sessions=2 states=18 orderEvents=\d+ trades=\d+/);
+  }, 70_000);
+
+  // The relay's own threads (ring, notifier, request hand-off) with the stand-in, driven by the Win64
+  // harness's source built for Linux.
+  it.each([
+    ['thread', 'ThreadSanitizer'],
+    ['address,undefined', 'Sanitizer'],
+  ])('the relay with -fsanitize=%s reports nothing', (sanitizers, marker) => {
+    const run = spawnSync('bash', [join(RELAY_DIR, 'race-check.sh'), sanitizers], { encoding: 'utf8', timeout: 120_000 });
+    expect(run.stderr).not.toContain(marker);
+    expect(run.stdout).toMatch(/wine-harness ok: .*trades=10000 in order/);
+    expect(run.status).toBe(0);
+  }, 130_000);
 });

@@ -17,10 +17,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STANDIN_DIR = join(root, 'bridge', 'native', 'profitdll-standin');
 export const STANDIN_LIB = join(STANDIN_DIR, 'build', 'libprofitdll.so');
 export const KOFFI_BUILDS = join(root, 'node_modules', 'koffi', 'build', 'koffi');
+export const RELAY_DIR = join(root, 'bridge', 'native', 'profitdll-relay');
+export const RELAY_LIB = join(RELAY_DIR, 'build', 'librelay.so');
 
-/** Runs build.sh (a no-op when the library is up to date) and returns the library path. */
+/** Runs both build.sh scripts (no-ops when up to date) and returns the stand-in's path. */
 export function buildStandin(): string {
   execFileSync(join(STANDIN_DIR, 'build.sh'), { stdio: 'pipe' });
+  execFileSync(join(RELAY_DIR, 'build.sh'), { stdio: 'pipe' });
   return STANDIN_LIB;
 }
 
@@ -32,6 +35,16 @@ export function configureStandin(env: Record<string, string | undefined> = {}): 
     PROFITDLL_STANDIN_HISTORY_SPACING_MS: '10000',
     PROFITDLL_STANDIN_STATE_FILE: undefined,
     PROFITDLL_STANDIN_ASSET_INFO: undefined,
+    PROFITDLL_STANDIN_ADVERSARIAL: undefined,
+    PROFITDLL_STANDIN_LOCK_WAIT_MS: undefined,
+    PROFITDLL_STANDIN_SLOW_CALLBACK_MS: undefined,
+    PROFITDLL_STANDIN_HANG: undefined,
+    PROFITDLL_STANDIN_HANG_MS: undefined,
+    PROFITDLL_STANDIN_ROUTING_STATE: undefined,
+    PROFITDLL_STANDIN_STRICT_BUFFERS: undefined,
+    PROFITDLL_STANDIN_GARBAGE_LENGTHS: undefined,
+    PROFITDLL_STANDIN_POSITION_INVALID_ARGS: undefined,
+    PROFITDLL_STANDIN_SAME_THREAD: undefined,
     ...env,
   };
   for (const [k, v] of Object.entries(settings)) {
@@ -50,6 +63,10 @@ export interface StandinControl {
   repeatOrderEvent(localOrderId: number, count: number): number;
   emitRawTrade(ticker: string, exchange: string, validHandle: boolean, flags: number): number;
   requestCount(): number;
+  blockNextByRisk(): number;
+  releaseHang(): number;
+  /** DLLFinalize called directly, from this thread. */
+  finalize(): number;
 }
 
 let control: StandinControl | undefined;
@@ -72,6 +89,9 @@ export function standinControl(): StandinControl {
     repeatOrderEvent: lib.func('int32 StandinRepeatOrderEvent(int64, int32)'),
     emitRawTrade: (ticker, exchange, validHandle, flags) => emitRawTrade(ticker, exchange, validHandle ? 1 : 0, flags),
     requestCount: () => Number(requestCount()),
+    blockNextByRisk: lib.func('int32 StandinBlockNextByRisk()'),
+    releaseHang: lib.func('int32 StandinReleaseHang()'),
+    finalize: lib.func('int32 DLLFinalize()'),
   };
   return control;
 }

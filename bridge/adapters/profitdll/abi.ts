@@ -289,6 +289,17 @@ export const TConnectorTrade = koffi.struct({
   TradeType: 'uint8',
 });
 
+/** 4.0.0.34+: the trading server's answer to one message, keyed by the MessageID the request returned. */
+export const TConnectorTradingMessageResult = koffi.struct({
+  Version: 'uint8',
+  BrokerID: 'int32',
+  OrderID: TConnectorOrderIdentifier,
+  MessageID: 'int64',
+  ResultCode: 'uint8',
+  Message: 'str16',
+  MessageLength: 'int32',
+});
+
 export const TConnectorPriceGroup = koffi.struct({
   Version: 'uint8',
   Price: 'double',
@@ -483,6 +494,15 @@ export interface ConnectorTrade {
   SellAgent: number;
   TradeType: number;
 }
+export interface TradingMessageResult {
+  Version: number;
+  BrokerID: number;
+  OrderID: OrderIdentifier;
+  MessageID: number | bigint;
+  ResultCode: number;
+  Message: string | null;
+  MessageLength: number;
+}
 export interface PriceGroup {
   Version: number;
   Price: number;
@@ -530,6 +550,7 @@ export const TAssetListInfoCallbackV2 = koffi.proto('__stdcall', null, 'void', [
   'str16',
   'str16',
 ]);
+export const TConnectorTradingMessageResultCallback = koffi.proto('__stdcall', null, 'void', ['void *']);
 export const TConnectorEnumerateOrdersProc = koffi.proto('__stdcall', null, 'int32', ['void *', 'intptr_t']);
 
 export type EnumerateOrdersFn = (order: unknown, param: number) => number;
@@ -569,6 +590,8 @@ export interface ProfitDllFunctions {
   SetHistoryTradeCallbackV2: KoffiFunc<(cb: RegisteredCallback | null) => number>;
   SetPriceDepthCallback: KoffiFunc<(cb: RegisteredCallback | null) => number>;
   SetAssetListInfoCallbackV2: KoffiFunc<(cb: RegisteredCallback | null) => number>;
+  /** Absent before 4.0.0.34: then refused orders are known only from order reports. */
+  SetTradingMessageResultCallback?: KoffiFunc<(cb: RegisteredCallback | null) => number>;
   SubscribeTicker: KoffiFunc<(ticker: string, exchange: string) => number>;
   UnsubscribeTicker: KoffiFunc<(ticker: string, exchange: string) => number>;
   SubscribePriceDepth: KoffiFunc<(asset: AssetIdentifier) => number>;
@@ -592,7 +615,7 @@ export interface ProfitDllFunctions {
   GetPositionV2: KoffiFunc<(position: TradingAccountPosition) => number>;
 }
 
-type Declaration = [name: keyof ProfitDllFunctions, result: KoffiType, args: KoffiType[]];
+type Declaration = [name: keyof ProfitDllFunctions, result: KoffiType, args: KoffiType[], optional?: true];
 
 const ptr = (t: KoffiType): KoffiType => koffi.pointer(t);
 const inout = (t: KoffiType): KoffiType => koffi.inout(koffi.pointer(t));
@@ -635,17 +658,19 @@ const DECLARATIONS: Declaration[] = [
   ['TranslateTrade', 'int32', ['void *', 'void *']],
   ['RequestTickerInfo', 'int32', ['str16', 'str16']],
   ['GetHistoryTrades', 'int32', ['str16', 'str16', 'str16', 'str16']],
-  ['SendOrder', 'int64', [ptr(TConnectorSendOrder)]],
-  ['SendChangeOrderV2', 'int32', [ptr(TConnectorChangeOrder)]],
-  ['SendCancelOrderV2', 'int32', [ptr(TConnectorCancelOrder)]],
+  // MessageID is an output (§6.3): the key of the TConnectorTradingMessageResult that answers the request.
+  ['SendOrder', 'int64', [inout(TConnectorSendOrder)]],
+  ['SendChangeOrderV2', 'int32', [inout(TConnectorChangeOrder)]],
+  ['SendCancelOrderV2', 'int32', [inout(TConnectorCancelOrder)]],
   ['SendCancelAllOrdersV2', 'int32', [ptr(TConnectorCancelAllOrders)]],
-  ['SendZeroPositionV2', 'int64', [ptr(TConnectorZeroPosition)]],
+  ['SendZeroPositionV2', 'int64', [inout(TConnectorZeroPosition)]],
   ['GetOrderDetails', 'int32', [inout(TConnectorOrderOut)]],
   ['EnumerateAllOrders', 'int32', [ptr(TConnectorAccountIdentifier), 'uint8', 'intptr_t', ptr(TConnectorEnumerateOrdersProc)]],
   ['GetAccountCount', 'int32', []],
   ['GetAccounts', 'int32', ['int32', 'int32', 'int32', 'void *']],
   ['GetAccountDetails', 'int32', [inout(TConnectorTradingAccountOut)]],
   ['GetPositionV2', 'int32', [inout(TConnectorTradingAccountPosition)]],
+  ['SetTradingMessageResultCallback', 'int32', [ptr(TConnectorTradingMessageResultCallback)], true],
 ];
 
 export type ProfitDllLibrary = ReturnType<typeof koffi.load>;
@@ -656,10 +681,11 @@ export type ProfitDllLibrary = ReturnType<typeof koffi.load>;
  */
 export function bindProfitDll(lib: ProfitDllLibrary): ProfitDllFunctions {
   const fns: Record<string, unknown> = {};
-  for (const [name, result, args] of DECLARATIONS) {
+  for (const [name, result, args, optional] of DECLARATIONS) {
     try {
       fns[name] = lib.func('__stdcall', name, result, args);
     } catch (cause) {
+      if (optional) continue;
       throw Object.assign(new Error(`missing export ${name}`), { missing: name, cause });
     }
   }
@@ -672,6 +698,10 @@ export function decodeOutString(buffer: unknown, length: number): string {
   const text = koffi.decode(buffer, 'char16_t', length) as string;
   const nul = text.indexOf('\0');
   return nul >= 0 ? text.slice(0, nul) : text;
+}
+
+export function decodeTradingMessageResult(pointer: unknown): TradingMessageResult {
+  return koffi.decode(pointer, TConnectorTradingMessageResult) as TradingMessageResult;
 }
 
 /** Decodes the record behind a callback's pointer argument (koffi passes it as an opaque External). */

@@ -2,7 +2,6 @@
 import {
   ACCOUNT_IDENTIFIER_OUT_SIZE,
   type AccountIdentifier,
-  type ProfitDllFunctions,
   type TradingAccountOut,
   decodeAccountIdentifierOut,
   decodeOutString,
@@ -10,6 +9,8 @@ import {
 import type { AdapterContext } from './adapter-context.js';
 import { adapterError } from './adapter-errors.js';
 import { ProfitDllError, nlError } from './errors.js';
+import { boundedLength } from './out-buffers.js';
+import type { ProfitDllRequests } from './relay.js';
 
 export interface ProfitAccount {
   brokerId: number;
@@ -113,7 +114,7 @@ export class AccountDirectory {
   }
 
   /** GetAccountDetails, two-call (§6.4): the first call reports the string lengths, the second fills our buffers. */
-  private readDetails(fns: ProfitDllFunctions, identifier: AccountIdentifier): AccountDetails | ProfitDllError {
+  private readDetails(fns: ProfitDllRequests, identifier: AccountIdentifier): AccountDetails | ProfitDllError {
     const rec = {
       Version: 1,
       AccountID: identifier,
@@ -128,17 +129,21 @@ export class AccountDirectory {
     } as TradingAccountOut;
     let err = nlError(fns.GetAccountDetails(rec), 'GetAccountDetails');
     if (err) return err;
-    const lengths = [rec.BrokerNameLength, rec.OwnerNameLength, rec.SubOwnerNameLength];
+    const lengths = [rec.BrokerNameLength, rec.OwnerNameLength, rec.SubOwnerNameLength].map(boundedLength);
     const buffers = this.ctx.session.buffers;
     rec.BrokerName = buffers.get('broker', lengths[0] + 1);
+    rec.BrokerNameLength = lengths[0];
     rec.OwnerName = buffers.get('owner', lengths[1] + 1);
+    rec.OwnerNameLength = lengths[1];
     rec.SubOwnerName = buffers.get('subOwner', lengths[2] + 1);
+    rec.SubOwnerNameLength = lengths[2];
     err = nlError(fns.GetAccountDetails(rec), 'GetAccountDetails');
     if (err) return err;
+    const read = (buf: unknown, given: number, now: number): string => decodeOutString(buf, Math.min(given, boundedLength(now)));
     return {
-      brokerName: decodeOutString(rec.BrokerName, lengths[0]),
-      holder: decodeOutString(rec.OwnerName, lengths[1]),
-      subHolder: decodeOutString(rec.SubOwnerName, lengths[2]),
+      brokerName: read(rec.BrokerName, lengths[0], rec.BrokerNameLength),
+      holder: read(rec.OwnerName, lengths[1], rec.OwnerNameLength),
+      subHolder: read(rec.SubOwnerName, lengths[2], rec.SubOwnerNameLength),
       flags: rec.AccountFlags,
       accountType: rec.AccountType,
     };

@@ -4,7 +4,7 @@
  */
 import type { BrokerEvents } from '../../execution/broker-port.js';
 import type { Instrument } from '../../model/instrument.js';
-import type { ProfitDllFunctions } from './abi.js';
+import type { ProfitDllRequests } from './relay.js';
 import type { ProfitDllBrokerOptions, ProfitDllLog } from './broker-options.js';
 import type { ProfitDllSession } from './session.js';
 
@@ -40,7 +40,7 @@ export interface AdapterContext {
   /** Runs `fn` in the next drain, so an event caused by a request arrives after the request returned. */
   defer(fn: () => void): void;
   /** The DLL when a request may be sent: the session runs and the broker is connected. */
-  sendable(): ProfitDllFunctions | undefined;
+  sendable(): ProfitDllRequests | undefined;
   /** The instrument with the DLL's reference data where it gave valid values. */
   instrument(symbol: string): Instrument | undefined;
   /** A ledger write whose failure is logged instead of thrown. */

@@ -25,6 +25,20 @@ export interface ProfitDllBrokerOptions {
   connectTimeoutMs?: number;
   /** Capacity of the callback queue (default 65,536 events). */
   queueCapacity?: number;
+  /**
+   * Routing at ROTEAMENTO_CONNECTED (2) counts as ready, as the vendor's C# and Delphi examples do, for a
+   * setup that never reports ROTEAMENTO_BROKER_CONNECTED (5). Default off: the bridge waits for 5.
+   */
+  acceptRoutingConnected?: boolean;
+  /**
+   * The native callback relay: 'auto' (default) uses the relay shipped for this platform when it exists,
+   * 'off' the direct koffi path, any other value is the relay library's path.
+   */
+  relay?: string;
+  /** Capacity of the relay's ring, in callback records (default 32,768). */
+  relayRingCapacity?: number;
+  /** How long a request to the DLL may take on the relay's thread before it is named as hung (default 5 s). */
+  requestTimeoutMs?: number;
   /** A history download with no callback for this long fails (default 60 s). */
   historyIdleTimeoutMs?: number;
   /**

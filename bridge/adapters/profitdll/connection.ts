@@ -15,7 +15,9 @@ export interface ConnectionHooks {
 }
 
 export class ConnectionState {
-  private readonly tracker = new ConnectionTracker();
+  private readonly tracker: ConnectionTracker;
+  /** Set while the DLL itself is stuck (a call that does not return): not connected, whatever the states say. */
+  private blockedBy: Bilingual | undefined;
   private isUp = false;
   private text = bilingualText(bilingual('Não conectado', 'Not connected'));
   private recordedSinceUpdate = false;
@@ -25,7 +27,21 @@ export class ConnectionState {
   constructor(
     private readonly ctx: AdapterContext,
     private readonly hooks: ConnectionHooks,
-  ) {}
+  ) {
+    this.tracker = new ConnectionTracker({ acceptRoutingConnected: ctx.opts.acceptRoutingConnected === true });
+  }
+
+  /** A DLL call that hangs blocks the connection (message naming it); undefined lifts it. */
+  block(reason: Bilingual | undefined): void {
+    const changed = (reason ? bilingualText(reason) : '') !== (this.blockedBy ? bilingualText(this.blockedBy) : '');
+    this.blockedBy = reason;
+    if (!changed) return;
+    if (reason) this.set(false, reason);
+    else {
+      this.recordedSinceUpdate = true;
+      this.update();
+    }
+  }
 
   get connected(): boolean {
     return this.isUp;
@@ -38,6 +54,16 @@ export class ConnectionState {
   /** The state the port last reported, for /api/health. */
   state(): BrokerConnectionState {
     return { connected: this.isUp, message: this.text };
+  }
+
+  /** The last result of one state type, undefined before the first. */
+  latest(type: number): number | undefined {
+    return this.tracker.result(type);
+  }
+
+  /** What a state means, pt-BR / English. */
+  describe(type: number, result: number): string {
+    return bilingualText(this.tracker.meaning(type, result));
   }
 
   /** A failure no retry inside this session will fix (bad password, refused key). */
@@ -71,6 +97,7 @@ export class ConnectionState {
       this.set(false, bilingual('Conexão com a corretora oscilou', 'Broker connection flapped'));
     }
     const was = this.isUp;
+    if (this.blockedBy) return this.set(false, this.blockedBy);
     this.set(derived.connected, derived.message);
     if (!was && derived.connected) this.hooks.connected();
   }

@@ -100,7 +100,10 @@ export type AdapterErrorName =
   | 'CREDENTIALS_MISSING'
   | 'CREDENTIALS_FILE_UNREADABLE'
   | 'CREDENTIALS_FILE_MODE'
-  | 'CREDENTIALS_FILE_INVALID';
+  | 'CREDENTIALS_FILE_INVALID'
+  | 'DLL_CALL_TIMEOUT'
+  | 'DLL_BUSY'
+  | 'RELAY_FAILED';
 
 export type ProfitDllErrorName = NlErrorName | AdapterErrorName;
 
@@ -151,6 +154,8 @@ export function nlError(result: number | bigint, operation: string): ProfitDllEr
   if (value < 0n) code = Number(BigInt.asIntN(32, value));
   else if (value >= 0x80000000n && value <= 0x800000ffn) code = Number(BigInt.asIntN(32, value));
   else return undefined;
+  const relay = relayError(code, operation);
+  if (relay) return relay;
   const info = BY_CODE.get(code);
   if (!info) {
     const hex = `0x${(code >>> 0).toString(16).toUpperCase()}`;
@@ -165,4 +170,38 @@ export function nlError(result: number | bigint, operation: string): ProfitDllEr
     bilingual(`${operation} falhou: ${info.name} (${info.pt})`, `${operation} failed: ${info.name} (${info.en})`),
     code,
   );
+}
+
+/** The native relay's own codes (relay.h, 0x800010xx): a DLL call that hung, or the relay itself failing. */
+function relayError(code: number, operation: string): ProfitDllError | undefined {
+  switch (code >>> 0) {
+    case 0x80001001:
+      return new ProfitDllError(
+        'DLL_CALL_TIMEOUT',
+        bilingual(
+          `${operation} não retornou a tempo: a ProfitDLL não responde (a chamada continua pendente e será relatada quando voltar)`,
+          `${operation} did not return in time: ProfitDLL is not answering (the call is still pending and will be reported when it returns)`,
+        ),
+        code,
+      );
+    case 0x80001002:
+      return new ProfitDllError(
+        'DLL_BUSY',
+        bilingual(
+          `${operation} não foi enviado: uma chamada anterior à ProfitDLL ainda não retornou`,
+          `${operation} was not sent: an earlier ProfitDLL call has not returned yet`,
+        ),
+        code,
+      );
+    case 0x80001003:
+    case 0x80001004:
+    case 0x80001005:
+    case 0x80001006:
+      return new ProfitDllError(
+        'RELAY_FAILED',
+        bilingual(`${operation}: falha no relay de callbacks (código 0x${(code >>> 0).toString(16)})`, `${operation}: callback relay failure (code 0x${(code >>> 0).toString(16)})`),
+        code,
+      );
+  }
+  return undefined;
 }

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Instrument } from '../../model/instrument.js';
 import { type ProfitDllBroker, createProfitDllBroker } from './broker.js';
-import type { ProfitDllLogLevel } from './broker-options.js';
+import type { ProfitDllBrokerOptions, ProfitDllLogLevel } from './broker-options.js';
 import { type ProfitCredentials, loadProfitCredentials } from './credentials.js';
 import { ProfitDllError, bilingual } from './errors.js';
 
@@ -18,10 +18,14 @@ export interface ProfitDllFromEnvOptions {
   dataDir: string;
   env?: NodeJS.ProcessEnv;
   log?: (level: ProfitDllLogLevel, msg: string) => void;
+  /** Settings that win over the environment (the check command's timeouts). */
+  overrides?: Partial<Pick<ProfitDllBrokerOptions, 'connectTimeoutMs' | 'requestTimeoutMs'>>;
 }
 
 /**
- * Reads BLACKBOX_PROFITDLL_PATH, the credentials (see loadProfitCredentials) and BLACKBOX_PROFIT_ACCOUNT.
+ * Reads BLACKBOX_PROFITDLL_PATH, the credentials (see loadProfitCredentials), BLACKBOX_PROFIT_ACCOUNT,
+ * BLACKBOX_PROFIT_ROUTING_READY (2: routing state 2 counts as ready) and BLACKBOX_PROFITDLL_RELAY
+ * (auto | off | a relay library path).
  */
 export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): ProfitDllBroker {
   const env = opts.env ?? process.env;
@@ -48,7 +52,11 @@ export function createProfitDllBrokerFromEnv(opts: ProfitDllFromEnvOptions): Pro
     instruments: opts.instruments,
     stateFile: join(opts.dataDir, PROFITDLL_STATE_FILE),
     ...(env.BLACKBOX_PROFIT_ACCOUNT ? { account: env.BLACKBOX_PROFIT_ACCOUNT } : {}),
+    ...(env.BLACKBOX_PROFIT_ROUTING_READY === '2' ? { acceptRoutingConnected: true } : {}),
+    ...(Number(env.BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS) > 0 ? { connectTimeoutMs: Number(env.BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS) } : {}),
+    ...(env.BLACKBOX_PROFITDLL_RELAY ? { relay: env.BLACKBOX_PROFITDLL_RELAY } : {}),
     ...(opts.log ? { log: opts.log } : {}),
     ...(configError ? { configError } : {}),
+    ...opts.overrides,
   });
 }

@@ -4,7 +4,8 @@
  */
 import type { BrokerTrade } from '../../execution/broker-port.js';
 import type { Instrument } from '../../model/instrument.js';
-import type { AssetIDRec, ProfitDllFunctions } from './abi.js';
+import type { AssetIDRec } from './abi.js';
+import type { ProfitDllRequests } from './relay.js';
 import type { AdapterContext } from './adapter-context.js';
 import { adapterError, notConnected, unknownInstrument } from './adapter-errors.js';
 import { aggressorOf, exchangeOf, toTicks, tradeTimeMs } from './conversions.js';
@@ -53,14 +54,20 @@ export class HistoryDownloads {
     this.ctx.requestDrain();
   }
 
-  /** SetHistoryTradeCallbackV2: TranslateTrade (an accessor, so inside the callback), copy and return. */
+  /** SetHistoryTradeCallbackV2 on the direct path: TranslateTrade (an accessor, so inside the callback), copy and return. */
   onHistoryTrade(pTrade: unknown): void {
-    const dl = this.active;
-    if (!dl) return;
+    if (!this.active) return;
     const t = this.ctx.session.tradeReader!;
     const err = nlError(t.read(pTrade), 'TranslateTrade');
     if (err) throw err;
-    dl.raw.push({ price: t.price, qty: t.quantity, tradeType: t.tradeType, timeMs: tradeTimeMs(t) ?? 0 });
+    this.onHistoryTradeRead(t.price, t.quantity, t.tradeType, tradeTimeMs(t) ?? 0);
+  }
+
+  /** A history trade already translated (by the relay on the DLL's thread, or just above). */
+  onHistoryTradeRead(price: number, qty: number, tradeType: number, timeMs: number): void {
+    const dl = this.active;
+    if (!dl) return;
+    dl.raw.push({ price, qty, tradeType, timeMs });
     dl.lastActivityMs = Date.now();
   }
 
@@ -130,7 +137,7 @@ export class HistoryDownloads {
   }
 
   private downloadDay(
-    fns: ProfitDllFunctions,
+    fns: ProfitDllRequests,
     inst: Instrument,
     day: { fromMs: number; toMs: number },
     report: (progress: number) => void,

@@ -5,6 +5,7 @@
 import type { BrokerBook } from '../../execution/broker-port.js';
 import type { Instrument } from '../../model/instrument.js';
 import { type AssetIdentifier, BookSide, type PriceGroup, type ProfitDllFunctions, TradeFlags, UpdateType } from './abi.js';
+import type { ProfitDllRequests } from './relay.js';
 import type { AdapterContext } from './adapter-context.js';
 import { unknownInstrument } from './adapter-errors.js';
 import type { BoundedQueue } from './bounded-queue.js';
@@ -53,14 +54,14 @@ export class MarketData {
   }
 
   /** The subscriptions asked for before the session ran. */
-  activateAll(fns: ProfitDllFunctions): void {
+  activateAll(fns: ProfitDllRequests): void {
     for (const symbol of this.subscribed) {
       const inst = this.ctx.instrument(symbol);
       if (inst) this.activate(fns, inst);
     }
   }
 
-  unsubscribeAll(fns: ProfitDllFunctions): void {
+  unsubscribeAll(fns: ProfitDllRequests): void {
     for (const symbol of this.subscribed) {
       const inst = this.ctx.instrument(symbol);
       if (!inst) continue;
@@ -72,22 +73,35 @@ export class MarketData {
     }
   }
 
-  /** SetTradeCallbackV2: TranslateTrade (an accessor, so inside the callback), copy and return. */
+  /** SetTradeCallbackV2 on the direct path: TranslateTrade (an accessor, so inside the callback), copy and return. */
   onTrade(asset: AssetIdentifier, pTrade: unknown, flags: number): void {
     const t = this.ctx.session.tradeReader!;
     const err = nlError(t.read(pTrade), 'TranslateTrade');
     if (err) throw err;
+    this.onTradeRead(asset.Ticker ?? '', t.price, t.quantity, t.tradeType, tradeTimeMs(t) ?? Date.now(), flags);
+  }
+
+  /** A trade already translated (on the DLL's thread by the relay, or just above). */
+  onTradeRead(symbol: string, price: number, qty: number, tradeType: number, timeMs: number, flags: number): void {
     // An exchange edit corrects an earlier trade; passing it on would count its volume twice.
     if (flags & TradeFlags.TC_IS_EDIT) return;
-    const queued = this.queue.push({
-      k: 'trade',
-      symbol: asset.Ticker ?? '',
-      price: t.price,
-      qty: t.quantity,
-      tradeType: t.tradeType,
-      timeMs: tradeTimeMs(t) ?? Date.now(),
-    });
+    const queued = this.queue.push({ k: 'trade', symbol, price, qty, tradeType, timeMs });
     if (!queued) this.droppedTrades++;
+    this.ctx.requestDrain();
+  }
+
+  /** Trades the relay's ring had to drop: counted with the queue's own drops. */
+  noteDroppedTrades(n: number): void {
+    this.droppedTrades += n;
+  }
+
+  /** The top of the book the relay read with GetPriceGroup inside the depth callback. */
+  onTopRead(symbol: string, side: number, price: number | undefined, qty: number): void {
+    const top = this.topOf(symbol);
+    const value: SideTop = price !== undefined ? { price, qty } : {};
+    if (side === BookSide.bsBuy) top.bid = value;
+    else top.ask = value;
+    this.dirtyBooks.add(symbol);
     this.ctx.requestDrain();
   }
 
@@ -155,7 +169,16 @@ export class MarketData {
     this.droppedTrades = 0;
   }
 
-  private activate(fns: ProfitDllFunctions, inst: Instrument): void {
+  private topOf(symbol: string): { bid: SideTop; ask: SideTop } {
+    let top = this.tops.get(symbol);
+    if (!top) {
+      top = { bid: {}, ask: {} };
+      this.tops.set(symbol, top);
+    }
+    return top;
+  }
+
+  private activate(fns: ProfitDllRequests, inst: Instrument): void {
     const errors = [
       nlError(fns.SubscribeTicker(inst.symbol, exchangeOf(inst)), 'SubscribeTicker'),
       nlError(fns.SubscribePriceDepth(assetIdentifier(inst)), 'SubscribePriceDepth'),
@@ -165,12 +188,7 @@ export class MarketData {
 
   /** GetPriceGroup at position 0 is the top of one side (an accessor: called inside the callback). */
   private readTop(fns: ProfitDllFunctions, asset: AssetIdentifier, side: number): void {
-    const symbol = asset.Ticker ?? '';
-    let top = this.tops.get(symbol);
-    if (!top) {
-      top = { bid: {}, ask: {} };
-      this.tops.set(symbol, top);
-    }
+    const top = this.topOf(asset.Ticker ?? '');
     const g = this.priceGroup;
     g.Version = 0;
     const rc = fns.GetPriceGroup(asset, side, 0, g);

@@ -11,7 +11,7 @@ import { sideOf, toTicks } from './conversions.js';
 import { ProfitDllError, bilingual, bilingualText, nlError } from './errors.js';
 import { type LedgerEntry, type OrderLedger, fillBetween } from './order-ledger.js';
 import { mapOrderStatus } from './order-status.js';
-import type { OutBuffers } from './out-buffers.js';
+import { type OutBuffers, boundedLength } from './out-buffers.js';
 import { systemTimeToEpochMs } from './time.js';
 
 /** What an order report says, copied inside the order callback. */
@@ -31,25 +31,32 @@ export type OrderReportEvent =
   | { k: 'orderError'; localId: number; error: ProfitDllError };
 
 /**
- * GetOrderDetails (an accessor, so inside the callback). Two-call (§6.4) for the one string used, the
- * broker's text: the first call reports its length, the second fills our buffer. Ticker and exchange are
- * left NULL, which the DLL answers with empty strings: the ledger already knows them.
+ * GetOrderDetails (an accessor, so inside the callback), two-call (§6.4). Every string the record has —
+ * ticker, exchange, the broker's text — gets a buffer before the second call, as the vendor code does: after
+ * the first call koffi writes the lengths back, and NULL with a non-zero length may be an access violation
+ * inside the DLL. Lengths are bounded, so a garbage length can neither allocate nor read past a buffer.
  */
 function readOrderDetails(fns: ProfitDllFunctions, buffers: OutBuffers, id: OrderIdentifier): OrderFacts | ProfitDllError {
   const rec = {
     Version: 1,
     OrderID: { Version: 0, LocalOrderID: id.LocalOrderID, ClOrderID: id.ClOrderID },
+    AssetID: { Version: 0, Ticker: null, TickerLength: 0, Exchange: null, ExchangeLength: 0, FeedType: 0 },
     TextMessage: null,
     TextMessageLength: 0,
   } as unknown as OrderOut;
   let err = nlError(fns.GetOrderDetails(rec), 'GetOrderDetails');
   if (err) return err;
-  const textLen = rec.TextMessageLength;
-  if (textLen > 0) {
-    rec.TextMessage = buffers.get('text', textLen + 1);
-    err = nlError(fns.GetOrderDetails(rec), 'GetOrderDetails');
-    if (err) return err;
-  }
+  const tickerLen = boundedLength(rec.AssetID.TickerLength);
+  const exchangeLen = boundedLength(rec.AssetID.ExchangeLength);
+  const textLen = boundedLength(rec.TextMessageLength);
+  rec.AssetID.Ticker = buffers.get('ticker', tickerLen + 1);
+  rec.AssetID.TickerLength = tickerLen;
+  rec.AssetID.Exchange = buffers.get('exchange', exchangeLen + 1);
+  rec.AssetID.ExchangeLength = exchangeLen;
+  rec.TextMessage = buffers.get('text', textLen + 1);
+  rec.TextMessageLength = textLen;
+  err = nlError(fns.GetOrderDetails(rec), 'GetOrderDetails');
+  if (err) return err;
   return {
     status: rec.OrderStatus,
     qty: Number(rec.Quantity),
@@ -57,7 +64,7 @@ function readOrderDetails(fns: ProfitDllFunctions, buffers: OutBuffers, id: Orde
     avgPrice: rec.AveragePrice,
     price: rec.Price,
     side: rec.OrderSide,
-    text: decodeOutString(rec.TextMessage, textLen),
+    text: decodeOutString(rec.TextMessage, Math.min(textLen, boundedLength(rec.TextMessageLength))),
     time: rec.LastUpdate,
   };
 }
@@ -84,14 +91,22 @@ export class OrderReports {
     private readonly queue: Pick<BoundedQueue<OrderReportEvent>, 'push'>,
   ) {}
 
-  /** SetOrderCallback: copy and return. */
+  /** SetOrderCallback on the direct path: copy and return. */
   onOrder(fns: ProfitDllFunctions, id: OrderIdentifier): void {
-    const localId = Number(id.LocalOrderID);
-    const clOrdId = id.ClOrderID ?? '';
     const facts = readOrderDetails(fns, this.ctx.session.buffers, id);
+    this.onOrderRead(Number(id.LocalOrderID), id.ClOrderID ?? '', facts);
+  }
+
+  /** An order report already read (by the relay on the DLL's thread, or just above). */
+  onOrderRead(localId: number, clOrdId: string, facts: OrderFacts | ProfitDllError): void {
     const event: OrderReportEvent = facts instanceof ProfitDllError ? { k: 'orderError', localId, error: facts } : { k: 'order', localId, clOrdId, facts };
     if (!this.queue.push(event)) this.lostEvents = true; // order state can be read back from the DLL
     this.ctx.requestDrain();
+  }
+
+  /** Order events the relay's ring had to drop: the orders are read back from the DLL. */
+  noteLostEvents(): void {
+    this.lostEvents = true;
   }
 
   /** True once after order events were lost to a full queue; the caller reads the orders back. */
@@ -191,6 +206,8 @@ export class OrderReports {
       }
     }
     if (sameUpdate(entry.last, update)) return;
+    // A rejection already reported (from the trading message result) is not reported twice.
+    if (update.status === 'rejected' && entry.last?.status === 'rejected') return;
     entry.last = update;
     ctx.events.emit('orderUpdate', update);
   }

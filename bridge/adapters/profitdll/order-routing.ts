@@ -2,9 +2,14 @@
  * Orders from the port to the DLL: send, change, cancel, cancel all, zero a position. A new order is
  * written to the ledger before it is sent, so a restart can tell it apart; a refusal is reported on the
  * event loop, after the request returned.
+ *
+ * Each send returns a MessageID; the trading server's answer to it (SetTradingMessageResultCallback) turns
+ * a refusal — by risk control, by the broker, before any order exists — into a reject with the DLL's
+ * reason. A send the relay abandoned because the DLL did not return (RELAY_TIMEOUT) is neither rejected
+ * nor re-sent: its late result binds it, and the order reports or the reconciliation find it meanwhile.
  */
 import type { BrokerOrderRequest } from '../../execution/broker-port.js';
-import { OrderSide, OrderType } from './abi.js';
+import { OrderSide, OrderType, type SendOrderRecord, type ZeroPositionRecord } from './abi.js';
 import { type AccountDirectory, accountIdentifier } from './accounts.js';
 import type { AdapterContext } from './adapter-context.js';
 import { adapterError, notConnected, stateFileError, unknownInstrument } from './adapter-errors.js';
@@ -13,7 +18,28 @@ import { type ProfitDllError, bilingual, bilingualText, nlError } from './errors
 import type { LedgerEntry, OrderLedger } from './order-ledger.js';
 import { type PositionKind, positionTypeOf } from './positions.js';
 
+/** TConnectorTradingMessageResultCode values that mean the message was refused (§7). */
+const REFUSED_CODES: Record<number, string> = {
+  1: 'mrcNotConnected',
+  3: 'mrcRejectedMercury',
+  5: 'mrcRejectedHades',
+  7: 'mrcRejectedBroker',
+  9: 'mrcRejectedMarket',
+  24: 'mrcBlockedByRisk',
+  77: 'mrcInvalidData',
+};
+
+/** How long a refusal from a trading message result waits for the order's own report to say it. */
+const MESSAGE_REJECT_GRACE_MS = 300;
+
+/** MessageIDs remembered for their answer; the oldest are forgotten first. */
+const MAX_REMEMBERED_MESSAGES = 20_000;
+
 export class OrderRouter {
+  private readonly byMessage = new Map<number, string>();
+  /** A send the relay abandoned at its timeout: the next late result is its outcome. */
+  private abandoned: { clientOrderId: string; qty: number; priceTicks?: number } | undefined;
+
   constructor(
     private readonly ctx: AdapterContext,
     private readonly ledger: OrderLedger,
@@ -58,7 +84,7 @@ export class OrderRouter {
       return reject(stateFileError(this.ctx.opts.stateFile, e));
     }
     const market = order.priceTicks === undefined;
-    const result = fns.SendOrder({
+    const rec: SendOrderRecord = {
       Version: 2,
       AccountID: accountIdentifier(account),
       AssetID: assetIdentifier(inst),
@@ -69,13 +95,83 @@ export class OrderRouter {
       StopPrice: -1,
       Quantity: order.qty,
       MessageID: -1,
-    });
+    };
+    const result = fns.SendOrder(rec);
     const err = nlError(result, 'SendOrder');
+    if (err?.code === 'DLL_CALL_TIMEOUT') return this.abandon(cid, order.qty, order.priceTicks, err);
     if (err) {
       this.markFinal(cid);
       return reject(err);
     }
     this.ledger.bindLocal(cid, Number(result));
+    this.remember(rec.MessageID, cid);
+  }
+
+  /**
+   * TConnectorTradingMessageResult: a refused message becomes the order's rejection, with the DLL's text.
+   * When the order exists at the broker, its own report (with the broker's ClOrdID) says it first or right
+   * after; so the message's rejection waits MESSAGE_REJECT_GRACE_MS and is reported only if nothing did.
+   */
+  onMessageResult(localOrderId: number, messageId: number, resultCode: number, text: string): void {
+    const cid = this.byMessage.get(messageId) ?? this.ledger.byLocalOrderId(localOrderId)?.clientOrderId;
+    const name = REFUSED_CODES[resultCode];
+    if (!cid || !name) return;
+    const timer = setTimeout(() => this.rejectFromMessage(cid, name, messageId, text), MESSAGE_REJECT_GRACE_MS);
+    timer.unref();
+  }
+
+  private rejectFromMessage(cid: string, name: string, messageId: number, text: string): void {
+    const e = this.ledger.get(cid);
+    const settled = e?.last && e.last.status !== 'new' && e.last.status !== 'partially_filled';
+    if (!e || e.final || settled || !this.ctx.session.running()) return;
+    const reason = bilingualText(
+      bilingual(
+        `Recusada (${name}, mensagem ${messageId}): ${text || 'sem texto da ProfitDLL'}`,
+        `Refused (${name}, message ${messageId}): ${text || 'no text from ProfitDLL'}`,
+      ),
+    );
+    this.ctx.log('warn', `${cid}: ${reason}`);
+    if (e.filledQty === 0) this.markFinal(cid);
+    const update = {
+      clientOrderId: cid,
+      ...(e.clOrdId ? { brokerOrderId: e.clOrdId } : {}),
+      status: 'rejected' as const,
+      qty: e.qty,
+      filledQty: e.filledQty,
+      ...(e.priceTicks !== undefined ? { priceTicks: e.priceTicks } : {}),
+      reason,
+      timeMs: Date.now(),
+    };
+    e.last = update;
+    this.ctx.events.emit('orderUpdate', update);
+  }
+
+  /** A request the relay abandoned has returned: bind (or reject) the send it belonged to. */
+  onLateResult(operation: string, result: number, messageId: number): void {
+    const pending = this.abandoned;
+    this.ctx.log('warn', bilingualText(bilingual(`${operation} retornou atrasado: ${result}`, `${operation} returned late: ${result}`)));
+    if (!pending || (operation !== 'SendOrder' && operation !== 'SendZeroPositionV2')) return;
+    this.abandoned = undefined;
+    const err = nlError(result, operation);
+    if (err) {
+      this.markFinal(pending.clientOrderId);
+      return this.rejectLocally(pending.clientOrderId, err, pending.qty, pending.priceTicks);
+    }
+    this.ledger.bindLocal(pending.clientOrderId, result);
+    this.remember(messageId, pending.clientOrderId);
+  }
+
+  /** The send may have reached the DLL: no reject, no resend; the late result or the order reports decide. */
+  private abandon(cid: string, qty: number, priceTicks: number | undefined, err: ProfitDllError): void {
+    this.abandoned = { clientOrderId: cid, qty, ...(priceTicks !== undefined ? { priceTicks } : {}) };
+    this.ctx.log('error', `${cid}: ${err.message}`);
+  }
+
+  private remember(messageId: number | bigint, cid: string): void {
+    const id = Number(messageId);
+    if (!(id > 0)) return;
+    if (this.byMessage.size >= MAX_REMEMBERED_MESSAGES) this.byMessage.delete(this.byMessage.keys().next().value!);
+    this.byMessage.set(id, cid);
   }
 
   replace(clientOrderId: string, change: { qty?: number; priceTicks?: number }): void {
@@ -190,7 +286,7 @@ export class OrderRouter {
       this.markFinal(clientOrderId);
       return fail(stateFileError(this.ctx.opts.stateFile, e));
     }
-    const result = fns.SendZeroPositionV2({
+    const rec: ZeroPositionRecord = {
       Version: 2,
       AccountID: accountIdentifier(account),
       AssetID: assetIdentifier(inst),
@@ -198,13 +294,16 @@ export class OrderRouter {
       Price: opts.priceTicks === undefined ? -1 : toPrice(inst, opts.priceTicks),
       PositionType: positionTypeOf(opts.positionType),
       MessageID: -1,
-    });
+    };
+    const result = fns.SendZeroPositionV2(rec);
     const err = nlError(result, 'SendZeroPositionV2');
+    if (err?.code === 'DLL_CALL_TIMEOUT') return this.abandon(clientOrderId, 0, opts.priceTicks, err);
     if (err) {
       this.markFinal(clientOrderId);
       return fail(err);
     }
     this.ledger.bindLocal(clientOrderId, Number(result));
+    this.remember(rec.MessageID, clientOrderId);
   }
 
   /** An order that never reached the DLL: reported as rejected on the event loop, after submit() returned. */

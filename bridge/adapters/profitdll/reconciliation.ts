@@ -4,7 +4,7 @@
  * briefly, for the DLL to load each account's order history, which it does after login and after routing
  * comes back.
  */
-import { type AccountIdentifier, type ConnectorOrder, OrderType, decodeConnectorOrder } from './abi.js';
+import { type AccountIdentifier, type ConnectorOrder, OrderType } from './abi.js';
 import { type AccountDirectory, accountIdentifier, accountKey } from './accounts.js';
 import type { AdapterContext } from './adapter-context.js';
 import { sideOf, toTicks } from './conversions.js';
@@ -58,17 +58,10 @@ export class Reconciler {
       do {
         this.reconcileAgain = false;
         await this.waitForHistory();
-        const fns = this.ctx.session.running();
-        if (!fns) return;
+        if (!this.ctx.session.running()) return;
         for (const account of this.accounts.all) {
-          const orders: ConnectorOrder[] = [];
-          const err = nlError(
-            fns.EnumerateAllOrders(accountIdentifier(account), 1, 0, (p: unknown) => {
-              orders.push(decodeConnectorOrder(p));
-              return 1;
-            }),
-            'EnumerateAllOrders',
-          );
+          const { rc, orders } = this.ctx.session.enumerateOrders(accountIdentifier(account));
+          const err = nlError(rc, 'EnumerateAllOrders');
           if (err) this.ctx.log('error', `${account.key}: ${err.message}`);
           for (const o of orders) this.applyEnumerated(o);
         }

@@ -4,7 +4,8 @@
  * connect; connect() waits for it briefly.
  */
 import type { Instrument } from '../../model/instrument.js';
-import type { AssetIDRec, ProfitDllFunctions } from './abi.js';
+import type { AssetIDRec } from './abi.js';
+import type { ProfitDllRequests } from './relay.js';
 import type { AdapterContext } from './adapter-context.js';
 import { exchangeOf } from './conversions.js';
 import { bilingual, bilingualText, nlError } from './errors.js';
@@ -64,7 +65,7 @@ export class InstrumentReference {
    * RequestTickerInfo for every instrument of the table, once per session. What has not arrived after
    * INSTRUMENT_INFO_WAIT_MS keeps the table's values, and `givenUp` runs.
    */
-  request(fns: ProfitDllFunctions, givenUp: () => void): void {
+  request(fns: ProfitDllRequests, givenUp: () => void): void {
     if (this.requested) return;
     this.requested = true;
     for (const inst of this.base.values()) {

@@ -1,10 +1,15 @@
 /**
- * The native side of one ProfitDLL session: loading and binding the library, login, the callbacks
- * registered with koffi, the scratch buffers the accessors write into, and DLLFinalize.
+ * The native side of one ProfitDLL session: loading and binding the library, login, the callbacks, the
+ * scratch buffers the accessors write into, and DLLFinalize. Two paths:
  *
- * DLLFinalize, which waits for the ConnectorThread, runs through koffi's asynchronous form so the event
- * loop stays free to finish relaying the callbacks in flight. Registered callbacks outlive the session and
- * are unregistered only after DLLFinalize has returned.
+ * - relay (the default where the relay library exists): the DLL is loaded inside the native relay
+ *   (relay.ts), which owns the callbacks, calls the accessors on the DLL's thread and runs login, every
+ *   request and DLLFinalize on one thread of its own;
+ * - direct (the fallback): koffi-registered JavaScript callbacks, which koffi relays to the event loop
+ *   while the DLL's thread waits; accessors run on the main thread, DLLFinalize on a koffi worker.
+ *
+ * DLLFinalize, which waits for the ConnectorThread, runs off the event loop in both, so the loop stays free
+ * to finish the callbacks in flight. Registered callbacks are unregistered only after it returned.
  */
 import koffi from 'koffi';
 import {
@@ -24,12 +29,29 @@ import type { ProfitCredentials } from './credentials.js';
 import { NL_OK, type ProfitDllError, bilingual, bilingualText, nlError } from './errors.js';
 import { checkLoadable, resolveLibraryPath } from './library-file.js';
 import { OutBuffers } from './out-buffers.js';
+import { type ProfitDllRequests, RELAY_CODES, type RelayLibrary, type RelayStatus, loadRelay } from './relay.js';
+import type { AccountIdentifier, ConnectorOrder } from './abi.js';
+import { koffiEnumerate } from './enumerate.js';
 
 const FINALIZE_TIMEOUT_MS = 15_000;
 /** Callback failures kept until the next drain logs them. */
 const MAX_KEPT_CALLBACK_FAILURES = 100;
 
 export type SessionPhase = 'idle' | 'running' | 'failed' | 'closed';
+export type DllPath = 'relay' | 'direct';
+
+/** Loads the relay library; throws a ProfitDllError saying what is wrong with the file. */
+export function openRelay(path: string): RelayLibrary {
+  try {
+    return loadRelay(path);
+  } catch (e) {
+    throw adapterError(
+      'DLL_LOAD_FAILED',
+      `Falha ao carregar o relay ${path}: ${(e as Error).message}`,
+      `Failed to load the relay ${path}: ${(e as Error).message}`,
+    );
+  }
+}
 
 /** Loads the library and binds its exports; throws a ProfitDllError saying what is wrong with the file. */
 export function loadProfitDll(dllPath: string): ProfitDllFunctions {
@@ -69,6 +91,7 @@ export class ProfitDllSession {
 
   private currentPhase: SessionPhase = 'idle';
   private fns: ProfitDllFunctions | undefined;
+  private relayLib: RelayLibrary | undefined;
   private reader: TradeReader | undefined;
   private registered: RegisteredCallback[] = [];
   private callbackFailures: string[] = [];
@@ -87,9 +110,76 @@ export class ProfitDllSession {
     return this.reader;
   }
 
-  /** The bound DLL while the session runs: from a successful login until close. */
-  running(): ProfitDllFunctions | undefined {
+  /** The request functions while the session runs: from a successful login until close. */
+  running(): ProfitDllRequests | undefined {
+    if (this.currentPhase !== 'running') return undefined;
+    return this.relayLib ? this.relayLib.requests : this.fns;
+  }
+
+  /** The bound DLL itself, on the direct path only (the accessors inside koffi-relayed callbacks). */
+  direct(): ProfitDllFunctions | undefined {
     return this.currentPhase === 'running' ? this.fns : undefined;
+  }
+
+  get path(): DllPath | undefined {
+    return this.relayLib ? 'relay' : this.fns ? 'direct' : undefined;
+  }
+
+  get relay(): RelayLibrary | undefined {
+    return this.relayLib;
+  }
+
+  relayStatus(): RelayStatus | undefined {
+    return this.relayLib?.status();
+  }
+
+  /** EnumerateAllOrders (version 1) of one account, through whichever path runs. */
+  enumerateOrders(account: AccountIdentifier): { rc: number; orders: ConnectorOrder[] } {
+    if (this.currentPhase !== 'running') return { rc: RELAY_CODES.RELAY_NOT_OPEN, orders: [] };
+    if (this.relayLib) return this.relayLib.enumerateOrders(account, 1);
+    return koffiEnumerate(this.fns!, account);
+  }
+
+  /**
+   * The relay path: the relay loads the DLL, logs in on its request thread and registers its own callbacks.
+   * `notify` runs on the event loop whenever records wait in the ring.
+   */
+  loginThroughRelay(
+    relay: RelayLibrary,
+    dllPath: string,
+    c: ProfitCredentials,
+    notify: () => void,
+    ringCapacity: number,
+    requestTimeoutMs: number,
+  ): ProfitDllError | undefined {
+    const opened = relay.open(dllPath, notify, ringCapacity, requestTimeoutMs);
+    if (opened === RELAY_CODES.RELAY_LOAD_FAILED) {
+      const why = relay.lastError();
+      const missing = /^missing export (\w+)/.exec(why)?.[1];
+      return missing
+        ? adapterError(
+            'DLL_MISSING_EXPORT',
+            `${dllPath} não exporta ${missing}: versão da ProfitDLL antiga ou arquivo errado (requer 4.0.0.38 ou mais nova)`,
+            `${dllPath} does not export ${missing}: old ProfitDLL version or wrong file (needs 4.0.0.38 or newer)`,
+          )
+        : adapterError('DLL_LOAD_FAILED', `Falha ao carregar ${dllPath}: ${why}`, `Failed to load ${dllPath}: ${why}`);
+    }
+    const openErr = nlError(opened, 'RelayOpen');
+    if (openErr) return openErr;
+    this.relayLib = relay;
+    const { rc, setCallbacks } = relay.login(c.activationKey, c.user, c.password);
+    const err = nlError(rc, 'DLLInitializeLogin');
+    if (err) {
+      // The DLL was not initialised: the relay's threads stop, nothing to finalize. A login that never
+      // returned (RELAY_TIMEOUT) keeps its thread, and the relay refuses a new session while it hangs.
+      relay.abandon();
+      this.relayLib = undefined;
+      return err;
+    }
+    const setErr = nlError(setCallbacks, 'Set*Callback');
+    if (setErr) this.log('error', setErr.message);
+    this.currentPhase = 'running';
+    return undefined;
   }
 
   /** The session could not start; it will not be retried. */
@@ -132,14 +222,35 @@ export class ProfitDllSession {
   }
 
   /** Marks the session closed; returns the DLL if it was running, to unsubscribe and finalize. */
-  close(): ProfitDllFunctions | undefined {
+  close(): ProfitDllRequests | undefined {
     const fns = this.running();
     this.currentPhase = 'closed';
     return fns;
   }
 
   /** DLLFinalize; resolves false when it did not return in time, and the callbacks must stay registered. */
-  finalize(fns: ProfitDllFunctions): Promise<boolean> {
+  finalize(fns: ProfitDllRequests): Promise<boolean> {
+    const relay = this.relayLib;
+    if (relay) {
+      return relay.finalize(FINALIZE_TIMEOUT_MS).then((rc) => {
+        if (rc === RELAY_CODES.RELAY_TIMEOUT) {
+          this.log(
+            'error',
+            bilingualText(
+              bilingual(
+                `DLLFinalize não retornou em ${FINALIZE_TIMEOUT_MS} ms (thread do relay)`,
+                `DLLFinalize did not return within ${FINALIZE_TIMEOUT_MS} ms (relay thread)`,
+              ),
+            ),
+          );
+          return false;
+        }
+        const err = nlError(rc, 'DLLFinalize');
+        if (err) this.log('warn', err.message);
+        return true;
+      });
+    }
+    const direct = fns as ProfitDllFunctions;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.log(
@@ -153,7 +264,7 @@ export class ProfitDllSession {
         );
         resolve(false);
       }, FINALIZE_TIMEOUT_MS);
-      fns.DLLFinalize.async((error: unknown, rc: number) => {
+      direct.DLLFinalize.async((error: unknown, rc: number) => {
         clearTimeout(timer);
         const err = error ? (error as Error).message : nlError(rc, 'DLLFinalize')?.message;
         if (err) this.log('warn', err);
@@ -164,6 +275,7 @@ export class ProfitDllSession {
 
   /** Only once no callback can run any more: after DLLFinalize returned, or when the DLL never started. */
   release(): void {
+    this.relayLib?.releaseNotify();
     this.unregisterAll();
     this.buffers.freeAll();
   }

@@ -3,8 +3,11 @@
  * folded into the broker port's single connected flag and a bilingual message.
  *
  * Connected means: login accepted, activation key valid, routing at ROTEAMENTO_BROKER_CONNECTED (5) —
- * not merely at the routing server (2), where orders cannot reach the broker yet — and market data at
+ * not merely at the routing server (2), where orders may not reach the broker yet — and market data at
  * MARKET_CONNECTED (4) or its warning variants (5, 6), because the algos cannot work without prices.
+ * The vendor's C# and Delphi examples count routing 2 as connected too; a setup that never reports 5 would
+ * wait forever, so `acceptRoutingConnected` (BLACKBOX_PROFIT_ROUTING_READY=2) makes 2 ready as well, and
+ * without it the message says exactly that the bridge is waiting at 2.
  */
 import { ActivationResult, ConnStateType, LoginResult, MarketResult, RoutingResult } from './abi.js';
 import { type Bilingual, bilingual } from './errors.js';
@@ -62,10 +65,7 @@ const ROUTING: Record<number, Describe> = {
     level: 'info',
   },
   [RoutingResult.ROTEAMENTO_CONNECTED]: {
-    message: bilingual(
-      'Conectado ao servidor de roteamento; aguardando a corretora',
-      'Connected to the routing server; waiting for the broker',
-    ),
+    message: bilingual('conectado ao roteamento, aguardando corretora', 'connected to routing, waiting for the broker'),
     level: 'info',
   },
   [RoutingResult.ROTEAMENTO_BROKER_DISCONNECTED]: {
@@ -144,6 +144,14 @@ const MARKET_UP: ReadonlySet<number> = new Set([
   MarketResult.MARKET_PARTIAL_CONNECTED,
 ]);
 
+/** The meaning of one (type, result) pair, pt-BR and English; unknown pairs say so. */
+export function describeState(type: number, result: number): Bilingual {
+  return (
+    TABLES[type]?.[result]?.message ??
+    bilingual(`Código de estado desconhecido (tipo ${type}, resultado ${result})`, `Unknown state code (type ${type}, result ${result})`)
+  );
+}
+
 export interface DerivedConnection {
   connected: boolean;
   message: Bilingual;
@@ -157,7 +165,22 @@ const MAX_NOTES = 64;
  * Tracks the latest result of each state type. `apply` only copies numbers and queues a note, so it is
  * cheap enough to run inside the DLL's callback; the event loop reads `derive()` and `takeNotes()` later.
  */
+export interface TrackerOptions {
+  /** Routing at ROTEAMENTO_CONNECTED (2) counts as ready, as in the vendor's C# and Delphi examples. */
+  acceptRoutingConnected?: boolean;
+}
+
 export class ConnectionTracker {
+  private readonly routingReady: ReadonlySet<number>;
+
+  constructor(private readonly options: TrackerOptions = {}) {
+    this.routingReady = new Set(
+      options.acceptRoutingConnected
+        ? [RoutingResult.ROTEAMENTO_BROKER_CONNECTED, RoutingResult.ROTEAMENTO_CONNECTED]
+        : [RoutingResult.ROTEAMENTO_BROKER_CONNECTED],
+    );
+  }
+
   private readonly latest = new Map<number, number>();
   private anomaly: Describe | undefined;
   private notes: StateNote[] = [];
@@ -170,7 +193,7 @@ export class ConnectionTracker {
   apply(type: number, result: number): void {
     const table = TABLES[type];
     const known = table?.[result];
-    const routingWasUp = this.latest.get(ConnStateType.ROUTING) === RoutingResult.ROTEAMENTO_BROKER_CONNECTED;
+    const routingWasUp = this.routingReady.has(this.latest.get(ConnStateType.ROUTING) ?? -1);
     if (!known) {
       const message = bilingual(
         `Código de estado desconhecido da ProfitDLL (tipo ${type}, resultado ${result}); tratando como desconectado`,
@@ -185,12 +208,20 @@ export class ConnectionTracker {
       this.latest.set(type, result);
       this.push({ level: known.level, message: known.message });
     }
-    if (routingWasUp && this.latest.get(ConnStateType.ROUTING) !== RoutingResult.ROTEAMENTO_BROKER_CONNECTED) {
+    if (routingWasUp && !this.routingReady.has(this.latest.get(ConnStateType.ROUTING) ?? -1)) {
       this.routingDrops++;
     }
     const now = this.isConnected();
     if (this.wasConnected && !now) this.drops++;
     this.wasConnected = now;
+  }
+
+  result(type: number): number | undefined {
+    return this.latest.get(type);
+  }
+
+  meaning(type: number, result: number): Bilingual {
+    return describeState(type, result);
   }
 
   dropCount(): number {
@@ -208,6 +239,16 @@ export class ConnectionTracker {
   }
 
   derive(): DerivedConnection {
+    if (this.isConnected() && this.latest.get(ConnStateType.ROUTING) === RoutingResult.ROTEAMENTO_CONNECTED) {
+      return {
+        connected: true,
+        message: bilingual(
+          'Conectado: login, ativação, roteamento no estado 2 (aceito como pronto pela configuração) e market data',
+          'Connected: login, activation, routing at state 2 (accepted as ready by configuration) and market data',
+        ),
+        terminal: false,
+      };
+    }
     if (this.isConnected()) {
       return {
         connected: true,
@@ -227,7 +268,7 @@ export class ConnectionTracker {
       this.anomaly === undefined &&
       this.latest.get(ConnStateType.LOGIN) === LoginResult.LOGIN_CONNECTED &&
       this.latest.get(ConnStateType.ACTIVATION) === ActivationResult.CONNECTION_ACTIVATE_VALID &&
-      this.latest.get(ConnStateType.ROUTING) === RoutingResult.ROTEAMENTO_BROKER_CONNECTED &&
+      this.routingReady.has(this.latest.get(ConnStateType.ROUTING) ?? -1) &&
       MARKET_UP.has(this.latest.get(ConnStateType.MARKET_DATA) ?? -1)
     );
   }
@@ -247,7 +288,16 @@ export class ConnectionTracker {
     if (routing === undefined) {
       return { message: bilingual('Aguardando o roteamento', 'Waiting for routing'), level: 'info' };
     }
-    if (routing !== RoutingResult.ROTEAMENTO_BROKER_CONNECTED) return ROUTING[routing];
+    if (routing === RoutingResult.ROTEAMENTO_CONNECTED && !this.options.acceptRoutingConnected) {
+      return {
+        level: 'info',
+        message: bilingual(
+          'conectado ao roteamento, aguardando corretora (estado 2; ordens seguem no estado 5, ou no 2 com BLACKBOX_PROFIT_ROUTING_READY=2)',
+          'connected to routing, waiting for the broker (state 2; orders go at state 5, or at 2 with BLACKBOX_PROFIT_ROUTING_READY=2)',
+        ),
+      };
+    }
+    if (!this.routingReady.has(routing)) return ROUTING[routing];
     const market = this.latest.get(ConnStateType.MARKET_DATA);
     if (market === undefined) {
       return { message: bilingual('Aguardando o market data', 'Waiting for market data'), level: 'info' };

@@ -53,6 +53,8 @@ typedef uint16_t wchar16;
 #define NL_NO_PASSWORD NL_CODE(0x1C)
 #define NL_NO_USER NL_CODE(0x1D)
 #define NL_INVALID_TICKER NL_CODE(0x1F)
+#define NL_NOT_SAME_THREAD NL_CODE(0x2C)
+#define NL_TIMEOUT NL_CODE(0x2D)
 #define NL_HISTORY_PERIOD_LIMIT NL_CODE(0x2E)
 #define NL_LAST_CODE NL_HISTORY_PERIOD_LIMIT
 
@@ -74,6 +76,8 @@ typedef uint16_t wchar16;
 
 #define MARKET_CONNECTING 1
 #define MARKET_CONNECTED 4
+#define MARKET_PERFORMANCE_WARNING 5
+#define MARKET_PARTIAL_CONNECTED 6
 
 #define CONNECTION_ACTIVATE_VALID 0
 #define CONNECTION_ACTIVATE_INVALID 1
@@ -102,6 +106,8 @@ enum { bsBuy = 0, bsSell = 1, bsBoth = 254 };
 enum { TC_IS_EDIT = 1, TC_LAST_PACKET = 2 };
 enum { ttCrossTrade = 1, ttBuyAgressor = 2, ttSellAgressor = 3 };
 enum { stFuture = 0, stStock = 5 };
+/* TConnectorTradingMessageResultCode (4.0.0.34+), the values the stand-in sends. */
+enum { mrcSentToBroker = 6, mrcRejectedBroker = 7, mrcAccepted = 10, mrcBlockedByRisk = 24 };
 enum { ssMiniContract = 13, ssFractionary = 18, ssCommonShares = 25, ssPreferredShares = 26 };
 
 /* ---- structs (§6) ---- */
@@ -281,6 +287,17 @@ typedef struct {
   uint32_t PriceGroupFlags;
 } TConnectorPriceGroup;
 
+/* 4.0.0.34+: one per message the trading server answers, keyed by the MessageID the request returned (§8). */
+typedef struct {
+  uint8_t Version;
+  int32_t BrokerID;
+  TConnectorOrderIdentifier OrderID;
+  int64_t MessageID;
+  uint8_t ResultCode;
+  const wchar16 *Message;
+  int32_t MessageLength;
+} TConnectorTradingMessageResult;
+
 /* ---- callbacks (§3, §8–§10) ---- */
 typedef void(PFX *TStateCallback)(int32_t nConnStateType, int32_t nResult);
 typedef void(PFX *TAccountCallback)(int32_t nCorretora, const wchar16 *CorretoraNomeCompleto, const wchar16 *AccountID,
@@ -298,6 +315,7 @@ typedef void(PFX *TAssetListInfoCallbackV2)(TAssetIDRec rAssetID, const wchar16 
                                             double dContractMultiplier, const wchar16 *strValidDate,
                                             const wchar16 *strISIN, const wchar16 *strSetor, const wchar16 *strSubSetor,
                                             const wchar16 *strSegmento);
+typedef void(PFX *TConnectorTradingMessageResultCallback)(const TConnectorTradingMessageResult *a_Result);
 typedef int32_t(PFX *TConnectorEnumerateOrdersProc)(const TConnectorOrder *a_Order, intptr_t a_Param);
 
 /* ---- x64 layout pinned to reference §6.2 ---- */
@@ -337,6 +355,9 @@ _Static_assert(sizeof(TConnectorTrade) == 64, "TConnectorTrade");
 _Static_assert(offsetof(TConnectorTrade, TradeNumber) == 20, "TConnectorTrade.TradeNumber");
 _Static_assert(offsetof(TConnectorTrade, TradeType) == 56, "TConnectorTrade.TradeType");
 _Static_assert(sizeof(TConnectorPriceGroup) == 40, "TConnectorPriceGroup");
+_Static_assert(sizeof(TConnectorTradingMessageResult) == 64, "TConnectorTradingMessageResult");
+_Static_assert(offsetof(TConnectorTradingMessageResult, MessageID) == 32, "TConnectorTradingMessageResult.MessageID");
+_Static_assert(offsetof(TConnectorTradingMessageResult, Message) == 48, "TConnectorTradingMessageResult.Message");
 #endif
 
 #endif

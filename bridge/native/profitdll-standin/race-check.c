@@ -104,6 +104,8 @@ int main(void) {
   setenv("PROFITDLL_STANDIN_STEP_MS", "1", 1);
   setenv("PROFITDLL_STANDIN_MARKET_MS", "1", 1);
   setenv("PROFITDLL_STANDIN_HISTORY_SPACING_MS", "1000", 1);
+  /* RACE_ADVERSARIAL=1: the dispatch lock held across callbacks, slow-callback states on. */
+  if (getenv("RACE_ADVERSARIAL")) setenv("PROFITDLL_STANDIN_ADVERSARIAL", "1", 1);
   const TConnectorAccountIdentifier account = {0, 32006, u"1234567", u"", 0};
   const TConnectorAssetIdentifier petr = {0, u"PETR4", u"B", 0};
   for (int session = 1; session <= 2; session++) {

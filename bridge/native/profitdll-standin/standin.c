@@ -30,6 +30,30 @@
  *                                       quantities arrive with junk in their high half, as a DLL older than
  *                                       4.0.0.38 passing 32-bit integers would deliver them
  *
+ * The worst plausible real DLL, for the tests that prove the bridge survives it:
+ *   PROFITDLL_STANDIN_ADVERSARIAL=1     the connector thread holds an internal lock (the dispatch lock) while it
+ *                                       calls back, as a Delphi critical section would; an accessor or a request
+ *                                       called from another thread meanwhile waits for that lock at most
+ *                                       PROFITDLL_STANDIN_LOCK_WAIT_MS (default 1000), then fails with
+ *                                       NL_NOT_SAME_THREAD (accessor) or NL_TIMEOUT (request). Slow callbacks
+ *                                       raise the market-data states 5/6 (below).
+ *   PROFITDLL_STANDIN_SLOW_CALLBACK_MS  a callback longer than this (default 5 in adversarial mode, else off)
+ *                                       raises (2,5) MARKET_PERFORMANCE_WARNING; three in a row, or one ten
+ *                                       times longer, raise (2,6) MARKET_PARTIAL_CONNECTED; 1000 fast ones in a
+ *                                       row bring back (2,4)
+ *   PROFITDLL_STANDIN_HANG=<export>     that export (DLLInitializeLogin, SendOrder, SubscribeTicker,
+ *                                       GetAccountCount, TranslateTrade, DLLFinalize) blocks for
+ *                                       PROFITDLL_STANDIN_HANG_MS (default 30000) or until StandinReleaseHang
+ *   PROFITDLL_STANDIN_ROUTING_STATE=2   routing stops at ROTEAMENTO_CONNECTED (2) and never reports 5, though
+ *                                       orders are accepted (the vendor examples treat 2 as connected)
+ *   PROFITDLL_STANDIN_STRICT_BUFFERS=1  a two-call accessor given a NULL buffer with a non-zero length fails with
+ *                                       NL_INTERNAL_ERROR, where the real DLL might raise an access violation
+ *   PROFITDLL_STANDIN_GARBAGE_LENGTHS=1 two-call accessors report lengths 2^28 units longer than the string
+ *   PROFITDLL_STANDIN_POSITION_INVALID_ARGS=1  GetPositionV2 answers NL_INVALID_ARGS whatever the position, as
+ *                                       users report for a flat one
+ *   PROFITDLL_STANDIN_SAME_THREAD=1     requests and DLLFinalize from a thread other than DLLInitializeLogin's
+ *                                       fail with NL_NOT_SAME_THREAD
+ *
  * Deviations from the real DLL, on purpose: it can be initialised again after DLLFinalize (tests run
  * many sessions in one process; the real DLL cannot, §3.2); order callbacks are not delivered while
  * routing is down (the client reconciles after reconnecting); the market clock is fixed at UTC-3.
@@ -38,6 +62,7 @@
 #include "profitdll.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -136,6 +161,8 @@ typedef struct {
   int64_t priority;
   int working;
   int passwordOk;
+  int64_t messageId;
+  int riskBlocked;
 } Order;
 
 typedef struct {
@@ -200,6 +227,7 @@ static struct {
   TConnectorTradeCallback tradeCb, historyTradeCb;
   TConnectorPriceDepthCallback depthCb;
   TAssetListInfoCallbackV2 assetInfoCb;
+  TConnectorTradingMessageResultCallback messageCb;
 
   int loginResult, activationResult;
   int accounts; /* how many of ACCOUNTS this login has */
@@ -219,12 +247,27 @@ static struct {
   int subTicker[NINSTR], subDepth[NINSTR];
   uint32_t tradeNo[NINSTR];
   int32_t failNext;
+  int64_t messageSeq;
+  int riskBlockNext;
+
+  /* Adversarial mode: the dispatch lock held while calling back, and the market-data health it reports. */
+  int adversarial, lockWaitMs, slowCallbackMs, strictBuffers, garbageLengths, routingState, positionInvalidArgs;
+  int sameThread;
+  pthread_t loginThread;
+  pthread_mutex_t cbmu;
+  pthread_t cbOwner;
+  atomic_int cbActive;
+  int perfState, slowStreak, fastStreak;
+  char hangFn[48];
+  int hangMs, hangReleased;
+  pthread_cond_t hangCv;
 
   int stepMs, marketMs, historySpacingMs;
   enum { INFO_ON, INFO_OFF, INFO_GARBAGE } assetInfo;
   FILE *stateFp;
   uint64_t rng;
-} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+} g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .cbmu = PTHREAD_MUTEX_INITIALIZER,
+     .hangCv = PTHREAD_COND_INITIALIZER};
 
 static wchar16 g_tickerW[NINSTR][16], g_exchW[NINSTR][2], g_isinW[NINSTR][16], g_accountW[NACC][16];
 static pthread_once_t g_tablesOnce = PTHREAD_ONCE_INIT;
@@ -284,15 +327,17 @@ static void w16_copy(wchar16 *out, size_t cap, const wchar16 *s) {
 
 /* Two-call pattern (§6.4): NULL buffer -> report the length; otherwise copy at most the length the caller
  * was told (its buffer holds that many units plus the terminator). */
-static void out_string(wchar16 *buf, int32_t *len, const wchar16 *value) {
+static int out_string(wchar16 *buf, int32_t *len, const wchar16 *value) {
   int32_t actual = (int32_t)w16len(value);
+  if (!buf && *len > 0 && g.strictBuffers) return 0; /* where the real DLL might write through NULL */
   if (buf) {
     int32_t n = actual < *len ? actual : *len;
     if (n < 0) n = 0;
     memcpy(buf, value, (size_t)n * sizeof(wchar16));
     buf[n] = 0;
   }
-  *len = actual;
+  *len = g.garbageLengths ? actual + (1 << 28) : actual;
+  return 1;
 }
 
 static int64_t now_ms(void) {
@@ -608,6 +653,122 @@ static void load_state(const char *path) {
 }
 
 /* ------------------------------------------------------------------------------------------------ */
+/* Adversarial mode: the dispatch lock, slow-callback health, hangs                                 */
+
+static int64_t mono_us(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int on_dispatching_thread(void) {
+  return atomic_load(&g.cbActive) && pthread_equal(g.cbOwner, pthread_self());
+}
+
+/* Called around every callback. In adversarial mode the dispatch lock is held for the callback's whole
+ * duration; with the slow-callback check on, its duration is measured. Returns the start time. */
+static int64_t cb_enter(void) {
+  if (!g.adversarial && !g.slowCallbackMs) return 0;
+  if (g.adversarial && !on_dispatching_thread()) {
+    pthread_mutex_lock(&g.cbmu);
+    g.cbOwner = pthread_self();
+    atomic_store(&g.cbActive, 1);
+  }
+  return mono_us();
+}
+
+#define CALLBACK(call)           \
+  do {                           \
+    int64_t cb_t0_ = cb_enter(); \
+    call;                        \
+    cb_exit(cb_t0_);             \
+  } while (0)
+
+static void cb_exit(int64_t t0);
+static _Thread_local int t_inPerfEmit;
+
+static void perf_emit(int state) {
+  pthread_mutex_lock(&g.mu);
+  TStateCallback cb = (g.stopping || !g.marketUp) ? NULL : g.stateCb;
+  int changed = cb && g.perfState != state;
+  if (changed) g.perfState = state;
+  pthread_mutex_unlock(&g.mu);
+  if (!changed) return;
+  t_inPerfEmit = 1; /* the state callback itself is not measured: no feedback loop */
+  CALLBACK(cb(CONNECTION_STATE_MARKET_DATA, state));
+  t_inPerfEmit = 0;
+}
+
+static void cb_exit(int64_t t0) {
+  if (!g.adversarial && !g.slowCallbackMs) return;
+  int64_t elapsedUs = mono_us() - t0;
+  if (g.adversarial && on_dispatching_thread()) {
+    atomic_store(&g.cbActive, 0);
+    pthread_mutex_unlock(&g.cbmu);
+  }
+  if (!g.slowCallbackMs || t_inPerfEmit) return;
+  int64_t slowUs = (int64_t)g.slowCallbackMs * 1000;
+  int emit = 0;
+  pthread_mutex_lock(&g.mu);
+  if (elapsedUs > slowUs) {
+    g.fastStreak = 0;
+    g.slowStreak++;
+    if (g.slowStreak >= 3 || elapsedUs > 10 * slowUs) emit = MARKET_PARTIAL_CONNECTED;
+    else if (g.perfState != MARKET_PARTIAL_CONNECTED) emit = MARKET_PERFORMANCE_WARNING;
+  } else {
+    g.slowStreak = 0;
+    if (++g.fastStreak >= 1000 && g.perfState != MARKET_CONNECTED) emit = MARKET_CONNECTED;
+  }
+  int marketUp = g.marketUp;
+  pthread_mutex_unlock(&g.mu);
+  if (emit && marketUp) perf_emit(emit);
+}
+
+
+/* An accessor or request called from another thread while a callback runs waits for the dispatch lock,
+ * as it would for a Delphi critical section, and gives up after lockWaitMs. */
+static int dispatch_lock_free(void) {
+  if (!g.adversarial || on_dispatching_thread()) return 1;
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += g.lockWaitMs / 1000;
+  deadline.tv_nsec += (long)(g.lockWaitMs % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  if (pthread_mutex_timedlock(&g.cbmu, &deadline) != 0) return 0;
+  pthread_mutex_unlock(&g.cbmu);
+  return 1;
+}
+
+#define ACCESSOR_GUARD()                                  \
+  if (!dispatch_lock_free()) return NL_NOT_SAME_THREAD;
+#define REQUEST_GUARD()                                                    \
+  if (g.sameThread && !pthread_equal(pthread_self(), g.loginThread)) return NL_NOT_SAME_THREAD; \
+  if (!dispatch_lock_free()) return NL_TIMEOUT;
+
+/* A hanging export: blocks until StandinReleaseHang, DLLFinalize's stop, or hangMs. */
+static void maybe_hang(const char *fn, const char *configured) {
+  if (!configured || strcmp(configured, fn)) return;
+  int ms = env_int("PROFITDLL_STANDIN_HANG_MS", 30000);
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += ms / 1000;
+  deadline.tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (deadline.tv_nsec >= 1000000000L) {
+    deadline.tv_sec++;
+    deadline.tv_nsec -= 1000000000L;
+  }
+  pthread_mutex_lock(&g.mu);
+  while (!g.hangReleased && pthread_cond_timedwait(&g.hangCv, &g.mu, &deadline) != ETIMEDOUT) {
+  }
+  pthread_mutex_unlock(&g.mu);
+}
+
+#define HANG_POINT(fn) maybe_hang(fn, g.hangFn)
+
+/* ------------------------------------------------------------------------------------------------ */
 /* Delivery from the connector thread (never with the lock held)                                    */
 
 static int stopping(void) {
@@ -636,7 +797,7 @@ static void emit_state(int32_t type, int32_t result) {
   pthread_mutex_lock(&g.mu);
   TStateCallback cb = g.stopping ? NULL : g.stateCb;
   pthread_mutex_unlock(&g.mu);
-  if (cb) cb(type, result);
+  if (cb) CALLBACK(cb(type, result));
 }
 
 static TConnectorAssetIdentifier asset_of(int instr) {
@@ -658,7 +819,7 @@ static void fire_order(const Order *o) {
   pthread_mutex_unlock(&g.mu);
   if (!cb) return;
   TConnectorOrderIdentifier oi = {0, id, cl};
-  cb(oi);
+  CALLBACK(cb(oi));
 }
 
 static void fire_trade_full(int instr, int64_t priceTicks, int64_t qty, uint8_t tradeType, int64_t localMs,
@@ -672,7 +833,7 @@ static void fire_trade_full(int instr, int64_t priceTicks, int64_t qty, uint8_t 
   h.trade.BuyAgent = 3;
   h.trade.SellAgent = 72;
   h.trade.TradeType = tradeType;
-  cb(asset_of(instr), &h, flags);
+  CALLBACK(cb(asset_of(instr), &h, flags));
   /* The handle is valid only during the callback, as in the real DLL (§10.2); volatile keeps the store. */
   *(volatile uint32_t *)&h.magic = 0;
 }
@@ -689,7 +850,7 @@ static void fire_depth(int instr, uint8_t side, uint8_t updateType) {
   pthread_mutex_lock(&g.mu);
   TConnectorPriceDepthCallback cb = (g.stopping || !g.subDepth[instr]) ? NULL : g.depthCb;
   pthread_mutex_unlock(&g.mu);
-  if (cb) cb(asset_of(instr), side, 0, updateType);
+  if (cb) CALLBACK(cb(asset_of(instr), side, 0, updateType));
 }
 
 static void fire_order_history_loaded(void) {
@@ -702,7 +863,7 @@ static void fire_order_history_loaded(void) {
     pthread_mutex_unlock(&g.mu);
     if (!cb) return;
     TConnectorAccountIdentifier a = {0, ACCOUNTS[i].broker, g_accountW[i], NULL, 0};
-    cb(a);
+    CALLBACK(cb(a));
   }
 }
 
@@ -802,11 +963,31 @@ static const char16_t *validate_new(const Order *o) {
   return NULL;
 }
 
+/* TConnectorTradingMessageResult for the message that created `o` (keyed by its MessageID). */
+static void fire_message(const Order *o, uint8_t code, const char16_t *text) {
+  wchar16 cl[32];
+  pthread_mutex_lock(&g.mu);
+  TConnectorTradingMessageResultCallback cb = (g.stopping || !g.routingUp) ? NULL : g.messageCb;
+  int64_t id = o->localId, messageId = o->messageId;
+  int32_t broker = ACCOUNTS[o->acct].broker;
+  ascii_to_w16(o->clOrdId, cl, 32);
+  pthread_mutex_unlock(&g.mu);
+  if (!cb) return;
+  TConnectorTradingMessageResult r = {0, broker, {0, id, cl}, messageId, code, text, (int32_t)w16len(text)};
+  CALLBACK(cb(&r));
+}
+
 static void process_send(int64_t localId) {
   pthread_mutex_lock(&g.mu);
   Order *o = order_by_local(localId);
+  int blocked = o && o->riskBlocked;
   pthread_mutex_unlock(&g.mu);
   if (!o) return;
+  if (blocked) {
+    /* Refused by the broker's risk control before an order existed: no order callback, only the message. */
+    fire_message(o, mrcBlockedByRisk, u"Bloqueado pelo controle de risco da corretora: limite de exposição excedido");
+    return;
+  }
   fire_order(o); /* cosPendingNew: intermediate acknowledgements are normal (§8.2, 4.0.0.41) */
 
   pthread_mutex_lock(&g.mu);
@@ -824,6 +1005,7 @@ static void process_send(int64_t localId) {
   touch(o);
   pthread_mutex_unlock(&g.mu);
   persist_order(o);
+  fire_message(o, reject ? mrcRejectedBroker : mrcAccepted, reject ? reject : u"");
   fire_order(o);
   if (!reject) match_incoming(o);
 }
@@ -938,10 +1120,10 @@ static void process_history(int instr, int64_t startLocal, int64_t endLocal) {
     int p = (int)((i + 1) * 100 / n);
     if (p > lastProgress && p < 100 && progress) {
       lastProgress = p;
-      progress(asset_rec_of(instr), p);
+      CALLBACK(progress(asset_rec_of(instr), p));
     }
   }
-  if (progress && !stopping()) progress(asset_rec_of(instr), 100);
+  if (progress && !stopping()) CALLBACK(progress(asset_rec_of(instr), 100));
 }
 
 static void process_ticker_info(int instr) {
@@ -951,8 +1133,8 @@ static void process_ticker_info(int instr) {
   pthread_mutex_unlock(&g.mu);
   if (!cb) return;
   const Instrument *in = &INSTRUMENTS[instr];
-  cb(asset_rec_of(instr), in->name, in->description, in->minQty | junk, in->maxQty | junk, in->lot | junk, in->secType,
-     in->subType, in->tick, in->multiplier, in->validDate, g_isinW[instr], in->sector, u"", u"");
+  CALLBACK(cb(asset_rec_of(instr), in->name, in->description, in->minQty | junk, in->maxQty | junk, in->lot | junk,
+              in->secType, in->subType, in->tick, in->multiplier, in->validDate, g_isinW[instr], in->sector, u"", u""));
 }
 
 static void process_routing(int up) {
@@ -1015,16 +1197,18 @@ static void login_sequence(void) {
   pthread_mutex_lock(&g.mu);
   g.routingUp = 1;
   TAccountCallback accountCb = g.accountCb;
+  int stopsAt2 = g.routingState == ROTEAMENTO_CONNECTED;
   pthread_mutex_unlock(&g.mu);
-  emit_state(CONNECTION_STATE_ROTEAMENTO, ROTEAMENTO_BROKER_CONNECTED);
+  if (!stopsAt2) emit_state(CONNECTION_STATE_ROTEAMENTO, ROTEAMENTO_BROKER_CONNECTED);
   for (int i = 0; i < g.accounts && accountCb && !stopping(); i++)
-    accountCb(ACCOUNTS[i].broker, ACCOUNTS[i].brokerName, g_accountW[i], ACCOUNTS[i].holder);
+    CALLBACK(accountCb(ACCOUNTS[i].broker, ACCOUNTS[i].brokerName, g_accountW[i], ACCOUNTS[i].holder));
   fire_order_history_loaded();
   sleep_interruptible(step);
   emit_state(CONNECTION_STATE_MARKET_DATA, MARKET_CONNECTING);
   sleep_interruptible(step);
   pthread_mutex_lock(&g.mu);
   g.marketUp = 1;
+  g.perfState = MARKET_CONNECTED;
   pthread_mutex_unlock(&g.mu);
   emit_state(CONNECTION_STATE_MARKET_DATA, MARKET_CONNECTED);
 }
@@ -1183,6 +1367,7 @@ DLLEXPORT int32_t PFX DLLInitializeLogin(const wchar16 *pwcActivationKey, const 
   (void)HistoryCallback, (void)OrderChangeCallback, (void)NewTradeCallback, (void)NewDailyCallback;
   (void)PriceBookCallback, (void)OfferBookCallback, (void)HistoryTradeCallback, (void)TinyBookCallback;
   pthread_once(&g_tablesOnce, build_tables);
+  maybe_hang("DLLInitializeLogin", getenv("PROFITDLL_STANDIN_HANG"));
   if (!w16len(pwcActivationKey)) return NL_NO_LICENSE;
   if (!w16len(pwcUser)) return NL_NO_USER;
   if (!w16len(pwcPassword)) return NL_NO_PASSWORD;
@@ -1211,6 +1396,23 @@ DLLEXPORT int32_t PFX DLLInitializeLogin(const wchar16 *pwcActivationKey, const 
   g.nextClSeq = 1;
   g.eventSeq = g.prioritySeq = g.requests = 0;
   g.failNext = NL_OK;
+  g.messageSeq = 0;
+  g.riskBlockNext = 0;
+  g.messageCb = NULL;
+  g.adversarial = env_int("PROFITDLL_STANDIN_ADVERSARIAL", 0) != 0;
+  g.lockWaitMs = env_int("PROFITDLL_STANDIN_LOCK_WAIT_MS", 1000);
+  g.slowCallbackMs = env_int("PROFITDLL_STANDIN_SLOW_CALLBACK_MS", g.adversarial ? 5 : 0);
+  g.strictBuffers = env_int("PROFITDLL_STANDIN_STRICT_BUFFERS", 0) != 0;
+  g.garbageLengths = env_int("PROFITDLL_STANDIN_GARBAGE_LENGTHS", 0) != 0;
+  g.routingState = env_int("PROFITDLL_STANDIN_ROUTING_STATE", ROTEAMENTO_BROKER_CONNECTED);
+  g.positionInvalidArgs = env_int("PROFITDLL_STANDIN_POSITION_INVALID_ARGS", 0) != 0;
+  g.sameThread = env_int("PROFITDLL_STANDIN_SAME_THREAD", 0) != 0;
+  g.loginThread = pthread_self();
+  g.perfState = 0;
+  g.slowStreak = g.fastStreak = 0;
+  g.hangReleased = 0;
+  const char *hang = getenv("PROFITDLL_STANDIN_HANG");
+  snprintf(g.hangFn, sizeof g.hangFn, "%s", hang ? hang : "");
   memset(g.positions, 0, sizeof g.positions);
   memset(g.subTicker, 0, sizeof g.subTicker);
   memset(g.subDepth, 0, sizeof g.subDepth);
@@ -1238,6 +1440,8 @@ DLLEXPORT int32_t PFX DLLInitializeLogin(const wchar16 *pwcActivationKey, const 
 }
 
 DLLEXPORT int32_t PFX DLLFinalize(void) {
+  HANG_POINT("DLLFinalize");
+  if (g.initialized && g.sameThread && !pthread_equal(pthread_self(), g.loginThread)) return NL_NOT_SAME_THREAD;
   LOCK_INITIALIZED();
   g.stopping = 1;
   pthread_cond_broadcast(&g.cv);
@@ -1267,6 +1471,8 @@ DLLEXPORT int32_t PFX DLLFinalize(void) {
   g.tradeCb = g.historyTradeCb = NULL;
   g.depthCb = NULL;
   g.assetInfoCb = NULL;
+  g.messageCb = NULL;
+  g.hangReleased = 0; /* a release ends this session's hangs, not the next one's */
   g.initialized = 0;
   RETURN_UNLOCK(NL_OK);
 }
@@ -1284,12 +1490,15 @@ SETTER(SetTradeCallbackV2, TConnectorTradeCallback, tradeCb)
 SETTER(SetHistoryTradeCallbackV2, TConnectorTradeCallback, historyTradeCb)
 SETTER(SetPriceDepthCallback, TConnectorPriceDepthCallback, depthCb)
 SETTER(SetAssetListInfoCallbackV2, TAssetListInfoCallbackV2, assetInfoCb)
+SETTER(SetTradingMessageResultCallback, TConnectorTradingMessageResultCallback, messageCb)
 
 /* ------------------------------------------------------------------------------------------------ */
 /* Market data                                                                                      */
 
 static int32_t set_ticker_subscription(const wchar16 *ticker, const wchar16 *bolsa, int on) {
   int32_t err = NL_OK;
+  if (on) HANG_POINT("SubscribeTicker");
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   int instr = find_instr(ticker, bolsa, &err);
   if (instr < 0) RETURN_UNLOCK(err);
@@ -1339,6 +1548,7 @@ DLLEXPORT int32_t PFX GetPriceGroup(const TConnectorAssetIdentifier *a_pAssetID,
                                     TConnectorPriceGroup *a_pPrice) {
   int32_t err = NL_OK;
   DepthLevel levels[MAX_DEPTH];
+  ACCESSOR_GUARD();
   LOCK_INITIALIZED();
   if (!a_pPrice) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_pPrice->Version != 0) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1356,6 +1566,8 @@ DLLEXPORT int32_t PFX GetPriceGroup(const TConnectorAssetIdentifier *a_pAssetID,
 }
 
 DLLEXPORT int32_t PFX TranslateTrade(void *a_pTrade, TConnectorTrade *a_Trade) {
+  HANG_POINT("TranslateTrade");
+  ACCESSOR_GUARD();
   LOCK_INITIALIZED();
   pthread_mutex_unlock(&g.mu);
   if (!a_pTrade || !a_Trade) return NL_INVALID_ARGS;
@@ -1428,12 +1640,17 @@ static int64_t create_order(int acct, int instr, uint8_t side, uint8_t type, int
   o->passwordOk = w16len(password) && w16_eq(password, g.password);
   o->createdMs = o->updatedMs = now_ms();
   o->eventId = ++g.eventSeq;
+  o->messageId = ++g.messageSeq;
+  o->riskBlocked = g.riskBlockNext;
+  g.riskBlockNext = 0;
   int32_t rc = enqueue((Cmd){.type = C_SEND, .id = o->localId});
   return rc == NL_OK ? o->localId : rc;
 }
 
-DLLEXPORT int64_t PFX SendOrder(const TConnectorSendOrder *a_SendOrder) {
+DLLEXPORT int64_t PFX SendOrder(TConnectorSendOrder *a_SendOrder) {
   int32_t err = NL_OK;
+  HANG_POINT("SendOrder");
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   if (!a_SendOrder) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_SendOrder->Version > 2) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1455,12 +1672,15 @@ DLLEXPORT int64_t PFX SendOrder(const TConnectorSendOrder *a_SendOrder) {
   int64_t ticks = type == cotMarket ? 0 : ticks_of(instr, a_SendOrder->Price, &onTick);
   if (type != cotMarket && (a_SendOrder->Price <= 0 || !onTick)) RETURN_UNLOCK(NL_INVALID_ARGS);
   int64_t id = create_order(acct, instr, side, type, a_SendOrder->Quantity, ticks, a_SendOrder->Password);
+  /* MessageID is an output from Version 2 (§6.3): the key of the TConnectorTradingMessageResult to come. */
+  if (id > 0 && a_SendOrder->Version >= 2) a_SendOrder->MessageID = order_by_local(id)->messageId;
   pthread_mutex_unlock(&g.mu);
   return id;
 }
 
 DLLEXPORT int32_t PFX SendChangeOrderV2(const TConnectorChangeOrder *a_ChangeOrder) {
   int32_t err = NL_OK;
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   if (!a_ChangeOrder) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_ChangeOrder->Version > 1) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1481,6 +1701,7 @@ DLLEXPORT int32_t PFX SendChangeOrderV2(const TConnectorChangeOrder *a_ChangeOrd
 
 DLLEXPORT int32_t PFX SendCancelOrderV2(const TConnectorCancelOrder *a_CancelOrder) {
   int32_t err = NL_OK;
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   if (!a_CancelOrder) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_CancelOrder->Version > 1) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1496,6 +1717,7 @@ DLLEXPORT int32_t PFX SendCancelOrderV2(const TConnectorCancelOrder *a_CancelOrd
 
 DLLEXPORT int32_t PFX SendCancelAllOrdersV2(const TConnectorCancelAllOrders *a_CancelOrder) {
   int32_t err = NL_OK;
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   if (!a_CancelOrder) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_CancelOrder->Version != 0) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1506,8 +1728,9 @@ DLLEXPORT int32_t PFX SendCancelAllOrdersV2(const TConnectorCancelAllOrders *a_C
   RETURN_UNLOCK(enqueue((Cmd){.type = C_CANCEL_ALL, .acct = acct}));
 }
 
-DLLEXPORT int64_t PFX SendZeroPositionV2(const TConnectorZeroPosition *a_ZeroPosition) {
+DLLEXPORT int64_t PFX SendZeroPositionV2(TConnectorZeroPosition *a_ZeroPosition) {
   int32_t err = NL_OK;
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   if (!a_ZeroPosition) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_ZeroPosition->Version > 2) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
@@ -1528,12 +1751,15 @@ DLLEXPORT int64_t PFX SendZeroPositionV2(const TConnectorZeroPosition *a_ZeroPos
   if (!onTick) RETURN_UNLOCK(NL_INVALID_ARGS);
   int64_t id = create_order(acct, instr, net > 0 ? cosSell : cosBuy, market ? cotMarket : cotLimit, llabs(net), ticks,
                             a_ZeroPosition->Password);
+  if (id > 0 && a_ZeroPosition->Version >= 2) a_ZeroPosition->MessageID = order_by_local(id)->messageId;
   pthread_mutex_unlock(&g.mu);
   return id;
 }
 
 /* Caller holds the lock. */
-static void fill_order_out(const Order *o, TConnectorOrderOut *p) {
+/* Returns 0 when a buffer was NULL with a non-zero length and the strict-buffer switch is on. */
+static int fill_order_out(const Order *o, TConnectorOrderOut *p) {
+  int ok = 1;
   p->AccountID.Version = 0;
   p->AccountID.BrokerID = ACCOUNTS[o->acct].broker;
   w16_copy(p->AccountID.AccountID, 100, g_accountW[o->acct]);
@@ -1542,8 +1768,8 @@ static void fill_order_out(const Order *o, TConnectorOrderOut *p) {
   p->AccountID.SubAccountIDLength = 0;
   p->AccountID.Reserved = 0;
   p->AssetID.Version = 0;
-  out_string(p->AssetID.Ticker, &p->AssetID.TickerLength, g_tickerW[o->instr]);
-  out_string(p->AssetID.Exchange, &p->AssetID.ExchangeLength, g_exchW[o->instr]);
+  ok &= out_string(p->AssetID.Ticker, &p->AssetID.TickerLength, g_tickerW[o->instr]);
+  ok &= out_string(p->AssetID.Exchange, &p->AssetID.ExchangeLength, g_exchW[o->instr]);
   p->AssetID.FeedType = 0;
   p->Quantity = o->qty;
   p->TradedQuantity = o->traded;
@@ -1559,18 +1785,19 @@ static void fill_order_out(const Order *o, TConnectorOrderOut *p) {
   p->LastUpdate = brt_systemtime(o->updatedMs);
   p->CloseDate = brt_systemtime(o->closedMs);
   p->ValidityDate = (TSystemTime){0};
-  out_string(p->TextMessage, &p->TextMessageLength, o->text);
+  ok &= out_string(p->TextMessage, &p->TextMessageLength, o->text);
   if (p->Version >= 1) p->EventID = o->eventId;
+  return ok;
 }
 
 DLLEXPORT int32_t PFX GetOrderDetails(TConnectorOrderOut *a_Order) {
+  ACCESSOR_GUARD();
   LOCK_INITIALIZED();
   if (!a_Order) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (a_Order->Version > 1) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
   Order *o = order_by_identifier(&a_Order->OrderID);
   if (!o) RETURN_UNLOCK(NL_NOT_FOUND);
-  fill_order_out(o, a_Order);
-  RETURN_UNLOCK(NL_OK);
+  RETURN_UNLOCK(fill_order_out(o, a_Order) ? NL_OK : NL_INTERNAL_ERROR);
 }
 
 DLLEXPORT int32_t PFX EnumerateAllOrders(const TConnectorAccountIdentifier *a_AccountID, uint8_t a_OrderVersion,
@@ -1622,6 +1849,8 @@ DLLEXPORT int32_t PFX EnumerateAllOrders(const TConnectorAccountIdentifier *a_Ac
 /* Accounts and positions                                                                           */
 
 DLLEXPORT int32_t PFX GetAccountCount(void) {
+  HANG_POINT("GetAccountCount");
+  REQUEST_GUARD();
   LOCK_INITIALIZED();
   RETURN_UNLOCK(g.routingUp ? g.accounts : 0);
 }
@@ -1650,9 +1879,10 @@ DLLEXPORT int32_t PFX GetAccountDetails(TConnectorTradingAccountOut *a_Account) 
   if (a_Account->Version > 1) RETURN_UNLOCK(NL_VERSION_NOT_SUPPORTED);
   int acct = find_account(&a_Account->AccountID, &err);
   if (acct < 0 || !g.routingUp) RETURN_UNLOCK(acct < 0 ? err : NL_NOT_FOUND);
-  out_string(a_Account->BrokerName, &a_Account->BrokerNameLength, ACCOUNTS[acct].brokerName);
-  out_string(a_Account->OwnerName, &a_Account->OwnerNameLength, ACCOUNTS[acct].holder);
-  out_string(a_Account->SubOwnerName, &a_Account->SubOwnerNameLength, u"");
+  int ok = out_string(a_Account->BrokerName, &a_Account->BrokerNameLength, ACCOUNTS[acct].brokerName);
+  ok &= out_string(a_Account->OwnerName, &a_Account->OwnerNameLength, ACCOUNTS[acct].holder);
+  ok &= out_string(a_Account->SubOwnerName, &a_Account->SubOwnerNameLength, u"");
+  if (!ok) RETURN_UNLOCK(NL_INTERNAL_ERROR);
   a_Account->AccountFlags = CA_IS_ENABLED;
   if (a_Account->Version >= 1) a_Account->AccountType = cutOwner;
   RETURN_UNLOCK(NL_OK);
@@ -1671,6 +1901,7 @@ DLLEXPORT int32_t PFX GetPositionV2(TConnectorTradingAccountPosition *a_Position
       a_Position->PositionType != cptConsolidated)
     RETURN_UNLOCK(NL_INVALID_ARGS);
   const Position *p = &g.positions[acct][instr];
+  if (g.positionInvalidArgs) RETURN_UNLOCK(NL_INVALID_ARGS);
   if (p->buyQty == 0 && p->sellQty == 0) RETURN_UNLOCK(NL_NO_POSITION);
   a_Position->OpenQuantity = llabs(p->net);
   a_Position->OpenAveragePrice = p->openAvg;
@@ -1754,7 +1985,7 @@ DLLEXPORT int32_t PFX StandinRepeatOrderEvent(int64_t localOrderId, int32_t coun
   ascii_to_w16(o ? o->clOrdId : "", cl, 32);
   pthread_mutex_unlock(&g.mu);
   TConnectorOrderIdentifier oi = {0, localOrderId, cl};
-  for (int32_t i = 0; cb && i < count; i++) cb(oi);
+  for (int32_t i = 0; cb && i < count; i++) CALLBACK(cb(oi));
   return NL_OK;
 }
 
@@ -1773,7 +2004,23 @@ DLLEXPORT int32_t PFX StandinEmitRawTrade(const wchar16 *pwcTicker, const wchar1
   if (validHandle)
     fire_trade_full(instr, ref, 1, ttCrossTrade, now_ms() - BRT_OFFSET_MS, cb, flags, 0);
   else
-    cb(asset_of(instr), NULL, flags);
+    CALLBACK(cb(asset_of(instr), NULL, flags));
+  return NL_OK;
+}
+
+/* The next order request is refused by the broker's risk control: only a trading message result arrives. */
+DLLEXPORT int32_t PFX StandinBlockNextByRisk(void) {
+  LOCK_INITIALIZED();
+  g.riskBlockNext = 1;
+  RETURN_UNLOCK(NL_OK);
+}
+
+/* Ends every hang of PROFITDLL_STANDIN_HANG (until the next DLLInitializeLogin). */
+DLLEXPORT int32_t PFX StandinReleaseHang(void) {
+  pthread_mutex_lock(&g.mu);
+  g.hangReleased = 1;
+  pthread_cond_broadcast(&g.hangCv);
+  pthread_mutex_unlock(&g.mu);
   return NL_OK;
 }
 
