@@ -186,6 +186,8 @@ export interface InstrumentView {
   settlementDays: number;
   /** Round-lot symbol that a fractional symbol mirrors (PETR4F -> PETR4). */
   underlying?: string;
+  /** Futures: last trading day, ISO yyyy-mm-dd (the contract is refused from the next day). */
+  expiry?: string;
 }
 
 export interface QuoteView {

@@ -1,13 +1,13 @@
 /**
  * The portfolio as the bridge uses it: the OMS books fills into it, the API reads wire views.
  *
- * It binds Portfolio to the committed data (settlement calendar, fee table) and converts the
+ * It binds Portfolio to the committed data (B3 calendar, fee table) and converts the
  * integer centavos/ticks to the decimal BRL of the wire types at this one edge. Opening cash comes
  * from the client configuration at read time, so a client added or edited while the bridge runs
  * shows the right balance without a replay.
  */
 import type { BalanceView, PositionView } from '../../common/types.js';
-import { settlementCalendar } from '../calendar/business-calendar.js';
+import { b3Calendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
 import { avgTicksToPrice, centavosToBrl, ticksToPrice, type InstrumentRegistry } from '../model/instrument.js';
@@ -20,7 +20,7 @@ export class PortfolioService {
     private readonly instruments: InstrumentRegistry,
     private readonly openingCashCentavos: (client: string) => number,
   ) {
-    this.portfolio = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
   }
 
   /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */

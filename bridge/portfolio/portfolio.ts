@@ -3,7 +3,7 @@
  *
  * The OMS replays its journal through `applyFill` at start, so the result must depend on the fill
  * alone: the trade date, fees and settlement date are all computed from `timeMs` and static data
- * (instruments, settlement calendar, fee table), never from the wall clock, and a fillId seen
+ * (instruments, B3 calendar, fee table), never from the wall clock, and a fillId seen
  * before is ignored. A fill is validated and priced completely before any state changes, so a fill
  * that throws leaves the portfolio as it was.
  *
@@ -19,8 +19,8 @@ import { applyCashFillToPosition, averagePriceTicks, unrealisedCentavos, type Po
 
 export interface PortfolioDeps {
   instruments: { require(symbol: string): Instrument };
-  /** The SETTLEMENT calendar: D+1/D+2 count bank business days, which include 24 and 31 December. */
-  settlementCalendar: BusinessCalendar;
+  /** The B3 calendar: D+1/D+2 count days with a session (Câmara B3 does not settle on 24 and 31 December). */
+  calendar: BusinessCalendar;
   fees: FeeCalculator;
 }
 
@@ -111,11 +111,7 @@ export class Portfolio {
   private readonly books = new Map<string, ClientBook>();
   private readonly applied = new Map<string, FillResult>();
 
-  constructor(private readonly deps: PortfolioDeps) {
-    if (deps.settlementCalendar.kind !== 'settlement') {
-      throw new Error('o portfólio liquida pelo calendário de liquidação, não pelo de negociação');
-    }
-  }
+  constructor(private readonly deps: PortfolioDeps) {}
 
   private book(client: string): ClientBook {
     let b = this.books.get(client);
@@ -155,7 +151,7 @@ export class Portfolio {
       throw new Error(`${inst.symbol} e ${positionSymbol} têm valores de tick diferentes`);
     }
     const tradeDate = saoPauloDate(f.timeMs);
-    const settlementDate = this.deps.settlementCalendar.addBusinessDays(tradeDate, inst.settlementDays);
+    const settlementDate = this.deps.calendar.addBusinessDays(tradeDate, inst.settlementDays);
     const feesTotal =
       f.feesCentavos ?? this.deps.fees.feesCentavos({ instrument: inst, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).totalCentavos;
     const notional = f.notionalCentavos ?? notionalCentavos(inst, f.qty, f.priceTicks);
@@ -275,7 +271,7 @@ export class Portfolio {
    * daily adjustment (qty x (last - fill price)), paid on their settlement date (D+1).
    */
   balance(client: string, todayIso: string, lastTicks?: LastTicks): CashBalance {
-    const cal = this.deps.settlementCalendar;
+    const cal = this.deps.calendar;
     const d1 = cal.nextBusinessDay(todayIso);
     const dates: [string, string, string] = [todayIso, d1, cal.nextBusinessDay(d1)];
     const book = this.books.get(client);

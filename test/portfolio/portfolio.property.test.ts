@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { b3Calendar } from '../../bridge/calendar/business-calendar.js';
 import { addCalendarDays } from '../../bridge/calendar/iso-date.js';
 import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
@@ -12,7 +12,7 @@ const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settl
 
 const TRADING_DAYS_2026: string[] = [];
 for (let d = '2026-01-02'; d <= '2026-12-23'; d = addCalendarDays(d, 1)) {
-  if (tradingCalendar().isBusinessDay(d)) TRADING_DAYS_2026.push(d);
+  if (b3Calendar().isBusinessDay(d)) TRADING_DAYS_2026.push(d);
 }
 
 const QTY: Record<string, fc.Arbitrary<number>> = {
@@ -64,7 +64,7 @@ describe('portfolio properties', () => {
           WDOZ26: fc.integer({ min: 1, max: 60_000 }),
         }),
         (raw, lasts) => {
-          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: noFees });
+          const pf = new Portfolio({ instruments, calendar: b3Calendar(), fees: noFees });
           const expected = new Map<string, { cash: number; qty: number; tick: number }>();
           for (const f of withIds(raw)) {
             pf.applyFill(f);
@@ -103,7 +103,7 @@ describe('portfolio properties', () => {
         fc.array(fillArb(['PETR4', 'PETR4F', 'VALE3']), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 0, max: 10_000_000_00 }),
         (raw, opening) => {
-          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+          const pf = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
           const expected = new Map<string, number>([
             ['A', opening],
             ['B', opening],
@@ -131,8 +131,8 @@ describe('portfolio properties', () => {
     fc.assert(
       fc.property(fc.array(fillArb(['PETR4', 'PETR4F', 'WINZ26']), { minLength: 1, maxLength: 30 }), (raw) => {
         const fills = withIds(raw);
-        const once = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
-        const twice = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+        const once = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
+        const twice = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
         for (const f of fills) once.applyFill(f);
         for (const f of fills) twice.applyFill(f);
         for (const f of fills) expect(twice.applyFill(f).duplicate).toBe(true);

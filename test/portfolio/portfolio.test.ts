@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { b3Calendar } from '../../bridge/calendar/business-calendar.js';
 import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.js';
@@ -9,7 +9,7 @@ const instruments = new InstrumentRegistry(defaultInstruments());
 const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
 
 function portfolio(fees: FeeCalculator = noFees): Portfolio {
-  return new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees });
+  return new Portfolio({ instruments, calendar: b3Calendar(), fees });
 }
 
 let seq = 0;
@@ -77,9 +77,7 @@ describe('positions', () => {
     const pf = portfolio();
     expect(() => pf.applyFill(fill({ symbol: 'NOPE3', side: 'buy', qty: 100, priceTicks: 100 }))).toThrow(/NOPE3/);
     expect(() => pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 36.5 }))).toThrow(RangeError);
-    expect(() =>
-      pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: spMs('2030-12-30T11:00') })),
-    ).toThrow(/2024-2030/);
+    expect(() => pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: Number.NaN }))).toThrow(/instante inválido/);
     expect(pf.positions()).toEqual([]);
     expect(pf.movements('A')).toEqual([]);
   });
@@ -127,15 +125,15 @@ describe('cash D+0 / D+1 / D+2', () => {
     expect(pf.balance('A', '2026-11-24').d0Centavos).toBe(1_000_000_00 - 3_650_000 - 840);
   });
 
-  it('a sale of Wed 23 Dec 2026 credits on Mon 28 Dec; 24 Dec is a settlement day', () => {
+  it('a sale of Tue 22 Dec 2026 credits on Mon 28 Dec: Câmara B3 does not settle on 24 Dec', () => {
     const pf = portfolio(feeSchedule());
     pf.setOpeningCash('A', 0);
     const r = pf.applyFill(
-      fill({ symbol: 'VALE3', side: 'sell', qty: 100, priceTicks: 6000, timeMs: spMs('2026-12-23T15:00') }),
+      fill({ symbol: 'VALE3', side: 'sell', qty: 100, priceTicks: 6000, timeMs: spMs('2026-12-22T15:00') }),
     );
     expect(r.settlementDate).toBe('2026-12-28');
-    const b = pf.balance('A', '2026-12-23');
-    expect(b.dates).toEqual(['2026-12-23', '2026-12-24', '2026-12-28']);
+    const b = pf.balance('A', '2026-12-22');
+    expect(b.dates).toEqual(['2026-12-22', '2026-12-23', '2026-12-28']);
     expect([b.d0Centavos, b.d1Centavos, b.d2Centavos]).toEqual([0, 0, 600_000 - r.feesCentavos]);
     expect(pf.movements('A').map((m) => [m.kind, m.amountCentavos])).toEqual([
       ['notional', 600_000],
@@ -189,7 +187,12 @@ describe('cash D+0 / D+1 / D+2', () => {
     });
   });
 
-  it('refuses the trading calendar for settlement', () => {
-    expect(() => new Portfolio({ instruments, settlementCalendar: tradingCalendar(), fees: noFees })).toThrow(/liquidação/);
+  it('a futures trade of Wed 23 Dec 2026 pays its adjustment on Mon 28 Dec', () => {
+    const pf = portfolio();
+    const r = pf.applyFill(fill({ symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 31_000, timeMs: spMs('2026-12-23T11:00') }));
+    expect(r.settlementDate).toBe('2026-12-28');
+    const b = pf.balance('A', '2026-12-23', () => 31_002);
+    expect(b.dates).toEqual(['2026-12-23', '2026-12-28', '2026-12-29']);
+    expect(b.d1Centavos).toBe(200);
   });
 });
