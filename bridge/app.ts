@@ -80,7 +80,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
   const instruments = new InstrumentRegistry(defaultInstruments());
   const quotes = new QuoteBoard(instruments);
-  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client));
+  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client), () => config.settings.feeUsdBrl);
   const s = config.settings;
   const risk = new RiskGate({
     ...DEFAULT_RISK_LIMITS,
@@ -210,6 +210,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     orders,
     positions,
     balances,
+    settlements: (client, isoDate) => portfolio.settlementView(client, isoDate, Date.now(), lastTicks),
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
       if (engaged) await oms.engageKillSwitch(reason, actor);

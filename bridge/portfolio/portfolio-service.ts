@@ -6,7 +6,7 @@
  * from the client configuration at read time, so a client added or edited while the bridge runs
  * shows the right balance without a replay.
  */
-import type { BalanceView, PositionView } from '../../common/types.js';
+import type { BalanceView, PositionView, SettlementDayView } from '../../common/types.js';
 import { b3Calendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
@@ -19,8 +19,10 @@ export class PortfolioService {
   constructor(
     private readonly instruments: InstrumentRegistry,
     private readonly openingCashCentavos: (client: string) => number,
+    /** BRL per USD for tariffs in dollars (WDO), from the settings. */
+    private readonly usdBrl: () => number | undefined = () => undefined,
   ) {
-    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
+    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule(), usdBrl });
   }
 
   /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */
@@ -30,7 +32,7 @@ export class PortfolioService {
 
   /** Fees of one fill by the fee table (blocks compute them per fill, then split them among clients). */
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number {
-    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs }).totalCentavos;
+    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs, usdBrl: this.usdBrl() }).totalCentavos;
   }
 
   positionQty(client: string, symbol: string): number {
@@ -75,5 +77,34 @@ export class PortfolioService {
       d2: centavosToBrl(b.d2Centavos),
       dates: b.dates,
     };
+  }
+
+  /**
+   * What settles for a client on `isoDate`, trade by trade: its cash and estimated fees, in BRL.
+   * Futures traded today carry their projected adjustment when `lastTicks` knows the price.
+   */
+  settlementView(client: string, isoDate: string, nowMs: number, lastTicks?: LastTicks): SettlementDayView {
+    const entries = this.portfolio.settlementsOn(client, isoDate, saoPauloDate(nowMs), lastTicks);
+    let amount = 0;
+    let fees = 0;
+    const rows = entries.map((e) => {
+      const inst = this.instruments.require(e.trade.symbol);
+      amount += e.amountCentavos;
+      fees += e.feesCentavos;
+      return {
+        tradeId: e.trade.fillId,
+        tradeDate: e.trade.tradeDate,
+        client,
+        symbol: e.trade.symbol,
+        side: e.trade.side,
+        qty: e.trade.qty,
+        price: avgTicksToPrice(inst, e.trade.notionalCentavos / (e.trade.qty * inst.tickValueCentavos)),
+        amount: centavosToBrl(e.amountCentavos),
+        fees: centavosToBrl(e.feesCentavos),
+        net: centavosToBrl(e.amountCentavos - e.feesCentavos),
+        ...(e.dayTradeQty > 0 ? { dayTradeQty: e.dayTradeQty } : {}),
+      };
+    });
+    return { client, date: isoDate, rows, totals: { amount: centavosToBrl(amount), fees: centavosToBrl(fees), net: centavosToBrl(amount - fees) } };
   }
 }

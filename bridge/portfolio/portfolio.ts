@@ -3,9 +3,13 @@
  *
  * The OMS replays its journal through `applyFill` at start, so the result must depend on the fill
  * alone: the trade date, fees and settlement date are all computed from `timeMs` and static data
- * (instruments, B3 calendar, fee table), never from the wall clock, and a fillId seen
- * before is ignored. A fill is validated and priced completely before any state changes, so a fill
- * that throws leaves the portfolio as it was.
+ * (instruments, B3 calendar, fee table, the configured USD rate), never from the wall clock, and a
+ * fillId seen before is ignored. A fill is validated and priced completely before any state
+ * changes, so a fill that throws leaves the portfolio as it was.
+ *
+ * Fees are billed as B3 bills them (fees/billing.ts): per client, trade date and segment, rounded
+ * once; a fill's fee is its share of that bill, an estimate that moves as the day's later fills
+ * (a day trade's closing leg, say) change the bill.
  *
  * Fractional symbols (PETR4F) are the same shares as their round lot (PETR4), so they book into
  * the underlying's position; cash movements keep the symbol actually traded.
@@ -13,6 +17,7 @@
 import type { Side } from '../../common/types.js';
 import type { BusinessCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
+import { FeeDay, feeSegment, type FeeSegment, type PricedTrade } from '../fees/billing.js';
 import type { FeeCalculator } from '../fees/fee-schedule.js';
 import { notionalCentavos, type Instrument } from '../model/instrument.js';
 import { applyCashFillToPosition, averagePriceTicks, unrealisedCentavos, type PositionState } from './position.js';
@@ -22,6 +27,8 @@ export interface PortfolioDeps {
   /** The B3 calendar: D+1/D+2 count days with a session (Câmara B3 does not settle on 24 and 31 December). */
   calendar: BusinessCalendar;
   fees: FeeCalculator;
+  /** BRL per USD for tariffs in dollars (WDO): a setting, read when a trade is priced. */
+  usdBrl?: () => number | undefined;
 }
 
 export interface PortfolioFill {
@@ -41,6 +48,7 @@ export interface PortfolioFill {
 }
 
 export interface FillResult {
+  /** This fill's share of its day's bill when it was booked: an estimate, later fills move it. */
   feesCentavos: number;
   realisedCentavos: number;
   tradeDate: string;
@@ -96,11 +104,54 @@ interface FuturesTrade {
   settlementDate: string;
 }
 
+/** A booked trade as the settlement detail lists it. */
+export interface BookedTrade {
+  fillId: string;
+  symbol: string;
+  /** The round-lot asset (fractional trades are its shares): what a day trade matches on. */
+  assetSymbol: string;
+  side: Side;
+  qty: number;
+  /** Cash of the trade, unsigned (futures: what the contracts are worth; no cash moves for it). */
+  notionalCentavos: number;
+  tradeDate: string;
+  settlementDate: string;
+  kind: Instrument['kind'];
+  /** Key of the day bill it belongs to; undefined for a block share whose fees came fixed. */
+  feeDayKey?: string;
+  /** Fees given with the fill (a block's share), instead of the day bill. */
+  fixedFeesCentavos?: number;
+  /** Cash value of one tick on one unit, for the projected futures adjustment. */
+  tickValueCentavos: number;
+}
+
+/** What settles on one date for one client: a trade's cash and its estimated fees. */
+export interface SettlementEntry {
+  trade: BookedTrade;
+  /** Cash effect: sells positive, buys negative; futures: today's projected adjustment, else 0. */
+  amountCentavos: number;
+  /** Estimated fees (share of its day's bill), as a positive number. */
+  feesCentavos: number;
+  /** Day-traded quantity of the trade's asset on its date (0 when none). */
+  dayTradeQty: number;
+}
+
+export interface FeeBill {
+  tradeDate: string;
+  segment: FeeSegment;
+  settlementDate: string;
+  totalCentavos: number;
+}
+
 interface ClientBook {
   openingCashCentavos: number;
   positions: Map<string, PositionState>;
+  /** Notional cash movements of equities (futures move no notional). */
   movements: CashMovement[];
   futuresTrades: FuturesTrade[];
+  trades: BookedTrade[];
+  /** Day bills by `${tradeDate}|${segment}|${settlementDate}`. */
+  feeDays: Map<string, { day: FeeDay; settlementDate: string }>;
 }
 
 function positiveInt(name: string, v: number): void {
@@ -116,7 +167,7 @@ export class Portfolio {
   private book(client: string): ClientBook {
     let b = this.books.get(client);
     if (!b) {
-      b = { openingCashCentavos: 0, positions: new Map(), movements: [], futuresTrades: [] };
+      b = { openingCashCentavos: 0, positions: new Map(), movements: [], futuresTrades: [], trades: [], feeDays: new Map() };
       this.books.set(client, b);
     }
     return b;
@@ -152,12 +203,20 @@ export class Portfolio {
     }
     const tradeDate = saoPauloDate(f.timeMs);
     const settlementDate = this.deps.calendar.addBusinessDays(tradeDate, inst.settlementDays);
-    const feesTotal =
-      f.feesCentavos ?? this.deps.fees.feesCentavos({ instrument: inst, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).totalCentavos;
     const notional = f.notionalCentavos ?? notionalCentavos(inst, f.qty, f.priceTicks);
     const signedQty = f.side === 'buy' ? f.qty : -f.qty;
 
+    // Priced before any state changes: a fill the fee table cannot price leaves the book as it was.
     const book = this.book(f.client);
+    const segment = feeSegment(inst);
+    const feeDayKey = `${tradeDate}|${segment}|${settlementDate}`;
+    let feeDay = book.feeDays.get(feeDayKey)?.day;
+    let priced: PricedTrade | undefined;
+    if (f.feesCentavos === undefined) {
+      feeDay ??= new FeeDay(tradeDate, segment, this.deps.fees, this.deps.usdBrl ?? (() => undefined));
+      priced = feeDay.price({ fillId: f.fillId, instrument: inst, assetSymbol: positionSymbol, side: f.side, qty: f.qty, notionalCentavos: notional });
+    }
+
     let pos = book.positions.get(positionSymbol);
     if (!pos) {
       pos = { qty: 0, costCentavos: 0, realisedCentavos: 0, tickValueCentavos: valuation.tickValueCentavos };
@@ -165,7 +224,6 @@ export class Portfolio {
     }
     const realisedCentavos = applyCashFillToPosition(pos, signedQty, notional);
 
-    const movement = { fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate };
     if (inst.kind === 'future') {
       // Futures move no notional: the position is paid through the daily adjustment instead.
       book.futuresTrades.push({
@@ -177,17 +235,33 @@ export class Portfolio {
         settlementDate,
       });
     } else {
-      book.movements.push({ ...movement, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
+      book.movements.push({ fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
     }
-    if (feesTotal !== 0) book.movements.push({ ...movement, kind: 'fees', amountCentavos: -feesTotal });
-
-    const result: FillResult = {
-      feesCentavos: feesTotal,
-      realisedCentavos,
+    const trade: BookedTrade = {
+      fillId: f.fillId,
+      symbol: inst.symbol,
+      assetSymbol: positionSymbol,
+      side: f.side,
+      qty: f.qty,
+      notionalCentavos: notional,
       tradeDate,
       settlementDate,
-      duplicate: false,
+      kind: inst.kind,
+      tickValueCentavos: inst.tickValueCentavos,
     };
+    let feesCentavos: number;
+    if (priced && feeDay) {
+      feeDay.add(priced);
+      book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
+      trade.feeDayKey = feeDayKey;
+      feesCentavos = feeDay.shareOf(priced);
+    } else {
+      trade.fixedFeesCentavos = f.feesCentavos!;
+      feesCentavos = f.feesCentavos!;
+    }
+    book.trades.push(trade);
+
+    const result: FillResult = { feesCentavos, realisedCentavos, tradeDate, settlementDate, duplicate: false };
     this.applied.set(f.fillId, result);
     return result;
   }
@@ -260,9 +334,61 @@ export class Portfolio {
       });
   }
 
-  /** The client's cash ledger in the order the fills were applied. */
+  /** Each trade's fee estimate: its share of its day's bill, or the fees it came with. */
+  private feeEstimates(book: ClientBook): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const { day } of book.feeDays.values()) for (const [id, c] of day.estimates()) out.set(id, c);
+    for (const t of book.trades) if (t.fixedFeesCentavos !== undefined) out.set(t.fillId, t.fixedFeesCentavos);
+    return out;
+  }
+
+  /** The client's cash ledger in the order the fills were applied; fees are the current estimates. */
   movements(client: string): CashMovement[] {
-    return [...(this.books.get(client)?.movements ?? [])];
+    const book = this.books.get(client);
+    if (!book) return [];
+    const fees = this.feeEstimates(book);
+    const notional = new Map(book.movements.map((m) => [m.fillId, m]));
+    return book.trades.flatMap((t) => {
+      const out: CashMovement[] = [];
+      const n = notional.get(t.fillId);
+      if (n) out.push({ ...n });
+      const fee = fees.get(t.fillId) ?? 0;
+      if (fee !== 0) out.push({ fillId: t.fillId, symbol: t.symbol, kind: 'fees', amountCentavos: -fee, tradeDate: t.tradeDate, settlementDate: t.settlementDate });
+      return out;
+    });
+  }
+
+  /** What B3 bills the client per trade date and segment, by date. */
+  feeBills(client: string): FeeBill[] {
+    const book = this.books.get(client);
+    if (!book) return [];
+    return [...book.feeDays.values()]
+      .map(({ day, settlementDate }) => ({ tradeDate: day.isoDate, segment: day.segment, settlementDate, totalCentavos: day.totalCentavos() }))
+      .sort((a, b) => (a.tradeDate < b.tradeDate ? -1 : a.tradeDate > b.tradeDate ? 1 : a.segment < b.segment ? -1 : 1));
+  }
+
+  /**
+   * What settles for the client on `isoDate`: every trade with that settlement date, its cash and
+   * its estimated fees. Futures show today's projected adjustment when `lastTicks` knows the price.
+   */
+  settlementsOn(client: string, isoDate: string, todayIso: string, lastTicks?: LastTicks): SettlementEntry[] {
+    const book = this.books.get(client);
+    if (!book) return [];
+    const fees = this.feeEstimates(book);
+    return book.trades
+      .filter((t) => t.settlementDate === isoDate)
+      .map((t) => {
+        let amountCentavos: number;
+        if (t.kind === 'future') {
+          const last = t.tradeDate === todayIso ? lastTicks?.(t.symbol) : undefined;
+          const sign = t.side === 'buy' ? 1 : -1;
+          amountCentavos = last === undefined ? 0 : sign * (t.qty * last * t.tickValueCentavos - t.notionalCentavos);
+        } else {
+          amountCentavos = t.side === 'buy' ? -t.notionalCentavos : t.notionalCentavos;
+        }
+        const dayTradeQty = t.feeDayKey ? book.feeDays.get(t.feeDayKey)!.day.dayTradeQty(t.assetSymbol) : 0;
+        return { trade: t, amountCentavos, feesCentavos: fees.get(t.fillId) ?? 0, dayTradeQty };
+      });
   }
 
   /**
@@ -282,6 +408,9 @@ export class Portfolio {
       });
     };
     for (const m of book?.movements ?? []) add(m.settlementDate, m.amountCentavos);
+    // Fees as billed: one rounded total per trade date and segment.
+    for (const { day, settlementDate } of book?.feeDays.values() ?? []) add(settlementDate, -day.totalCentavos());
+    for (const t of book?.trades ?? []) if (t.fixedFeesCentavos) add(t.settlementDate, -t.fixedFeesCentavos);
     if (lastTicks) {
       for (const t of book?.futuresTrades ?? []) {
         const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;

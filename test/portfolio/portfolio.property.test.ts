@@ -8,7 +8,7 @@ import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.
 import { spMs } from '../calendar/sp-time.js';
 
 const instruments = new InstrumentRegistry(defaultInstruments());
-const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
+const noFees: FeeCalculator = { exactFee: () => 0n };
 
 const TRADING_DAYS_2026: string[] = [];
 for (let d = '2026-01-02'; d <= '2026-12-23'; d = addCalendarDays(d, 1)) {
@@ -97,7 +97,7 @@ describe('portfolio properties', () => {
     );
   });
 
-  it('once every stock fill has settled, cash = opening - net buys - fees', () => {
+  it('once every stock fill has settled, cash = opening - net buys - billed fees, and fill estimates add up to the bills', () => {
     fc.assert(
       fc.property(
         fc.array(fillArb(['PETR4', 'PETR4F', 'VALE3']), { minLength: 1, maxLength: 40 }),
@@ -111,11 +111,16 @@ describe('portfolio properties', () => {
           pf.setOpeningCash('A', opening);
           pf.setOpeningCash('B', opening);
           for (const f of withIds(raw)) {
-            const r = pf.applyFill(f);
+            pf.applyFill(f);
             const notional = f.qty * f.priceTicks;
-            expected.set(f.client, expected.get(f.client)! + (f.side === 'sell' ? notional : -notional) - r.feesCentavos);
+            expected.set(f.client, expected.get(f.client)! + (f.side === 'sell' ? notional : -notional));
           }
           for (const client of ['A', 'B']) {
+            // Fees as B3 bills them, one total per day; the per-fill estimates add up to the bills.
+            const billed = pf.feeBills(client).reduce((s, b) => s + b.totalCentavos, 0);
+            const estimated = pf.movements(client).filter((m) => m.kind === 'fees').reduce((s, m) => s - m.amountCentavos, 0);
+            expect(estimated).toBe(billed);
+            expected.set(client, expected.get(client)! - billed);
             // The last fill day is 23 Dec 2026; D+2 is 28 Dec at the latest.
             const b = pf.balance(client, '2027-01-04');
             expect(b.d0Centavos).toBe(expected.get(client));

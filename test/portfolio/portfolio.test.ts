@@ -6,7 +6,7 @@ import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.
 import { spMs } from '../calendar/sp-time.js';
 
 const instruments = new InstrumentRegistry(defaultInstruments());
-const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
+const noFees: FeeCalculator = { exactFee: () => 0n };
 
 function portfolio(fees: FeeCalculator = noFees): Portfolio {
   return new Portfolio({ instruments, calendar: b3Calendar(), fees });
@@ -153,17 +153,18 @@ describe('cash D+0 / D+1 / D+2', () => {
     pf.setOpeningCash('A', 50_000_00);
     const t = spMs('2026-03-02T11:00');
     const r = pf.applyFill(fill({ symbol: 'WINZ26', side: 'buy', qty: 2, priceTicks: 31_000, timeMs: t }));
-    expect(r).toMatchObject({ settlementDate: '2026-03-03', feesCentavos: 50 });
+    // 2 x R$0.394 = 78.8 centavos.
+    expect(r).toMatchObject({ settlementDate: '2026-03-03', feesCentavos: 79 });
     expect(pf.movements('A').map((m) => m.kind)).toEqual(['fees']);
 
     const last = () => 31_010;
     expect(pf.balance('A', '2026-03-02', last)).toMatchObject({
       d0Centavos: 50_000_00,
-      d1Centavos: 50_000_00 - 50 + 2_000,
-      d2Centavos: 50_000_00 - 50 + 2_000,
+      d1Centavos: 50_000_00 - 79 + 2_000,
+      d2Centavos: 50_000_00 - 79 + 2_000,
     });
     // Without a last price the adjustment is not guessed.
-    expect(pf.balance('A', '2026-03-02').d1Centavos).toBe(50_000_00 - 50);
+    expect(pf.balance('A', '2026-03-02').d1Centavos).toBe(50_000_00 - 79);
   });
 
   it('a futures day trade projects exactly its result whatever the last price', () => {
