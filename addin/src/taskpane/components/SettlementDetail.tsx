@@ -18,6 +18,7 @@ import {
   tokens,
 } from '@fluentui/react-components';
 import { Dismiss24Regular } from '@fluentui/react-icons';
+import { Fragment } from 'react';
 import type { SettlementDayView } from '../../../../common/types.js';
 import { fmtDate, fmtMoney, fmtNumber, fmtPrice, fmtQty, sideLabel } from '../../core/format.js';
 import { usePane } from '../context.js';
@@ -26,7 +27,20 @@ import { Signed, useTabStyles } from './common.js';
 
 const useStyles = makeStyles({
   drawer: { width: 'min(520px, 100vw)' },
-  totals: { display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: '6px', marginBottom: '10px' },
+  totals: {
+    display: 'grid',
+    gridTemplateColumns: 'minmax(0, 1fr) auto',
+    columnGap: '12px',
+    rowGap: '2px',
+    margin: '0 0 10px',
+    padding: '6px 10px',
+    border: `1px solid ${tokens.colorNeutralStroke2}`,
+    borderRadius: tokens.borderRadiusMedium,
+    backgroundColor: tokens.colorNeutralBackground2,
+    fontVariantNumeric: 'tabular-nums',
+  },
+  net: { fontWeight: tokens.fontWeightSemibold, fontSize: tokens.fontSizeBase400 },
+  id: { gridColumn: '1 / -1' },
   list: { listStyle: 'none', margin: 0, padding: 0, display: 'flex', flexDirection: 'column', gap: '6px' },
   entry: {
     border: `1px solid ${tokens.colorNeutralStroke2}`,
@@ -81,22 +95,22 @@ export function SettlementDetail(props: SettlementDetailProps): JSX.Element {
         {!v && day.loading ? <Spinner size="small" label="Carregando liquidações…" /> : null}
         {v ? (
           <>
-            <div className={s.totals} data-testid="settlement-totals">
+            <dl className={s.totals} data-testid="settlement-totals">
               {(
                 [
-                  ['Valor', v.totals.amount],
+                  ['Valor das operações', v.totals.amount],
                   ['Taxas B3', -v.totals.fees],
-                  ['Líquido', v.totals.net],
+                  ['Líquido no dia', v.totals.net],
                 ] as const
-              ).map(([label, value]) => (
-                <div className={t.card} key={label}>
-                  <div className={t.cardLabel}>{label}</div>
-                  <div className={t.cardValue}>
+              ).map(([label, value], i) => (
+                <Fragment key={label}>
+                  <dt className={i === 2 ? s.net : t.muted}>{label}</dt>
+                  <dd className={mergeClasses(s.right, i === 2 && s.net)} style={{ margin: 0 }}>
                     <Signed value={value < 0 ? value : 0} text={fmtMoney(value)} />
-                  </div>
-                </div>
+                  </dd>
+                </Fragment>
               ))}
-            </div>
+            </dl>
             {v.rows.length === 0 ? (
               <div className={t.muted} data-testid="settlement-empty">
                 Nada liquida para {props.client} em {fmtDate(props.date)}: o saldo deste dia é o do dia anterior.
@@ -111,11 +125,11 @@ export function SettlementDetail(props: SettlementDetailProps): JSX.Element {
                     <span className={s.right}>
                       <Signed value={r.amount < 0 ? r.amount : 0} text={fmtNumber(r.amount, 2)} />
                     </span>
-                    <span className={s.small} title={r.tradeId}>
-                      {fmtDate(r.tradeDate)} · {r.tradeId}
+                    <span className={s.small}>
+                      {fmtDate(r.tradeDate)}
                       {r.dayTradeQty ? (
                         <>
-                          {' '}
+                          {' · '}
                           <Badge size="small" appearance="tint" color="informative">
                             day trade {fmtQty(r.dayTradeQty)}
                           </Badge>
@@ -124,6 +138,9 @@ export function SettlementDetail(props: SettlementDetailProps): JSX.Element {
                     </span>
                     <span className={mergeClasses(s.small, s.right)} title="Estimativa: parte desta operação na tarifa B3 do dia (cobrada por cliente, dia e segmento)">
                       taxas {fmtNumber(-r.fees, 2)}
+                    </span>
+                    <span className={mergeClasses(s.small, s.id)} title={r.tradeId}>
+                      negócio {r.tradeId}
                     </span>
                   </li>
                 ))}
