@@ -188,6 +188,16 @@ describe('cash D+0 / D+1 / D+2', () => {
     });
   });
 
+  it('books trades in years no published calendar covers: end of 2030 and 2035', () => {
+    const pf = portfolio(feeSchedule());
+    const r2030 = pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: spMs('2030-12-30T11:00') }));
+    // 31 Dec has no session and 1 Jan is a holiday: D+2 of Mon 30/12/2030 is Fri 03/01/2031.
+    expect(r2030).toMatchObject({ tradeDate: '2030-12-30', settlementDate: '2031-01-03' });
+    const r2035 = pf.applyFill(fill({ symbol: 'WINM35', side: 'sell', qty: 1, priceTicks: 40_000, timeMs: spMs('2035-03-22T11:00') }));
+    // Thu 22/03/2035: Good Friday is 23 March, so D+1 is Mon 26/03.
+    expect(r2035).toMatchObject({ tradeDate: '2035-03-22', settlementDate: '2035-03-26' });
+  });
+
   it('a futures trade of Wed 23 Dec 2026 pays its adjustment on Mon 28 Dec', () => {
     const pf = portfolio();
     const r = pf.applyFill(fill({ symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 31_000, timeMs: spMs('2026-12-23T11:00') }));

@@ -57,6 +57,14 @@ describe('SimExchange orders', () => {
     expect(h.updates.at(-1)?.reason).toMatch(/duplicado/);
   });
 
+  it('trades a futures contract on its expiry day and refuses it the day after', () => {
+    const h = harness({}, spMs('2026-12-16T11:00'));
+    expect(h.ex.submit({ clientOrderId: 'w-1', account: 'A', symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 30_000 }).status).toBe('new');
+    const late = harness({}, spMs('2026-12-17T11:00'));
+    const r = late.ex.submit({ clientOrderId: 'w-2', account: 'A', symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 30_000 });
+    expect(r).toMatchObject({ status: 'rejected', reason: 'contrato WINZ26 vencido em 2026-12-16' });
+  });
+
   it('rejects invalid orders with a reason', () => {
     const h = harness({ sessionPhase: () => 'auction' });
     const base = { account: 'A', side: 'buy' as const, symbol: 'PETR4', qty: 100, priceTicks: 3650 };
