@@ -334,10 +334,12 @@ export class Portfolio {
       });
   }
 
-  /** Each trade's fee estimate: its share of its day's bill, or the fees it came with. */
-  private feeEstimates(book: ClientBook): Map<string, number> {
+  /** Each trade's fee estimate: its share of its day's bill, or the fees it came with (optionally one settlement date). */
+  private feeEstimates(book: ClientBook, settlementDate?: string): Map<string, number> {
     const out = new Map<string, number>();
-    for (const { day } of book.feeDays.values()) for (const [id, c] of day.estimates()) out.set(id, c);
+    for (const d of book.feeDays.values()) {
+      if (settlementDate === undefined || d.settlementDate === settlementDate) for (const [id, c] of d.day.estimates()) out.set(id, c);
+    }
     for (const t of book.trades) if (t.fixedFeesCentavos !== undefined) out.set(t.fillId, t.fixedFeesCentavos);
     return out;
   }
@@ -374,7 +376,7 @@ export class Portfolio {
   settlementsOn(client: string, isoDate: string, todayIso: string, lastTicks?: LastTicks): SettlementEntry[] {
     const book = this.books.get(client);
     if (!book) return [];
-    const fees = this.feeEstimates(book);
+    const fees = this.feeEstimates(book, isoDate);
     return book.trades
       .filter((t) => t.settlementDate === isoDate)
       .map((t) => {
