@@ -103,6 +103,7 @@ export function BalancesTab(): JSX.Element {
           </div>
         ))}
       </div>
+      <div className={s.muted}>Clique num valor D+0, D+1 ou D+2 de um cliente para ver o que liquida no dia.</div>
       <VirtualTable
         ariaLabel="Saldo por cliente"
         testId="balances-table"
