@@ -30,7 +30,7 @@ export class PortfolioService {
     return this.portfolio.applyFill(f);
   }
 
-  /** Fees of one fill by the fee table (blocks compute them per fill, then split them among clients). */
+  /** Fees of one fill rounded on its own: the order-level estimate of a block (its clients are billed per day by the portfolio). */
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number {
     return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs, usdBrl: this.usdBrl() }).totalCentavos;
   }

@@ -17,7 +17,7 @@
 import type { Side } from '../../common/types.js';
 import type { BusinessCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
-import { FeeDay, feeSegment, type FeeSegment, type PricedTrade } from '../fees/billing.js';
+import { FeeDay, feeSegment, type FeeSegment } from '../fees/billing.js';
 import type { FeeCalculator } from '../fees/fee-schedule.js';
 import { notionalCentavos, type Instrument } from '../model/instrument.js';
 import { applyCashFillToPosition, averagePriceTicks, unrealisedCentavos, type PositionState } from './position.js';
@@ -39,11 +39,12 @@ export interface PortfolioFill {
   priceTicks: number;
   timeMs: number;
   fillId: string;
-  /**
-   * A block allocated at its average price: the client's share of the block's cash and fees,
-   * used instead of qty x price and the fee table. Both or neither.
-   */
+  /** A block allocated at its average price: the client's share of the block's cash, used instead of qty x price. */
   notionalCentavos?: number;
+  /**
+   * The OMS's split of a block's fees among its clients. Not booked: B3 bills each client of a
+   * block for its own day and segment, so the allocation is billed like any other trade.
+   */
   feesCentavos?: number;
 }
 
@@ -117,10 +118,8 @@ export interface BookedTrade {
   tradeDate: string;
   settlementDate: string;
   kind: Instrument['kind'];
-  /** Key of the day bill it belongs to; undefined for a block share whose fees came fixed. */
-  feeDayKey?: string;
-  /** Fees given with the fill (a block's share), instead of the day bill. */
-  fixedFeesCentavos?: number;
+  /** Key of the day bill it belongs to. */
+  feeDayKey: string;
   /** Cash value of one tick on one unit, for the projected futures adjustment. */
   tickValueCentavos: number;
 }
@@ -188,13 +187,7 @@ export class Portfolio {
     if (f.side !== 'buy' && f.side !== 'sell') throw new Error(`lado inválido: ${String(f.side)}`);
     positiveInt('quantidade', f.qty);
     positiveInt('preço', f.priceTicks);
-    if ((f.notionalCentavos === undefined) !== (f.feesCentavos === undefined)) {
-      throw new Error(`fill ${f.fillId}: notionalCentavos e feesCentavos vão juntos`);
-    }
     if (f.notionalCentavos !== undefined) positiveInt('financeiro', f.notionalCentavos);
-    if (f.feesCentavos !== undefined && (!Number.isSafeInteger(f.feesCentavos) || f.feesCentavos < 0)) {
-      throw new RangeError(`taxas inválidas: ${f.feesCentavos}`);
-    }
     const inst = this.deps.instruments.require(f.symbol);
     const positionSymbol = inst.underlying ?? inst.symbol;
     const valuation = this.deps.instruments.require(positionSymbol);
@@ -210,12 +203,8 @@ export class Portfolio {
     const book = this.book(f.client);
     const segment = feeSegment(inst);
     const feeDayKey = `${tradeDate}|${segment}|${settlementDate}`;
-    let feeDay = book.feeDays.get(feeDayKey)?.day;
-    let priced: PricedTrade | undefined;
-    if (f.feesCentavos === undefined) {
-      feeDay ??= new FeeDay(tradeDate, segment, this.deps.fees, this.deps.usdBrl ?? (() => undefined));
-      priced = feeDay.price({ fillId: f.fillId, instrument: inst, assetSymbol: positionSymbol, side: f.side, qty: f.qty, notionalCentavos: notional });
-    }
+    const feeDay = book.feeDays.get(feeDayKey)?.day ?? new FeeDay(tradeDate, segment, this.deps.fees, this.deps.usdBrl ?? (() => undefined));
+    const priced = feeDay.price({ fillId: f.fillId, instrument: inst, assetSymbol: positionSymbol, side: f.side, qty: f.qty, notionalCentavos: notional });
 
     let pos = book.positions.get(positionSymbol);
     if (!pos) {
@@ -248,17 +237,11 @@ export class Portfolio {
       settlementDate,
       kind: inst.kind,
       tickValueCentavos: inst.tickValueCentavos,
+      feeDayKey,
     };
-    let feesCentavos: number;
-    if (priced && feeDay) {
-      feeDay.add(priced);
-      book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
-      trade.feeDayKey = feeDayKey;
-      feesCentavos = feeDay.shareOf(priced);
-    } else {
-      trade.fixedFeesCentavos = f.feesCentavos!;
-      feesCentavos = f.feesCentavos!;
-    }
+    feeDay.add(priced);
+    book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
+    const feesCentavos = feeDay.shareOf(priced);
     book.trades.push(trade);
 
     const result: FillResult = { feesCentavos, realisedCentavos, tradeDate, settlementDate, duplicate: false };
@@ -334,13 +317,12 @@ export class Portfolio {
       });
   }
 
-  /** Each trade's fee estimate: its share of its day's bill, or the fees it came with (optionally one settlement date). */
+  /** Each trade's fee estimate, its share of its day's bill (of the bills settling on one date, if given). */
   private feeEstimates(book: ClientBook, settlementDate?: string): Map<string, number> {
     const out = new Map<string, number>();
     for (const d of book.feeDays.values()) {
       if (settlementDate === undefined || d.settlementDate === settlementDate) for (const [id, c] of d.day.estimates()) out.set(id, c);
     }
-    for (const t of book.trades) if (t.fixedFeesCentavos !== undefined) out.set(t.fillId, t.fixedFeesCentavos);
     return out;
   }
 
@@ -388,7 +370,7 @@ export class Portfolio {
         } else {
           amountCentavos = t.side === 'buy' ? -t.notionalCentavos : t.notionalCentavos;
         }
-        const dayTradeQty = t.feeDayKey ? book.feeDays.get(t.feeDayKey)!.day.dayTradeQty(t.assetSymbol) : 0;
+        const dayTradeQty = book.feeDays.get(t.feeDayKey)!.day.dayTradeQty(t.assetSymbol);
         return { trade: t, amountCentavos, feesCentavos: fees.get(t.fillId) ?? 0, dayTradeQty };
       });
   }
@@ -412,7 +394,6 @@ export class Portfolio {
     for (const m of book?.movements ?? []) add(m.settlementDate, m.amountCentavos);
     // Fees as billed: one rounded total per trade date and segment.
     for (const { day, settlementDate } of book?.feeDays.values() ?? []) add(settlementDate, -day.totalCentavos());
-    for (const t of book?.trades ?? []) if (t.fixedFeesCentavos) add(t.settlementDate, -t.fixedFeesCentavos);
     if (lastTicks) {
       for (const t of book?.futuresTrades ?? []) {
         const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;

@@ -143,3 +143,15 @@ describe('apportionByWeight', () => {
     expect(apportionByWeight(0, [0n, 0n])).toEqual([0, 0]);
   });
 });
+
+describe('blocks', () => {
+  it('a client share of a block is billed with the client’s other trades of the day, not at the OMS split', () => {
+    const pf = portfolio();
+    // The block's share: R$36,740.00 for 1,000 shares, with the OMS's per-fill split of 850 centavos.
+    pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 1000, priceTicks: 3674, notionalCentavos: 3_674_000, feesCentavos: 850 }));
+    expect(billed(pf)).toBe(845);
+    // A day trade against the client's own later sale is seen too.
+    pf.applyFill(fill({ symbol: 'PETR4', side: 'sell', qty: 1000, priceTicks: 3675 }));
+    expect(pf.settlementsOn('A', '2026-03-04', '2026-03-02').map((e) => e.dayTradeQty)).toEqual([1000, 1000]);
+  });
+});
