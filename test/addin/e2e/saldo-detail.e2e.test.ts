@@ -143,6 +143,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
     await page.getByTestId('settlement-empty').waitFor({ timeout: 10_000 });
   });
 
+  it('the ticket shows a futures contract’s expiry from GET /api/instruments', async () => {
+    await page.getByTestId('settlement-detail').getByRole('button', { name: 'Fechar' }).click().catch(() => undefined);
+    const win = (await api<InstrumentView[]>('GET', '/api/instruments')).find((i) => i.symbol.startsWith('WIN'))!;
+    await page.getByTestId('tab-boletas-button').click();
+    await page.getByTestId('boletas-single').click();
+    await page.getByTestId('ticket-symbol').fill(win.symbol);
+    await page.keyboard.press('Escape');
+    const [y, m, d] = win.expiry!.split('-');
+    await expect.poll(async () => page.getByTestId('ticket-expiry').innerText().catch(() => ''), { timeout: 10_000 }).toBe(`Vence ${d}/${m}/${y}`);
+  });
+
   it('left no page errors', () => {
     expect(pageErrors).toEqual([]);
   });
