@@ -81,7 +81,7 @@ export function futuresCatalog(): FuturesCatalog {
   return committedFutures;
 }
 
-export function futureInstrument(c: FuturesContract): Instrument {
+function futureInstrument(c: FuturesContract): Instrument {
   return {
     symbol: c.symbol,
     name: contractName(c.root, c.year, c.month),
@@ -98,22 +98,22 @@ export function futureInstrument(c: FuturesContract): Instrument {
 }
 
 /** Contracts of each root the universe offers: the current one and the next. */
-export const OFFERED_CONTRACTS_PER_ROOT = 2;
+const OFFERED_CONTRACTS_PER_ROOT = 2;
 /**
  * Contracts of each root the simulated B3 lists: more than are offered, so a bridge that runs
  * across an expiry finds the next contract's book already there.
  */
-export const LISTED_CONTRACTS_PER_ROOT = 4;
+const LISTED_CONTRACTS_PER_ROOT = 4;
 
 /** The futures not expired on the São Paulo date of `nowMs`, `perRoot` of each root, current first. */
-export function upcomingFutures(nowMs: number, perRoot: number): Instrument[] {
+function upcomingFutures(nowMs: number, perRoot: number): Instrument[] {
   const today = saoPauloDate(nowMs);
   const catalog = futuresCatalog();
   return catalog.rootNames().flatMap((root) => catalog.upcoming(root, today, perRoot).map(futureInstrument));
 }
 
 /** Liquid names and their odd-lot books. */
-export function equityInstruments(): Instrument[] {
+function equityInstruments(): Instrument[] {
   const stocks = STOCKS.map(([s, n, p]) => stock(s, n, p));
   return [...stocks, ...stocks.map(fractional)];
 }
