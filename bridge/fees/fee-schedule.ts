@@ -87,7 +87,7 @@ export interface FeeCalculator {
   exactFee(instrument: Instrument, qty: number, notionalCentavos: number, ctx: FeeContext): bigint;
 }
 
-export class FeeError extends Error {}
+class FeeError extends Error {}
 
 /** 1 bp = 1e-4 of the notional; the table counts hundredths of a bp. */
 const HUNDREDTHS_OF_BP_PER_UNIT = 1_000_000n;
@@ -98,7 +98,7 @@ function positiveInt(name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${name} inválido: ${v}`);
 }
 
-export function roundScaled(exact: bigint): number {
+function roundScaled(exact: bigint): number {
   return toSafeNumber(divRoundHalfAwayFromZero(exact, FEE_SCALE));
 }
 
