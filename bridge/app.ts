@@ -61,6 +61,8 @@ export interface RunningBridge {
 
 const QUOTE_PUBLISH_INTERVAL_MS = 250;
 const POSITIONS_PUBLISH_INTERVAL_MS = 1_000;
+/** How often the futures universe is checked for a roll (an expiry takes effect at São Paulo midnight). */
+const UNIVERSE_ROLL_CHECK_MS = 60_000;
 
 function defaultAddinDir(): string | undefined {
   const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -78,7 +80,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
   const instruments = new InstrumentRegistry(defaultInstruments());
   const quotes = new QuoteBoard(instruments);
-  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client));
+  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client), () => config.settings.feeUsdBrl);
   const s = config.settings;
   const risk = new RiskGate({
     ...DEFAULT_RISK_LIMITS,
@@ -219,6 +221,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       return { totals, clientTotals };
     },
     balances,
+    settlements: (client, isoDate) => portfolio.settlementView(client, isoDate, Date.now(), lastTicks),
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
       if (engaged) await oms.engageKillSwitch(reason, actor);
@@ -298,6 +301,18 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     wsHub.publish('positions', portfolio.positionsChannel(lastTicks));
   }, POSITIONS_PUBLISH_INTERVAL_MS);
 
+  // The futures universe rolls with the clock (current and next contract): quote and subscribe what it adds.
+  const subscribed = new Set<string>();
+  function subscribeUniverse(): void {
+    for (const inst of instruments.all()) {
+      if (subscribed.has(inst.symbol)) continue;
+      quotes.track(inst);
+      broker.subscribe(inst.symbol);
+      subscribed.add(inst.symbol);
+    }
+  }
+  const universeTimer = setInterval(() => guard(subscribeUniverse), UNIVERSE_ROLL_CHECK_MS);
+
   // If no operator's Excel (or browser pane) has been connected for the configured time, algos pause.
   let lastOperatorSeenMs = Date.now();
   const operatorTimer = setInterval(() => {
@@ -323,7 +338,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 
   await broker.connect();
   if (broker.status) brokerState = broker.status();
-  for (const inst of instruments.all()) broker.subscribe(inst.symbol);
+  subscribeUniverse();
   try {
     await oms.reconcile();
   } catch (e) {
@@ -364,6 +379,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       clearInterval(quoteTimer);
       clearInterval(positionsTimer);
       clearInterval(operatorTimer);
+      clearInterval(universeTimer);
       await wsHub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -206,6 +206,34 @@ export interface BalanceView {
   dates: [string, string, string];
 }
 
+/** One trade that settles on a given date (GET /api/settlements). Money in BRL. */
+export interface SettlementRowView {
+  /** The trade (fill) id. */
+  tradeId: string;
+  tradeDate: string;
+  client: string;
+  symbol: string;
+  side: Side;
+  qty: number;
+  price: number;
+  /** Cash this trade moves on the date: sells positive, buys negative; futures: the projected daily adjustment of today's trades (0 when not known). */
+  amount: number;
+  /** Estimated B3 fees (this trade's share of its day's bill), positive. */
+  fees: number;
+  /** amount - fees. */
+  net: number;
+  /** Quantity of the asset the client both bought and sold that day (day-trade rates), when any. */
+  dayTradeQty?: number;
+}
+
+export interface SettlementDayView {
+  client: string;
+  /** Settlement date, ISO yyyy-mm-dd. */
+  date: string;
+  rows: SettlementRowView[];
+  totals: { amount: number; fees: number; net: number };
+}
+
 export interface InstrumentView {
   symbol: string;
   name: string;
@@ -217,6 +245,8 @@ export interface InstrumentView {
   settlementDays: number;
   /** Round-lot symbol that a fractional symbol mirrors (PETR4F -> PETR4). */
   underlying?: string;
+  /** Futures: last trading day, ISO yyyy-mm-dd (the contract is refused from the next day). */
+  expiry?: string;
 }
 
 export interface QuoteView {

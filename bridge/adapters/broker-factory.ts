@@ -5,7 +5,7 @@
 import type { Logger } from '../log.js';
 import type { BrokerPort } from '../execution/broker-port.js';
 import type { Instrument } from '../model/instrument.js';
-import { tradingCalendar } from '../calendar/business-calendar.js';
+import { b3Calendar } from '../calendar/business-calendar.js';
 import { segmentOf, sessionPhase } from '../calendar/trading-hours.js';
 import { createInProcessSimBroker, createRemoteSimBroker } from './sim/sim-broker.js';
 import type { SessionPhaseFn } from './sim/exchange.js';
@@ -27,7 +27,7 @@ export interface BrokerFactoryOptions {
 /** B3's calendar and trading hours for the simulated market; fails closed outside the calendar's data. */
 export function b3SessionPhase(instruments: Instrument[], log: Logger): SessionPhaseFn {
   const bySymbol = new Map(instruments.map((i) => [i.symbol, i]));
-  const calendar = tradingCalendar();
+  const calendar = b3Calendar();
   let warned = false;
   return (symbol, nowMs) => {
     const inst = bySymbol.get(symbol);

@@ -19,6 +19,7 @@ import type {
   PositionsChannelView,
   QuoteView,
   ResumeAllResult,
+  SettlementDayView,
   TradingState,
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
@@ -51,6 +52,8 @@ export interface ApiServices {
   /** Exposure and P&L totals, all clients and each client, as the `positions` channel carries them. */
   positionTotals(): Pick<PositionsChannelView, 'totals' | 'clientTotals'>;
   balances(client?: string): BalanceView[];
+  /** What settles for a client on a date (yyyy-mm-dd), trade by trade. */
+  settlements(client: string, isoDate: string): SettlementDayView;
   killSwitch(): KillSwitchView;
   setTradingState(state: TradingState, reason: string, actor: string): Promise<HealthView>;
   setKillSwitch(engaged: boolean, reason: string, actor: string): Promise<KillSwitchView>;
@@ -79,6 +82,16 @@ function actorOf(res: Response): string {
 
 const queryOrders = z.strictObject({ client: z.string().max(64).optional(), status: z.enum(ORDER_STATUSES).optional() });
 const queryClient = z.strictObject({ client: z.string().max(64).optional() });
+const querySettlements = z.strictObject({
+  client: z.string({ error: 'informe o cliente' }).min(1).max(64),
+  date: z
+    .string({ error: 'informe a data de liquidação (yyyy-mm-dd)' })
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'data de liquidação inválida: use yyyy-mm-dd')
+    .refine((d) => {
+      const t = new Date(`${d}T00:00:00Z`);
+      return !Number.isNaN(t.getTime()) && t.toISOString().slice(0, 10) === d;
+    }, 'data inexistente'),
+});
 const queryQuotes = z.strictObject({ symbols: z.string().max(2_000).optional() });
 const auditQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(10_000).default(500),
@@ -300,6 +313,15 @@ export function createHttpApp(s: ApiServices): express.Express {
       return fail(res, 404, [{ field: 'client', code: 'unknown_client', message: `cliente desconhecido: ${q.client}` }]);
     }
     res.json(s.balances(q.client));
+  });
+
+  api.get('/settlements', (req, res) => {
+    const q = parse(querySettlements, req.query, res);
+    if (!q) return;
+    if (!s.clients().some((c) => c.id === q.client)) {
+      return fail(res, 404, [{ field: 'client', code: 'unknown_client', message: `cliente desconhecido: ${q.client}` }]);
+    }
+    res.json(s.settlements(q.client, q.date));
   });
 
   api.get('/kill-switch', (_req, res) => {

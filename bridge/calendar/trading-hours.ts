@@ -123,11 +123,10 @@ export class TradingHours {
   }
 
   /**
-   * The phases of a segment on a date, or [] when the trading calendar has no session that day.
-   * Throws when the date lies outside the calendar's years or the hours' schedules.
+   * The phases of a segment on a date, or [] when the B3 calendar has no session that day.
+   * Throws when the date lies outside the hours' schedules.
    */
   phasesOn(segment: Segment, isoDate: string, calendar: BusinessCalendar): DayPhase[] {
-    if (calendar.kind !== 'trading') throw new Error('sessões seguem o calendário de negociação, não o de liquidação');
     if (!calendar.isBusinessDay(isoDate)) return [];
     const seg = this.data.segments[segment];
     const special = calendar.specialSession(isoDate);
@@ -156,7 +155,7 @@ export function tradingHours(): TradingHours {
   return committed;
 }
 
-/** Session phase of a segment at an instant, per the committed hours and the given trading calendar. */
+/** Session phase of a segment at an instant, per the committed hours and the given B3 calendar. */
 export function sessionPhase(segment: Segment, timeMs: number, calendar: BusinessCalendar): SessionPhase {
   return tradingHours().sessionPhase(segment, timeMs, calendar);
 }

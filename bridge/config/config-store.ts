@@ -22,6 +22,11 @@ const settingsSchema = z.strictObject({
   collarBps: z.number().int().positive().max(10_000).default(1_000),
   maxOrderNotionalBrl: z.number().positive().default(50_000_000),
   maxOrderQty: z.number().int().positive().default(1_000_000),
+  /**
+   * BRL per USD at which B3's dollar tariffs (WDO fees) are converted: set it to the rate B3 bills
+   * at for the month. Fees of WDO trades are estimates at this rate.
+   */
+  feeUsdBrl: z.number().positive().max(100).default(5.4),
   /** Account for clients without their own; unset = the broker's default account. */
   defaultAccount: z.string().min(1).optional(),
 });

@@ -188,6 +188,8 @@ export class OrderManager {
     if (!inst) {
       return { ok: false, errors: [{ field: f('symbol'), code: 'unknown_symbol', message: `ativo desconhecido: ${input.symbol}` }] };
     }
+    const notTradable = this.d.instruments.tradableError(inst, this.d.nowMs());
+    if (notTradable) return { ok: false, errors: [{ field: f('symbol'), code: 'expired_contract', message: notTradable }] };
     const algo = algoDescriptor(input.algo.type);
     if (!algo) {
       errors.push({ field: f('algo.type'), code: 'unsupported_algo', message: `tipo de boleta ainda não disponível: ${input.algo.type}` });

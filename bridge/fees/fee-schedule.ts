@@ -1,11 +1,15 @@
 /**
- * B3 fees per fill from a versioned table (bridge/fees/data/b3-fees.json).
+ * B3 fees from a versioned table (bridge/fees/data/b3-fees.json).
  *
  * B3 changes its tariffs by circular on a known date, so each version carries `validFrom` and the
- * version in force is chosen by the fill's São Paulo trade date: replaying a journal of old fills
- * gives the fees they were charged, not today's. Everything is integer: rates in hundredths of a
- * basis point or hundredths of a centavo, one rounding to the centavo per fill (see `rounding`
- * in the data file and rounding.ts).
+ * version in force is chosen by the São Paulo trade date: replaying a journal of old fills gives
+ * the fees they were charged, not today's. Everything is integer. `exactFee` gives a trade's fee
+ * unrounded, in units of 1e-10 centavo (FEE_SCALE), so that billing (billing.ts) can add a whole
+ * day of trades and round once, as B3 does; `feesCentavos` rounds a single trade on its own.
+ *
+ * Futures follow B3's derivatives tables: a single fee per contract by the investor's ADV tier
+ * (tier 1 here) times the product's contract factor, in BRL (WIN) or USD (WDO, converted at the
+ * rate the desk configures), less the day-trade reduction of the tier.
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
@@ -20,9 +24,16 @@ const equityRatesSchema = z.strictObject({
   settlementHundredthsOfBp: nonNegativeInt,
 });
 
-const futureRatesSchema = z.strictObject({
-  tradingPerContractHundredthsOfCentavo: nonNegativeInt,
-  settlementPerContractHundredthsOfCentavo: nonNegativeInt,
+const futureTariffSchema = z.strictObject({
+  currency: z.enum(['BRL', 'USD']),
+  /** First ADV tier's single fee per base contract, in cents of the currency (US$0.97 = 97). */
+  tier1SingleFeeCents: z.number().int().positive(),
+  /** The product's contract factor in thousandths (WIN 0.2 = 200, WDO 0.25 = 250). */
+  contractFactorThousandths: z.number().int().positive(),
+  /** First day-trade tier's reduction, in tenths of a percent (16.0% = 160). */
+  dayTradeReductionTenthsOfPct: z.number().int().min(0).max(1000),
+  note: z.string(),
+  source: z.array(z.string().url()).min(1),
 });
 
 const versionSchema = z.strictObject({
@@ -31,15 +42,7 @@ const versionSchema = z.strictObject({
   note: z.string().optional(),
   source: z.array(z.string()).min(1),
   equities: z.strictObject({ regular: equityRatesSchema, dayTrade: equityRatesSchema }),
-  futures: z.record(
-    z.string().regex(/^[A-Z]{3}$/, 'raiz do contrato, ex. WIN'),
-    z.strictObject({
-      approximate: z.boolean(),
-      note: z.string(),
-      regular: futureRatesSchema,
-      dayTrade: futureRatesSchema,
-    }),
-  ),
+  futures: z.record(z.string().regex(/^[A-Z]{3}$/, 'raiz do contrato, ex. WIN'), futureTariffSchema),
 });
 
 const feeTableSchema = z.strictObject({
@@ -51,12 +54,25 @@ const feeTableSchema = z.strictObject({
 export type FeeTableData = z.infer<typeof feeTableSchema>;
 export type FeeTableVersion = z.infer<typeof versionSchema>;
 
+/** Exact fees are integers in this many parts of a centavo. */
+export const FEE_SCALE = 10_000_000_000n;
+
+/** What a fee depends on besides the instrument. */
+export interface FeeContext {
+  /** São Paulo trade date (picks the table version). */
+  isoDate: string;
+  /** Day-trade rates apply. */
+  dayTrade: boolean;
+  /** BRL per USD for tariffs in dollars (WDO); required only for those. */
+  usdBrl?: number;
+}
+
 export type FeeInput = {
   instrument: Instrument;
   qty: number;
   priceTicks: number;
-  /** Day-trade rates apply (the fill closes a position opened the same session). */
   dayTrade?: boolean;
+  usdBrl?: number;
 } & ({ timeMs: number; isoDate?: never } | { isoDate: string; timeMs?: never });
 
 export interface FeeBreakdown {
@@ -67,18 +83,23 @@ export interface FeeBreakdown {
 
 /** What the portfolio needs from a fee table; tests may pass a fixed one. */
 export interface FeeCalculator {
-  feesCentavos(input: FeeInput): FeeBreakdown;
+  /** The unrounded fee of a trade in FEE_SCALE parts of a centavo. */
+  exactFee(instrument: Instrument, qty: number, notionalCentavos: number, ctx: FeeContext): bigint;
 }
+
+class FeeError extends Error {}
 
 /** 1 bp = 1e-4 of the notional; the table counts hundredths of a bp. */
 const HUNDREDTHS_OF_BP_PER_UNIT = 1_000_000n;
-const HUNDREDTHS_OF_CENTAVO_PER_CENTAVO = 100n;
+/** The USD rate is taken to 1e-4 (PTAX has four decimals). */
+const USD_RATE_SCALE = 10_000;
 
-/** Total rounded once; trading rounded the same way; settlement takes the remainder so parts add up. */
-function split(scaledTrading: bigint, scaledSettlement: bigint, scale: bigint): FeeBreakdown {
-  const totalCentavos = toSafeNumber(divRoundHalfAwayFromZero(scaledTrading + scaledSettlement, scale));
-  const tradingCentavos = toSafeNumber(divRoundHalfAwayFromZero(scaledTrading, scale));
-  return { tradingCentavos, settlementCentavos: totalCentavos - tradingCentavos, totalCentavos };
+function positiveInt(name: string, v: number): void {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${name} inválido: ${v}`);
+}
+
+function roundScaled(exact: bigint): number {
+  return toSafeNumber(divRoundHalfAwayFromZero(exact, FEE_SCALE));
 }
 
 export class FeeSchedule implements FeeCalculator {
@@ -108,37 +129,57 @@ export class FeeSchedule implements FeeCalculator {
     return found;
   }
 
-  feesCentavos(input: FeeInput): FeeBreakdown {
-    const { instrument, qty, priceTicks } = input;
-    if (!Number.isSafeInteger(qty) || qty <= 0) throw new RangeError(`quantidade inválida: ${qty}`);
-    if (!Number.isSafeInteger(priceTicks) || priceTicks <= 0) throw new RangeError(`preço inválido: ${priceTicks}`);
-    const version = this.versionOn(input.isoDate ?? saoPauloDate(input.timeMs!));
-    const kind = input.dayTrade ? 'dayTrade' : 'regular';
+  /** Equities: (trading, settlement) parts; futures: the per-contract fee is all trading (emolumentos). */
+  private exactParts(instrument: Instrument, qty: number, notional: number, ctx: FeeContext): [bigint, bigint] {
+    positiveInt('quantidade', qty);
+    positiveInt('financeiro', notional);
+    const version = this.versionOn(ctx.isoDate);
     switch (instrument.kind) {
       case 'stock':
       case 'fractional': {
-        const rates = version.equities[kind];
-        const notional = BigInt(notionalCentavos(instrument, qty, priceTicks));
-        return split(
-          notional * BigInt(rates.tradingHundredthsOfBp),
-          notional * BigInt(rates.settlementHundredthsOfBp),
-          HUNDREDTHS_OF_BP_PER_UNIT,
-        );
+        const rates = version.equities[ctx.dayTrade ? 'dayTrade' : 'regular'];
+        const perUnit = FEE_SCALE / HUNDREDTHS_OF_BP_PER_UNIT;
+        return [
+          BigInt(notional) * BigInt(rates.tradingHundredthsOfBp) * perUnit,
+          BigInt(notional) * BigInt(rates.settlementHundredthsOfBp) * perUnit,
+        ];
       }
       case 'future': {
         const root = instrument.symbol.slice(0, 3);
-        const table = version.futures[root];
-        if (!table) throw new Error(`sem tarifa de futuros para ${root} na tabela de ${version.validFrom}`);
-        const rates = table[kind];
-        return split(
-          BigInt(qty) * BigInt(rates.tradingPerContractHundredthsOfCentavo),
-          BigInt(qty) * BigInt(rates.settlementPerContractHundredthsOfCentavo),
-          HUNDREDTHS_OF_CENTAVO_PER_CENTAVO,
-        );
+        const t = version.futures[root];
+        if (!t) throw new FeeError(`sem tarifa de futuros para ${root} na tabela de ${version.validFrom}`);
+        const reduction = ctx.dayTrade ? BigInt(t.dayTradeReductionTenthsOfPct) : 0n;
+        // cents x factor/1000 x (1000 - reduction)/1000 = centavos (BRL) or US cents per contract.
+        let perContract = BigInt(t.tier1SingleFeeCents) * BigInt(t.contractFactorThousandths) * (1000n - reduction) * (FEE_SCALE / 1_000_000n);
+        if (t.currency === 'USD') {
+          const rate = ctx.usdBrl;
+          if (rate === undefined || !Number.isFinite(rate) || rate <= 0) {
+            throw new FeeError(`tarifa de ${root} é em US$: configure settings.feeUsdBrl (reais por dólar)`);
+          }
+          perContract = (perContract * BigInt(Math.round(rate * USD_RATE_SCALE))) / BigInt(USD_RATE_SCALE);
+        }
+        return [BigInt(qty) * perContract, 0n];
       }
       case 'option':
-        throw new Error(`sem tabela de tarifas para opções (${instrument.symbol})`);
+        throw new FeeError(`sem tabela de tarifas para opções (${instrument.symbol})`);
     }
+  }
+
+  exactFee(instrument: Instrument, qty: number, notional: number, ctx: FeeContext): bigint {
+    const [trading, settlement] = this.exactParts(instrument, qty, notional, ctx);
+    return trading + settlement;
+  }
+
+  /** The fees of one trade rounded on its own: total once, trading the same way, settlement the remainder. */
+  feesCentavos(input: FeeInput): FeeBreakdown {
+    const { instrument, qty, priceTicks } = input;
+    positiveInt('quantidade', qty);
+    positiveInt('preço', priceTicks);
+    const ctx: FeeContext = { isoDate: input.isoDate ?? saoPauloDate(input.timeMs!), dayTrade: input.dayTrade ?? false, usdBrl: input.usdBrl };
+    const [trading, settlement] = this.exactParts(instrument, qty, notionalCentavos(instrument, qty, priceTicks), ctx);
+    const totalCentavos = roundScaled(trading + settlement);
+    const tradingCentavos = roundScaled(trading);
+    return { tradingCentavos, settlementCentavos: totalCentavos - tradingCentavos, totalCentavos };
   }
 }
 
@@ -150,7 +191,7 @@ export function feeSchedule(): FeeSchedule {
   return committed;
 }
 
-/** Fees of one fill per the committed table. */
+/** Fees of one trade per the committed table. */
 export function feesCentavos(input: FeeInput): FeeBreakdown {
   return feeSchedule().feesCentavos(input);
 }

@@ -27,9 +27,14 @@ export class QuoteBoard {
   private readonly quotes = new Map<string, QuoteState>();
 
   constructor(instruments: InstrumentRegistry) {
-    for (const inst of instruments.all()) {
-      this.quotes.set(inst.symbol, { inst, prevCloseTicks: inst.referenceTicks, volumeQty: 0, volumeCentavos: 0, trades: 0, timeMs: 0 });
-    }
+    for (const inst of instruments.all()) this.track(inst);
+  }
+
+  /** Starts quoting an instrument (a futures contract the universe rolled into); false if already quoted. */
+  track(inst: Instrument): boolean {
+    if (this.quotes.has(inst.symbol)) return false;
+    this.quotes.set(inst.symbol, { inst, prevCloseTicks: inst.referenceTicks, volumeQty: 0, volumeCentavos: 0, trades: 0, timeMs: 0 });
+    return true;
   }
 
   onTrade(t: BrokerTrade): boolean {

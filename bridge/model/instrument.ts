@@ -7,6 +7,9 @@
  */
 import { ticksOnGrid } from '../../common/ticks.js';
 import type { InstrumentView } from '../../common/types.js';
+import { b3Calendar } from '../calendar/business-calendar.js';
+import { saoPauloDate } from '../calendar/iso-date.js';
+import { contractName, FuturesCatalog, type FuturesContract } from './futures-contracts.js';
 
 export type InstrumentKind = InstrumentView['kind'];
 
@@ -28,6 +31,8 @@ export interface Instrument {
   underlying?: string;
   /** Reference price (ticks) the simulated market starts from. */
   referenceTicks: number;
+  /** Futures: the last trading day (ISO yyyy-mm-dd); the contract is expired from the next day. */
+  expiry?: string;
 }
 
 const STOCKS: Array<[symbol: string, name: string, price: number]> = [
@@ -69,37 +74,54 @@ function fractional(base: Instrument): Instrument {
   };
 }
 
-/** The default universe of the simulated B3: liquid names, their odd-lot books, and the mini futures. */
-export function defaultInstruments(): Instrument[] {
+let committedFutures: FuturesCatalog | undefined;
+
+/** Futures codes and expiries by the committed rules and the B3 calendar, read once. */
+export function futuresCatalog(): FuturesCatalog {
+  committedFutures ??= FuturesCatalog.fromFile(new URL('./data/futures-contracts.json', import.meta.url), b3Calendar());
+  return committedFutures;
+}
+
+function futureInstrument(c: FuturesContract): Instrument {
+  return {
+    symbol: c.symbol,
+    name: contractName(c.root, c.year, c.month),
+    kind: 'future',
+    tickHundredths: c.root.tickHundredths,
+    lotSize: 1,
+    tickValueCentavos: c.root.tickValueCentavos,
+    settlementDays: 1,
+    minQty: 1,
+    maxQty: c.root.maxQty,
+    referenceTicks: Math.round((c.root.referencePrice * 100) / c.root.tickHundredths),
+    expiry: c.expiry,
+  };
+}
+
+/** Contracts of each root the universe offers: the current one and the next. */
+const OFFERED_CONTRACTS_PER_ROOT = 2;
+/**
+ * Contracts of each root the simulated B3 lists: more than are offered, so a bridge that runs
+ * across an expiry finds the next contract's book already there.
+ */
+const LISTED_CONTRACTS_PER_ROOT = 4;
+
+/** The futures not expired on the São Paulo date of `nowMs`, `perRoot` of each root, current first. */
+function upcomingFutures(nowMs: number, perRoot: number): Instrument[] {
+  const today = saoPauloDate(nowMs);
+  const catalog = futuresCatalog();
+  return catalog.rootNames().flatMap((root) => catalog.upcoming(root, today, perRoot).map(futureInstrument));
+}
+
+/** Liquid names and their odd-lot books. */
+function equityInstruments(): Instrument[] {
   const stocks = STOCKS.map(([s, n, p]) => stock(s, n, p));
-  return [
-    ...stocks,
-    ...stocks.map(fractional),
-    {
-      symbol: 'WINZ26',
-      name: 'MINI IBOVESPA DEZ/26',
-      kind: 'future',
-      tickHundredths: 500,
-      lotSize: 1,
-      tickValueCentavos: 100,
-      settlementDays: 1,
-      minQty: 1,
-      maxQty: 10_000,
-      referenceTicks: 155_000 / 5,
-    },
-    {
-      symbol: 'WDOZ26',
-      name: 'MINI DOLAR DEZ/26',
-      kind: 'future',
-      tickHundredths: 50,
-      lotSize: 1,
-      tickValueCentavos: 500,
-      settlementDays: 1,
-      minQty: 1,
-      maxQty: 10_000,
-      referenceTicks: 5_420 * 2,
-    },
-  ];
+  return [...stocks, ...stocks.map(fractional)];
+}
+
+/** The universe of the simulated B3 on the date of `nowMs`: equities and the listed futures. */
+export function defaultInstruments(nowMs = Date.now()): Instrument[] {
+  return [...equityInstruments(), ...upcomingFutures(nowMs, LISTED_CONTRACTS_PER_ROOT)];
 }
 
 export class OffTickError extends Error {}
@@ -155,23 +177,62 @@ export function instrumentView(inst: Instrument): InstrumentView {
     pointValue: (inst.tickValueCentavos / 100) / ticksToPrice(inst, 1),
     settlementDays: inst.settlementDays,
     ...(inst.underlying ? { underlying: inst.underlying } : {}),
+    ...(inst.expiry ? { expiry: inst.expiry } : {}),
   };
 }
 
+/**
+ * The instruments the bridge knows. Futures come from the rules: any code they make resolves (an
+ * expired contract still books and values the fills of a replayed journal), but the universe
+ * (`all`) offers only the current and next contract of each root on the clock's date, so it rolls
+ * by itself as the clock passes an expiry. `tradableError` is what refuses an expired contract.
+ */
 export class InstrumentRegistry {
   private readonly bySymbol = new Map<string, Instrument>();
-  constructor(instruments: Instrument[]) {
-    for (const i of instruments) this.bySymbol.set(i.symbol, i);
+  private readonly futures = new Map<string, Instrument | null>();
+  private readonly nowMs: () => number;
+
+  constructor(instruments: Instrument[], options: { nowMs?: () => number } = {}) {
+    // Futures in the list are the exchange's listing; the registry takes them from the rules instead.
+    for (const i of instruments) if (i.kind !== 'future') this.bySymbol.set(i.symbol, i);
+    this.nowMs = options.nowMs ?? Date.now;
   }
+
   get(symbol: string): Instrument | undefined {
-    return this.bySymbol.get(symbol.toUpperCase());
+    const s = symbol.toUpperCase();
+    const known = this.bySymbol.get(s);
+    if (known) return known;
+    let fut = this.futures.get(s);
+    if (fut === undefined) {
+      const c = futuresCatalog().parse(s);
+      fut = c ? futureInstrument(c) : null;
+      // Bounded: one entry per code asked for, and codes are three letters, a month letter and two digits.
+      if (this.futures.size < 10_000) this.futures.set(s, fut);
+    }
+    return fut ?? undefined;
   }
+
   require(symbol: string): Instrument {
     const i = this.get(symbol);
     if (!i) throw new Error(`unknown symbol ${symbol}`);
     return i;
   }
+
+  /** Equities, then the futures offered today (current and next of each root). */
   all(): Instrument[] {
-    return [...this.bySymbol.values()];
+    return [...this.bySymbol.values(), ...upcomingFutures(this.nowMs(), OFFERED_CONTRACTS_PER_ROOT)];
+  }
+
+  /** Why an order in this instrument cannot be accepted at `nowMs` (pt-BR), or undefined when it can. */
+  tradableError(inst: Instrument, nowMs = this.nowMs()): string | undefined {
+    if (!inst.expiry) return undefined;
+    const today = saoPauloDate(nowMs);
+    if (inst.expiry >= today) return undefined;
+    const root = inst.symbol.slice(0, 3);
+    const offered = upcomingFutures(nowMs, OFFERED_CONTRACTS_PER_ROOT)
+      .filter((i) => i.symbol.startsWith(root))
+      .map((i) => i.symbol);
+    const [y, m, d] = inst.expiry.split('-');
+    return `contrato ${inst.symbol} vencido em ${d}/${m}/${y}: negocie ${offered.join(' ou ')}`;
   }
 }

@@ -1,13 +1,13 @@
 /**
  * The portfolio as the bridge uses it: the OMS books fills into it, the API reads wire views.
  *
- * It binds Portfolio to the committed data (settlement calendar, fee table) and converts the
+ * It binds Portfolio to the committed data (B3 calendar, fee table) and converts the
  * integer centavos/ticks to the decimal BRL of the wire types at this one edge. Opening cash comes
  * from the client configuration at read time, so a client added or edited while the bridge runs
  * shows the right balance without a replay.
  */
-import type { BalanceView, PositionsChannelView, PositionTotalsView, PositionView } from '../../common/types.js';
-import { settlementCalendar } from '../calendar/business-calendar.js';
+import type { BalanceView, PositionsChannelView, PositionTotalsView, PositionView, SettlementDayView } from '../../common/types.js';
+import { b3Calendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
 import { avgTicksToPrice, centavosToBrl, ticksToPrice, type InstrumentRegistry } from '../model/instrument.js';
@@ -19,8 +19,10 @@ export class PortfolioService {
   constructor(
     private readonly instruments: InstrumentRegistry,
     private readonly openingCashCentavos: (client: string) => number,
+    /** BRL per USD for tariffs in dollars (WDO), from the settings. */
+    private readonly usdBrl: () => number | undefined = () => undefined,
   ) {
-    this.portfolio = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule(), usdBrl });
   }
 
   /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */
@@ -28,9 +30,9 @@ export class PortfolioService {
     return this.portfolio.applyFill(f);
   }
 
-  /** Fees of one fill by the fee table (blocks compute them per fill, then split them among clients). */
+  /** Fees of one fill rounded on its own: the order-level estimate of a block (its clients are billed per day by the portfolio). */
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number {
-    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs }).totalCentavos;
+    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs, usdBrl: this.usdBrl() }).totalCentavos;
   }
 
   positionQty(client: string, symbol: string): number {
@@ -112,5 +114,34 @@ export class PortfolioService {
       d2: centavosToBrl(b.d2Centavos),
       dates: b.dates,
     };
+  }
+
+  /**
+   * What settles for a client on `isoDate`, trade by trade: its cash and estimated fees, in BRL.
+   * Futures traded today carry their projected adjustment when `lastTicks` knows the price.
+   */
+  settlementView(client: string, isoDate: string, nowMs: number, lastTicks?: LastTicks): SettlementDayView {
+    const entries = this.portfolio.settlementsOn(client, isoDate, saoPauloDate(nowMs), lastTicks);
+    let amount = 0;
+    let fees = 0;
+    const rows = entries.map((e) => {
+      const inst = this.instruments.require(e.trade.symbol);
+      amount += e.amountCentavos;
+      fees += e.feesCentavos;
+      return {
+        tradeId: e.trade.fillId,
+        tradeDate: e.trade.tradeDate,
+        client,
+        symbol: e.trade.symbol,
+        side: e.trade.side,
+        qty: e.trade.qty,
+        price: avgTicksToPrice(inst, e.trade.notionalCentavos / (e.trade.qty * inst.tickValueCentavos)),
+        amount: centavosToBrl(e.amountCentavos),
+        fees: centavosToBrl(e.feesCentavos),
+        net: centavosToBrl(e.amountCentavos - e.feesCentavos),
+        ...(e.dayTradeQty > 0 ? { dayTradeQty: e.dayTradeQty } : {}),
+      };
+    });
+    return { client, date: isoDate, rows, totals: { amount: centavosToBrl(amount), fees: centavosToBrl(fees), net: centavosToBrl(amount - fees) } };
   }
 }

@@ -3,9 +3,13 @@
  *
  * The OMS replays its journal through `applyFill` at start, so the result must depend on the fill
  * alone: the trade date, fees and settlement date are all computed from `timeMs` and static data
- * (instruments, settlement calendar, fee table), never from the wall clock, and a fillId seen
- * before is ignored. A fill is validated and priced completely before any state changes, so a fill
- * that throws leaves the portfolio as it was.
+ * (instruments, B3 calendar, fee table, the configured USD rate), never from the wall clock, and a
+ * fillId seen before is ignored. A fill is validated and priced completely before any state
+ * changes, so a fill that throws leaves the portfolio as it was.
+ *
+ * Fees are billed as B3 bills them (fees/billing.ts): per client, trade date and segment, rounded
+ * once; a fill's fee is its share of that bill, an estimate that moves as the day's later fills
+ * (a day trade's closing leg, say) change the bill.
  *
  * Fractional symbols (PETR4F) are the same shares as their round lot (PETR4), so they book into
  * the underlying's position; cash movements keep the symbol actually traded.
@@ -13,15 +17,18 @@
 import type { Side } from '../../common/types.js';
 import type { BusinessCalendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
+import { FeeDay, feeSegment, type FeeSegment } from '../fees/billing.js';
 import type { FeeCalculator } from '../fees/fee-schedule.js';
 import { notionalCentavos, type Instrument } from '../model/instrument.js';
 import { applyCashFillToPosition, averagePriceTicks, unrealisedCentavos, type PositionState } from './position.js';
 
 export interface PortfolioDeps {
   instruments: { require(symbol: string): Instrument };
-  /** The SETTLEMENT calendar: D+1/D+2 count bank business days, which include 24 and 31 December. */
-  settlementCalendar: BusinessCalendar;
+  /** The B3 calendar: D+1/D+2 count days with a session (Câmara B3 does not settle on 24 and 31 December). */
+  calendar: BusinessCalendar;
   fees: FeeCalculator;
+  /** BRL per USD for tariffs in dollars (WDO): a setting, read when a trade is priced. */
+  usdBrl?: () => number | undefined;
 }
 
 export interface PortfolioFill {
@@ -32,15 +39,17 @@ export interface PortfolioFill {
   priceTicks: number;
   timeMs: number;
   fillId: string;
-  /**
-   * A block allocated at its average price: the client's share of the block's cash and fees,
-   * used instead of qty x price and the fee table. Both or neither.
-   */
+  /** A block allocated at its average price: the client's share of the block's cash, used instead of qty x price. */
   notionalCentavos?: number;
+  /**
+   * The OMS's split of a block's fees among its clients. Not booked: B3 bills each client of a
+   * block for its own day and segment, so the allocation is billed like any other trade.
+   */
   feesCentavos?: number;
 }
 
 export interface FillResult {
+  /** This fill's share of its day's bill when it was booked: an estimate, later fills move it. */
   feesCentavos: number;
   realisedCentavos: number;
   tradeDate: string;
@@ -103,11 +112,52 @@ interface FuturesTrade {
   settlementDate: string;
 }
 
+/** A booked trade as the settlement detail lists it. */
+export interface BookedTrade {
+  fillId: string;
+  symbol: string;
+  /** The round-lot asset (fractional trades are its shares): what a day trade matches on. */
+  assetSymbol: string;
+  side: Side;
+  qty: number;
+  /** Cash of the trade, unsigned (futures: what the contracts are worth; no cash moves for it). */
+  notionalCentavos: number;
+  tradeDate: string;
+  settlementDate: string;
+  kind: Instrument['kind'];
+  /** Key of the day bill it belongs to. */
+  feeDayKey: string;
+  /** Cash value of one tick on one unit, for the projected futures adjustment. */
+  tickValueCentavos: number;
+}
+
+/** What settles on one date for one client: a trade's cash and its estimated fees. */
+export interface SettlementEntry {
+  trade: BookedTrade;
+  /** Cash effect: sells positive, buys negative; futures: today's projected adjustment, else 0. */
+  amountCentavos: number;
+  /** Estimated fees (share of its day's bill), as a positive number. */
+  feesCentavos: number;
+  /** Day-traded quantity of the trade's asset on its date (0 when none). */
+  dayTradeQty: number;
+}
+
+export interface FeeBill {
+  tradeDate: string;
+  segment: FeeSegment;
+  settlementDate: string;
+  totalCentavos: number;
+}
+
 interface ClientBook {
   openingCashCentavos: number;
   positions: Map<string, PositionState>;
+  /** Notional cash movements of equities (futures move no notional). */
   movements: CashMovement[];
   futuresTrades: FuturesTrade[];
+  trades: BookedTrade[];
+  /** Day bills by `${tradeDate}|${segment}|${settlementDate}`. */
+  feeDays: Map<string, { day: FeeDay; settlementDate: string }>;
 }
 
 function positiveInt(name: string, v: number): void {
@@ -118,16 +168,12 @@ export class Portfolio {
   private readonly books = new Map<string, ClientBook>();
   private readonly applied = new Map<string, FillResult>();
 
-  constructor(private readonly deps: PortfolioDeps) {
-    if (deps.settlementCalendar.kind !== 'settlement') {
-      throw new Error('o portfólio liquida pelo calendário de liquidação, não pelo de negociação');
-    }
-  }
+  constructor(private readonly deps: PortfolioDeps) {}
 
   private book(client: string): ClientBook {
     let b = this.books.get(client);
     if (!b) {
-      b = { openingCashCentavos: 0, positions: new Map(), movements: [], futuresTrades: [] };
+      b = { openingCashCentavos: 0, positions: new Map(), movements: [], futuresTrades: [], trades: [], feeDays: new Map() };
       this.books.set(client, b);
     }
     return b;
@@ -148,13 +194,7 @@ export class Portfolio {
     if (f.side !== 'buy' && f.side !== 'sell') throw new Error(`lado inválido: ${String(f.side)}`);
     positiveInt('quantidade', f.qty);
     positiveInt('preço', f.priceTicks);
-    if ((f.notionalCentavos === undefined) !== (f.feesCentavos === undefined)) {
-      throw new Error(`fill ${f.fillId}: notionalCentavos e feesCentavos vão juntos`);
-    }
     if (f.notionalCentavos !== undefined) positiveInt('financeiro', f.notionalCentavos);
-    if (f.feesCentavos !== undefined && (!Number.isSafeInteger(f.feesCentavos) || f.feesCentavos < 0)) {
-      throw new RangeError(`taxas inválidas: ${f.feesCentavos}`);
-    }
     const inst = this.deps.instruments.require(f.symbol);
     const positionSymbol = inst.underlying ?? inst.symbol;
     const valuation = this.deps.instruments.require(positionSymbol);
@@ -162,13 +202,17 @@ export class Portfolio {
       throw new Error(`${inst.symbol} e ${positionSymbol} têm valores de tick diferentes`);
     }
     const tradeDate = saoPauloDate(f.timeMs);
-    const settlementDate = this.deps.settlementCalendar.addBusinessDays(tradeDate, inst.settlementDays);
-    const feesTotal =
-      f.feesCentavos ?? this.deps.fees.feesCentavos({ instrument: inst, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).totalCentavos;
+    const settlementDate = this.deps.calendar.addBusinessDays(tradeDate, inst.settlementDays);
     const notional = f.notionalCentavos ?? notionalCentavos(inst, f.qty, f.priceTicks);
     const signedQty = f.side === 'buy' ? f.qty : -f.qty;
 
+    // Priced before any state changes: a fill the fee table cannot price leaves the book as it was.
     const book = this.book(f.client);
+    const segment = feeSegment(inst);
+    const feeDayKey = `${tradeDate}|${segment}|${settlementDate}`;
+    const feeDay = book.feeDays.get(feeDayKey)?.day ?? new FeeDay(tradeDate, segment, this.deps.fees, this.deps.usdBrl ?? (() => undefined));
+    const priced = feeDay.price({ fillId: f.fillId, instrument: inst, assetSymbol: positionSymbol, side: f.side, qty: f.qty, notionalCentavos: notional });
+
     let pos = book.positions.get(positionSymbol);
     if (!pos) {
       pos = { qty: 0, costCentavos: 0, realisedCentavos: 0, tickValueCentavos: valuation.tickValueCentavos };
@@ -176,7 +220,6 @@ export class Portfolio {
     }
     const realisedCentavos = applyCashFillToPosition(pos, signedQty, notional);
 
-    const movement = { fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate };
     if (inst.kind === 'future') {
       // Futures move no notional: the position is paid through the daily adjustment instead.
       book.futuresTrades.push({
@@ -188,17 +231,27 @@ export class Portfolio {
         settlementDate,
       });
     } else {
-      book.movements.push({ ...movement, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
+      book.movements.push({ fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
     }
-    if (feesTotal !== 0) book.movements.push({ ...movement, kind: 'fees', amountCentavos: -feesTotal });
-
-    const result: FillResult = {
-      feesCentavos: feesTotal,
-      realisedCentavos,
+    const trade: BookedTrade = {
+      fillId: f.fillId,
+      symbol: inst.symbol,
+      assetSymbol: positionSymbol,
+      side: f.side,
+      qty: f.qty,
+      notionalCentavos: notional,
       tradeDate,
       settlementDate,
-      duplicate: false,
+      kind: inst.kind,
+      tickValueCentavos: inst.tickValueCentavos,
+      feeDayKey,
     };
+    feeDay.add(priced);
+    book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
+    const feesCentavos = feeDay.shareOf(priced);
+    book.trades.push(trade);
+
+    const result: FillResult = { feesCentavos, realisedCentavos, tradeDate, settlementDate, duplicate: false };
     this.applied.set(f.fillId, result);
     return result;
   }
@@ -279,9 +332,62 @@ export class Portfolio {
       });
   }
 
-  /** The client's cash ledger in the order the fills were applied. */
+  /** Each trade's fee estimate, its share of its day's bill (of the bills settling on one date, if given). */
+  private feeEstimates(book: ClientBook, settlementDate?: string): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const d of book.feeDays.values()) {
+      if (settlementDate === undefined || d.settlementDate === settlementDate) for (const [id, c] of d.day.estimates()) out.set(id, c);
+    }
+    return out;
+  }
+
+  /** The client's cash ledger in the order the fills were applied; fees are the current estimates. */
   movements(client: string): CashMovement[] {
-    return [...(this.books.get(client)?.movements ?? [])];
+    const book = this.books.get(client);
+    if (!book) return [];
+    const fees = this.feeEstimates(book);
+    const notional = new Map(book.movements.map((m) => [m.fillId, m]));
+    return book.trades.flatMap((t) => {
+      const out: CashMovement[] = [];
+      const n = notional.get(t.fillId);
+      if (n) out.push({ ...n });
+      const fee = fees.get(t.fillId) ?? 0;
+      if (fee !== 0) out.push({ fillId: t.fillId, symbol: t.symbol, kind: 'fees', amountCentavos: -fee, tradeDate: t.tradeDate, settlementDate: t.settlementDate });
+      return out;
+    });
+  }
+
+  /** What B3 bills the client per trade date and segment, by date. */
+  feeBills(client: string): FeeBill[] {
+    const book = this.books.get(client);
+    if (!book) return [];
+    return [...book.feeDays.values()]
+      .map(({ day, settlementDate }) => ({ tradeDate: day.isoDate, segment: day.segment, settlementDate, totalCentavos: day.totalCentavos() }))
+      .sort((a, b) => (a.tradeDate < b.tradeDate ? -1 : a.tradeDate > b.tradeDate ? 1 : a.segment < b.segment ? -1 : 1));
+  }
+
+  /**
+   * What settles for the client on `isoDate`: every trade with that settlement date, its cash and
+   * its estimated fees. Futures show today's projected adjustment when `lastTicks` knows the price.
+   */
+  settlementsOn(client: string, isoDate: string, todayIso: string, lastTicks?: LastTicks): SettlementEntry[] {
+    const book = this.books.get(client);
+    if (!book) return [];
+    const fees = this.feeEstimates(book, isoDate);
+    return book.trades
+      .filter((t) => t.settlementDate === isoDate)
+      .map((t) => {
+        let amountCentavos: number;
+        if (t.kind === 'future') {
+          const last = t.tradeDate === todayIso ? lastTicks?.(t.symbol) : undefined;
+          const sign = t.side === 'buy' ? 1 : -1;
+          amountCentavos = last === undefined ? 0 : sign * (t.qty * last * t.tickValueCentavos - t.notionalCentavos);
+        } else {
+          amountCentavos = t.side === 'buy' ? -t.notionalCentavos : t.notionalCentavos;
+        }
+        const dayTradeQty = book.feeDays.get(t.feeDayKey)!.day.dayTradeQty(t.assetSymbol);
+        return { trade: t, amountCentavos, feesCentavos: fees.get(t.fillId) ?? 0, dayTradeQty };
+      });
   }
 
   /**
@@ -290,7 +396,7 @@ export class Portfolio {
    * daily adjustment (qty x (last - fill price)), paid on their settlement date (D+1).
    */
   balance(client: string, todayIso: string, lastTicks?: LastTicks): CashBalance {
-    const cal = this.deps.settlementCalendar;
+    const cal = this.deps.calendar;
     const d1 = cal.nextBusinessDay(todayIso);
     const dates: [string, string, string] = [todayIso, d1, cal.nextBusinessDay(d1)];
     const book = this.books.get(client);
@@ -301,6 +407,8 @@ export class Portfolio {
       });
     };
     for (const m of book?.movements ?? []) add(m.settlementDate, m.amountCentavos);
+    // Fees as billed: one rounded total per trade date and segment.
+    for (const { day, settlementDate } of book?.feeDays.values() ?? []) add(settlementDate, -day.totalCentavos());
     if (lastTicks) {
       for (const t of book?.futuresTrades ?? []) {
         const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;

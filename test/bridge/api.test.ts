@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BalanceView, OrderView, PositionView, QuoteView } from '../../common/types.js';
 import { eventually, startTestBridge, type TestBridge, WsProbe } from '../support/bridge.js';
+import { saoPauloDate } from '../../bridge/calendar/iso-date.js';
 
 let b: TestBridge;
 
@@ -73,8 +74,22 @@ describe('market data', () => {
     const bySymbol = new Map(r.body.map((i: any) => [i.symbol, i]));
     expect(bySymbol.get('PETR4')).toMatchObject({ tickSize: 0.01, lotSize: 100, settlementDays: 2 });
     expect(bySymbol.get('PETR4F')).toMatchObject({ lotSize: 1, underlying: 'PETR4' });
-    expect(bySymbol.get('WINZ26')).toMatchObject({ tickSize: 5, lotSize: 1, pointValue: 0.2 });
-    expect(bySymbol.get('WDOZ26')).toMatchObject({ tickSize: 0.5, pointValue: 10 });
+    // Futures: the current and next contract of each root, with their expiry, never an expired one.
+    const today = saoPauloDate(Date.now());
+    const futures = r.body.filter((i: any) => i.kind === 'future');
+    expect(futures.map((i: any) => i.symbol.slice(0, 3))).toEqual(['WIN', 'WIN', 'WDO', 'WDO']);
+    for (const f of futures) expect(f.expiry >= today).toBe(true);
+    expect(futures[0].expiry < futures[1].expiry).toBe(true);
+    expect(futures[0]).toMatchObject({ tickSize: 5, lotSize: 1, pointValue: 0.2 });
+    expect(futures[2]).toMatchObject({ tickSize: 0.5, pointValue: 10 });
+  });
+
+  it('refuses an order in an expired contract, naming the symbol and the contracts to trade', async () => {
+    await b.api('POST', '/api/clients', { id: 'VENC', name: 'Vencido', openingCash: 1_000 });
+    const r = await b.api('POST', '/api/orders', { client: 'VENC', symbol: 'WDOZ25', side: 'buy', qty: 1, limitPrice: 5400, algo: { type: 'full' } });
+    expect(r.status).toBe(422);
+    expect(r.body.errors).toEqual([{ field: 'symbol', code: 'expired_contract', message: expect.stringMatching(/^contrato WDOZ25 vencido em 01\/12\/2025: negocie WDO[A-Z]\d\d ou WDO[A-Z]\d\d$/) }]);
+    expect((await b.api('GET', '/api/orders?client=VENC')).body).toEqual([]);
   });
 
   it('streams live quotes that move', async () => {

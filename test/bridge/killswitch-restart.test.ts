@@ -3,7 +3,7 @@
  * child and refuses new boletas until released; a restart loses no order, position or cash.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { BalanceView, OrderView, PositionView, QuoteView } from '../../common/types.js';
+import type { BalanceView, InstrumentView, OrderView, PositionView, QuoteView } from '../../common/types.js';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { eventually, startTestBridge, tempDataDir, type TestBridge, WsProbe } from '../support/bridge.js';
@@ -78,8 +78,10 @@ describe('restart', () => {
     const filled = await b.api<OrderView>('POST', '/api/orders', { client: 'ALFA', symbol: 'WEGE3', side: 'buy', qty: 300, limitPrice: Math.round((q.ask! + 0.2) * 100) / 100, algo: { type: 'full' } });
     const t0 = b;
     await eventually(async () => ((await t0.api<OrderView>('GET', `/api/orders/${filled.body.id}`)).body.status === 'filled' ? true : undefined));
-    const wq = await quote(b, 'WINZ26');
-    const fut = await b.api<OrderView>('POST', '/api/orders', { client: 'BETA', symbol: 'WINZ26', side: 'sell', qty: 3, limitPrice: wq.bid! - 50, algo: { type: 'full' } });
+    // The current mini-index contract, whatever today's date (the universe rolls at each expiry).
+    const win = (await b.api<InstrumentView[]>('GET', '/api/instruments')).body.find((i) => i.symbol.startsWith('WIN'))!.symbol;
+    const wq = await quote(b, win);
+    const fut = await b.api<OrderView>('POST', '/api/orders', { client: 'BETA', symbol: win, side: 'sell', qty: 3, limitPrice: wq.bid! - 50, algo: { type: 'full' } });
     expect(fut.status).toBe(201);
     await eventually(async () => ((await t0.api<OrderView>('GET', `/api/orders/${fut.body.id}`)).body.status === 'filled' ? true : undefined));
     const resting = await b.api<OrderView>('POST', '/api/orders', { client: 'BETA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 33, algo: { type: 'full' } });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import { describe, expect, it } from 'vitest';
-import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { b3Calendar } from '../../bridge/calendar/business-calendar.js';
 import { addCalendarDays } from '../../bridge/calendar/iso-date.js';
 import {
   segmentOf,
@@ -13,7 +13,7 @@ import {
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { spMs } from './sp-time.js';
 
-const cal = tradingCalendar();
+const cal = b3Calendar();
 const phase = (segment: Segment, local: string) => sessionPhase(segment, spMs(local), cal);
 
 function rawHours(): Record<string, any> {
@@ -78,10 +78,6 @@ describe('sessionPhase on special days', () => {
       expect(phase(segment, '2026-02-16T11:00')).toBe('closed');
       expect(phase(segment, '2026-12-24T11:00')).toBe('closed');
     }
-  });
-
-  it('refuses the settlement calendar: sessions follow the trading calendar', () => {
-    expect(() => sessionPhase('equities', spMs('2026-12-24T11:00'), settlementCalendar())).toThrow(/negociação/);
   });
 });
 

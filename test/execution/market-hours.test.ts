@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { b3SessionPhase } from '../../bridge/adapters/broker-factory.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
 
-const phase = b3SessionPhase(defaultInstruments(), () => undefined);
+const phase = b3SessionPhase(defaultInstruments(Date.parse('2026-11-25T15:00:00Z')), () => undefined);
 
 describe('b3 market hours for the simulated exchange', () => {
   it('is open at midday on a business day, for stocks and futures', () => {

@@ -40,8 +40,8 @@ class MemoryJournal implements EventSink {
 const T0 = Date.parse('2026-11-26T15:00:00Z');
 const flush = () => new Promise((r) => setImmediate(r));
 
-function setup(journal = new MemoryJournal(), broker = new ScriptedBroker()) {
-  const instruments = new InstrumentRegistry(defaultInstruments());
+function setup(journal = new MemoryJournal(), broker = new ScriptedBroker(), nowMs = () => Date.parse('2026-11-26T15:00:00Z')) {
+  const instruments = new InstrumentRegistry(defaultInstruments(nowMs()), { nowMs });
   const logs: string[] = [];
   const audits: string[] = [];
   const oms = new OrderManager({
@@ -53,7 +53,7 @@ function setup(journal = new MemoryJournal(), broker = new ScriptedBroker()) {
     clients: { has: (c) => ['ALFA', 'BETA'].includes(c), account: () => 'CONTA', limits: () => undefined },
     quotes: new QuoteBoard(instruments),
     idPrefix: 'T',
-    nowMs: () => Date.parse('2026-11-26T15:00:00Z'),
+    nowMs,
     log: (_l, m) => logs.push(m),
     audit: (e) => audits.push(e.action),
   });
@@ -105,6 +105,25 @@ describe('OrderManager', () => {
     const p = oms.get(r.value.order.id)!;
     expect(p).toMatchObject({ status: 'canceled', filledQty: 200 });
     expect(oms.view(p, true).fills).toHaveLength(1);
+  });
+
+  it('accepts a futures contract on its expiry day and refuses it, naming symbol, from the next day', async () => {
+    const win = { client: 'ALFA', symbol: 'WINZ26', side: 'buy' as const, qty: 1, limitPrice: 155_000, algo: { type: 'full' as const } };
+    const onExpiry = setup(new MemoryJournal(), new ScriptedBroker(), () => Date.parse('2026-12-16T15:00:00Z'));
+    await onExpiry.broker.connect();
+    await onExpiry.oms.reconcile();
+    expect((await onExpiry.oms.submit(win, 'tester')).ok).toBe(true);
+
+    const after = setup(new MemoryJournal(), new ScriptedBroker(), () => Date.parse('2026-12-17T12:00:00Z'));
+    await after.broker.connect();
+    await after.oms.reconcile();
+    const r = await after.oms.submit(win, 'tester');
+    expect(r).toEqual({
+      ok: false,
+      errors: [{ field: 'symbol', code: 'expired_contract', message: 'contrato WINZ26 vencido em 16/12/2026: negocie WING27 ou WINJ27' }],
+    });
+    expect(after.journal.events).toEqual([]);
+    expect(after.broker.sent).toEqual([]);
   });
 
   it('sends a market boleta as a limit 2% through the reference (market with protection)', async () => {

@@ -87,26 +87,36 @@ describe('equities fees', () => {
   });
 });
 
-describe('futures fees', () => {
-  it('per contract: WIN and WDO, regular and day trade', () => {
+describe('futures fees (B3 derivatives tables, tier 1)', () => {
+  it('WIN: R$1.97 x contract factor 0.2 = R$0.394 per contract; day trade -35%', () => {
     expect(feesCentavos({ instrument: WIN, qty: 3, priceTicks: 31_000, isoDate: '2026-03-02' })).toEqual({
-      tradingCentavos: 75,
+      tradingCentavos: 118, // 3 x 39.4
       settlementCentavos: 0,
-      totalCentavos: 75,
+      totalCentavos: 118,
     });
-    expect(
-      feesCentavos({ instrument: WIN, qty: 3, priceTicks: 31_000, isoDate: '2026-03-02', dayTrade: true }).totalCentavos,
-    ).toBe(30);
-    expect(feesCentavos({ instrument: WDO, qty: 1, priceTicks: 10_840, isoDate: '2026-03-02' }).totalCentavos).toBe(105);
-    expect(
-      feesCentavos({ instrument: WDO, qty: 2, priceTicks: 10_840, isoDate: '2026-03-02', dayTrade: true }).totalCentavos,
-    ).toBe(176);
+    // 3 x 39.4 x 0.65 = 76.83
+    expect(feesCentavos({ instrument: WIN, qty: 3, priceTicks: 31_000, isoDate: '2026-03-02', dayTrade: true }).totalCentavos).toBe(77);
+    // The price does not matter: a fee per contract.
+    expect(feesCentavos({ instrument: WIN, qty: 10, priceTicks: 25_000, isoDate: '2026-03-02' }).totalCentavos).toBe(394);
   });
 
-  it('flags the approximate per-contract values in the data', () => {
+  it('WDO: US$0.97 x contract factor 0.25 = US$0.2425 per contract at the configured rate; day trade -16%', () => {
+    // 24.25 US cents x 5.40 = 130.95 centavos
+    expect(feesCentavos({ instrument: WDO, qty: 1, priceTicks: 10_840, isoDate: '2026-03-02', usdBrl: 5.4 }).totalCentavos).toBe(131);
+    // The rate is a setting: at 5.00 the same contract costs 121.25 centavos.
+    expect(feesCentavos({ instrument: WDO, qty: 1, priceTicks: 10_840, isoDate: '2026-03-02', usdBrl: 5 }).totalCentavos).toBe(121);
+    // 2 x 24.25 x 0.84 x 5.40 = 219.996
+    expect(feesCentavos({ instrument: WDO, qty: 2, priceTicks: 10_840, isoDate: '2026-03-02', dayTrade: true, usdBrl: 5.4 }).totalCentavos).toBe(220);
+  });
+
+  it('a dollar tariff without a configured rate is a clear error', () => {
+    expect(() => feesCentavos({ instrument: WDO, qty: 1, priceTicks: 10_840, isoDate: '2026-03-02' })).toThrow(/settings.feeUsdBrl/);
+  });
+
+  it('cites the B3 tariff page of each product in the data', () => {
     const v = feeSchedule().versionOn('2026-03-02');
-    expect(v.futures.WIN.approximate).toBe(true);
-    expect(v.futures.WDO.approximate).toBe(true);
+    expect(v.futures.WIN.source[0]).toMatch(/b3\.com\.br/);
+    expect(v.futures.WDO.source[0]).toMatch(/b3\.com\.br.*futuros-de-dolar/);
   });
 });
 

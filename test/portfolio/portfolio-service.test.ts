@@ -41,7 +41,7 @@ describe('PortfolioService (the bridge edge)', () => {
     expect(before.d0).toBe(100_000);
     cash.set('A', 200_000_00);
     expect(svc.balanceView('A', t).d0).toBe(200_000);
-    // D+2: notional 3650.00 + 256.20, fees 0.84 + 0.06 (2.30 bp each, rounded per fill).
+    // D+2: notional 3650.00 + 256.20; fees billed once for the day: 3906.20 x 2.30 bp = 0.8984 -> 0.90.
     expect(svc.balanceView('A', t).d2).toBe(196_092.9);
   });
 });

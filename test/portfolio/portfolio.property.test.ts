@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { b3Calendar } from '../../bridge/calendar/business-calendar.js';
 import { addCalendarDays } from '../../bridge/calendar/iso-date.js';
 import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
@@ -8,11 +8,11 @@ import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.
 import { spMs } from '../calendar/sp-time.js';
 
 const instruments = new InstrumentRegistry(defaultInstruments());
-const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
+const noFees: FeeCalculator = { exactFee: () => 0n };
 
 const TRADING_DAYS_2026: string[] = [];
 for (let d = '2026-01-02'; d <= '2026-12-23'; d = addCalendarDays(d, 1)) {
-  if (tradingCalendar().isBusinessDay(d)) TRADING_DAYS_2026.push(d);
+  if (b3Calendar().isBusinessDay(d)) TRADING_DAYS_2026.push(d);
 }
 
 const QTY: Record<string, fc.Arbitrary<number>> = {
@@ -64,7 +64,7 @@ describe('portfolio properties', () => {
           WDOZ26: fc.integer({ min: 1, max: 60_000 }),
         }),
         (raw, lasts) => {
-          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: noFees });
+          const pf = new Portfolio({ instruments, calendar: b3Calendar(), fees: noFees });
           const expected = new Map<string, { cash: number; qty: number; tick: number }>();
           for (const f of withIds(raw)) {
             pf.applyFill(f);
@@ -97,13 +97,13 @@ describe('portfolio properties', () => {
     );
   });
 
-  it('once every stock fill has settled, cash = opening - net buys - fees', () => {
+  it('once every stock fill has settled, cash = opening - net buys - billed fees, and fill estimates add up to the bills', () => {
     fc.assert(
       fc.property(
         fc.array(fillArb(['PETR4', 'PETR4F', 'VALE3']), { minLength: 1, maxLength: 40 }),
         fc.integer({ min: 0, max: 10_000_000_00 }),
         (raw, opening) => {
-          const pf = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+          const pf = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
           const expected = new Map<string, number>([
             ['A', opening],
             ['B', opening],
@@ -111,11 +111,16 @@ describe('portfolio properties', () => {
           pf.setOpeningCash('A', opening);
           pf.setOpeningCash('B', opening);
           for (const f of withIds(raw)) {
-            const r = pf.applyFill(f);
+            pf.applyFill(f);
             const notional = f.qty * f.priceTicks;
-            expected.set(f.client, expected.get(f.client)! + (f.side === 'sell' ? notional : -notional) - r.feesCentavos);
+            expected.set(f.client, expected.get(f.client)! + (f.side === 'sell' ? notional : -notional));
           }
           for (const client of ['A', 'B']) {
+            // Fees as B3 bills them, one total per day; the per-fill estimates add up to the bills.
+            const billed = pf.feeBills(client).reduce((s, b) => s + b.totalCentavos, 0);
+            const estimated = pf.movements(client).filter((m) => m.kind === 'fees').reduce((s, m) => s - m.amountCentavos, 0);
+            expect(estimated).toBe(billed);
+            expected.set(client, expected.get(client)! - billed);
             // The last fill day is 23 Dec 2026; D+2 is 28 Dec at the latest.
             const b = pf.balance(client, '2027-01-04');
             expect(b.d0Centavos).toBe(expected.get(client));
@@ -131,8 +136,8 @@ describe('portfolio properties', () => {
     fc.assert(
       fc.property(fc.array(fillArb(['PETR4', 'PETR4F', 'WINZ26']), { minLength: 1, maxLength: 30 }), (raw) => {
         const fills = withIds(raw);
-        const once = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
-        const twice = new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees: feeSchedule() });
+        const once = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
+        const twice = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
         for (const f of fills) once.applyFill(f);
         for (const f of fills) twice.applyFill(f);
         for (const f of fills) expect(twice.applyFill(f).duplicate).toBe(true);

@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { settlementCalendar, tradingCalendar } from '../../bridge/calendar/business-calendar.js';
+import { b3Calendar } from '../../bridge/calendar/business-calendar.js';
 import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.js';
 import { spMs } from '../calendar/sp-time.js';
 
 const instruments = new InstrumentRegistry(defaultInstruments());
-const noFees: FeeCalculator = { feesCentavos: () => ({ tradingCentavos: 0, settlementCentavos: 0, totalCentavos: 0 }) };
+const noFees: FeeCalculator = { exactFee: () => 0n };
 
 function portfolio(fees: FeeCalculator = noFees): Portfolio {
-  return new Portfolio({ instruments, settlementCalendar: settlementCalendar(), fees });
+  return new Portfolio({ instruments, calendar: b3Calendar(), fees });
 }
 
 let seq = 0;
@@ -77,9 +77,7 @@ describe('positions', () => {
     const pf = portfolio();
     expect(() => pf.applyFill(fill({ symbol: 'NOPE3', side: 'buy', qty: 100, priceTicks: 100 }))).toThrow(/NOPE3/);
     expect(() => pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 36.5 }))).toThrow(RangeError);
-    expect(() =>
-      pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: spMs('2030-12-30T11:00') })),
-    ).toThrow(/2024-2030/);
+    expect(() => pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: Number.NaN }))).toThrow(/instante inválido/);
     expect(pf.positions()).toEqual([]);
     expect(pf.movements('A')).toEqual([]);
   });
@@ -127,15 +125,15 @@ describe('cash D+0 / D+1 / D+2', () => {
     expect(pf.balance('A', '2026-11-24').d0Centavos).toBe(1_000_000_00 - 3_650_000 - 840);
   });
 
-  it('a sale of Wed 23 Dec 2026 credits on Mon 28 Dec; 24 Dec is a settlement day', () => {
+  it('a sale of Tue 22 Dec 2026 credits on Mon 28 Dec: Câmara B3 does not settle on 24 Dec', () => {
     const pf = portfolio(feeSchedule());
     pf.setOpeningCash('A', 0);
     const r = pf.applyFill(
-      fill({ symbol: 'VALE3', side: 'sell', qty: 100, priceTicks: 6000, timeMs: spMs('2026-12-23T15:00') }),
+      fill({ symbol: 'VALE3', side: 'sell', qty: 100, priceTicks: 6000, timeMs: spMs('2026-12-22T15:00') }),
     );
     expect(r.settlementDate).toBe('2026-12-28');
-    const b = pf.balance('A', '2026-12-23');
-    expect(b.dates).toEqual(['2026-12-23', '2026-12-24', '2026-12-28']);
+    const b = pf.balance('A', '2026-12-22');
+    expect(b.dates).toEqual(['2026-12-22', '2026-12-23', '2026-12-28']);
     expect([b.d0Centavos, b.d1Centavos, b.d2Centavos]).toEqual([0, 0, 600_000 - r.feesCentavos]);
     expect(pf.movements('A').map((m) => [m.kind, m.amountCentavos])).toEqual([
       ['notional', 600_000],
@@ -155,17 +153,18 @@ describe('cash D+0 / D+1 / D+2', () => {
     pf.setOpeningCash('A', 50_000_00);
     const t = spMs('2026-03-02T11:00');
     const r = pf.applyFill(fill({ symbol: 'WINZ26', side: 'buy', qty: 2, priceTicks: 31_000, timeMs: t }));
-    expect(r).toMatchObject({ settlementDate: '2026-03-03', feesCentavos: 50 });
+    // 2 x R$0.394 = 78.8 centavos.
+    expect(r).toMatchObject({ settlementDate: '2026-03-03', feesCentavos: 79 });
     expect(pf.movements('A').map((m) => m.kind)).toEqual(['fees']);
 
     const last = () => 31_010;
     expect(pf.balance('A', '2026-03-02', last)).toMatchObject({
       d0Centavos: 50_000_00,
-      d1Centavos: 50_000_00 - 50 + 2_000,
-      d2Centavos: 50_000_00 - 50 + 2_000,
+      d1Centavos: 50_000_00 - 79 + 2_000,
+      d2Centavos: 50_000_00 - 79 + 2_000,
     });
     // Without a last price the adjustment is not guessed.
-    expect(pf.balance('A', '2026-03-02').d1Centavos).toBe(50_000_00 - 50);
+    expect(pf.balance('A', '2026-03-02').d1Centavos).toBe(50_000_00 - 79);
   });
 
   it('a futures day trade projects exactly its result whatever the last price', () => {
@@ -189,7 +188,22 @@ describe('cash D+0 / D+1 / D+2', () => {
     });
   });
 
-  it('refuses the trading calendar for settlement', () => {
-    expect(() => new Portfolio({ instruments, settlementCalendar: tradingCalendar(), fees: noFees })).toThrow(/liquidação/);
+  it('books trades in years no published calendar covers: end of 2030 and 2035', () => {
+    const pf = portfolio(feeSchedule());
+    const r2030 = pf.applyFill(fill({ symbol: 'PETR4', side: 'buy', qty: 100, priceTicks: 3650, timeMs: spMs('2030-12-30T11:00') }));
+    // 31 Dec has no session and 1 Jan is a holiday: D+2 of Mon 30/12/2030 is Fri 03/01/2031.
+    expect(r2030).toMatchObject({ tradeDate: '2030-12-30', settlementDate: '2031-01-03' });
+    const r2035 = pf.applyFill(fill({ symbol: 'WINM35', side: 'sell', qty: 1, priceTicks: 40_000, timeMs: spMs('2035-03-22T11:00') }));
+    // Thu 22/03/2035: Good Friday is 23 March, so D+1 is Mon 26/03.
+    expect(r2035).toMatchObject({ tradeDate: '2035-03-22', settlementDate: '2035-03-26' });
+  });
+
+  it('a futures trade of Wed 23 Dec 2026 pays its adjustment on Mon 28 Dec', () => {
+    const pf = portfolio();
+    const r = pf.applyFill(fill({ symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 31_000, timeMs: spMs('2026-12-23T11:00') }));
+    expect(r.settlementDate).toBe('2026-12-28');
+    const b = pf.balance('A', '2026-12-23', () => 31_002);
+    expect(b.dates).toEqual(['2026-12-23', '2026-12-28', '2026-12-29']);
+    expect(b.d1Centavos).toBe(200);
   });
 });

@@ -17,6 +17,7 @@ import {
   KOFFI_BUILDS,
   Recorder,
   STANDIN_DIR,
+  STANDIN_LISTING_MS,
   buildStandin,
   configureStandin,
   makeBroker,
@@ -83,7 +84,7 @@ describe('login and connection states', () => {
 
   it('takes lot, tick and multiplier from the asset-information callback', async () => {
     const rec = new Recorder();
-    const table = defaultInstruments();
+    const table = defaultInstruments(STANDIN_LISTING_MS);
     const petr = table.find((i) => i.symbol === 'PETR4')!;
     petr.lotSize = 1; // wrong on purpose: the DLL says 100
     const win = table.find((i) => i.symbol === 'WINZ26')!;
@@ -103,7 +104,7 @@ describe('login and connection states', () => {
     const b = start(rec);
     await b.connect();
     configureStandin();
-    expect(b.instruments()).toEqual(defaultInstruments());
+    expect(b.instruments()).toEqual(defaultInstruments(STANDIN_LISTING_MS));
     expect(rec.logs.filter((l) => l.level === 'warn' && l.msg.startsWith('Dados cadastrais de PETR4 inválidos na ProfitDLL (lote 6510615553911030000, tick 0.01'))).toHaveLength(1);
     expect(rec.logged('warn', "Invalid ProfitDLL reference data for PETR4")).toBe(true);
   });
@@ -228,7 +229,7 @@ describe('login and connection states', () => {
 });
 
 describe('configured from the environment', () => {
-  const instruments = () => defaultInstruments();
+  const instruments = () => defaultInstruments(STANDIN_LISTING_MS);
 
   it('reports a missing DLL path or missing credentials instead of throwing', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'profitdll-env-'));

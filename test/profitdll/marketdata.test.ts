@@ -9,7 +9,7 @@ import { bindProfitDll } from '../../bridge/adapters/profitdll/abi.js';
 import { NL, type ProfitDllBroker, ProfitDllError } from '../../bridge/adapters/profitdll/index.js';
 import { formatHistoryDate } from '../../bridge/adapters/profitdll/time.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
-import { Recorder, STANDIN_LIB, buildStandin, configureStandin, makeBroker, standinControl, waitFor } from './support.js';
+import { Recorder, STANDIN_LIB, STANDIN_LISTING_MS, buildStandin, configureStandin, makeBroker, standinControl, waitFor } from './support.js';
 
 let broker: ProfitDllBroker | undefined;
 
@@ -75,7 +75,7 @@ describe('live market data', () => {
 
   it('ignores market data of symbols outside its table', async () => {
     const rec = new Recorder();
-    const table = defaultInstruments().filter((i) => i.symbol !== 'VALE3');
+    const table = defaultInstruments(STANDIN_LISTING_MS).filter((i) => i.symbol !== 'VALE3');
     await connected(rec, {}, { instruments: table });
     const direct = bindProfitDll(koffi.load(STANDIN_LIB));
     expect(direct.SubscribeTicker('VALE3', 'B')).toBe(0);

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { bindProfitDll } from '../../bridge/adapters/profitdll/abi.js';
 import { NL, NL_CODES, type ProfitDllBroker } from '../../bridge/adapters/profitdll/index.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
-import { Recorder, STANDIN_LIB, buildStandin, configureStandin, makeBroker, standinControl, waitFor } from './support.js';
+import { Recorder, STANDIN_LIB, STANDIN_LISTING_MS, buildStandin, configureStandin, makeBroker, standinControl, waitFor } from './support.js';
 
 let broker: ProfitDllBroker;
 let rec: Recorder;
@@ -205,7 +205,7 @@ describe('rejects', () => {
 
   it('reports the DLL refusing an unknown ticker', async () => {
     await broker.close();
-    const table = [...defaultInstruments(), { ...defaultInstruments()[0], symbol: 'XPTO3', name: 'XPTO ON' }];
+    const table = [...defaultInstruments(STANDIN_LISTING_MS), { ...defaultInstruments(STANDIN_LISTING_MS)[0], symbol: 'XPTO3', name: 'XPTO ON' }];
     broker = makeBroker(rec, { instruments: table });
     await broker.connect();
     buy('t1', 100, 3650, 'XPTO3');

@@ -13,6 +13,9 @@ import { Recorder } from '../support/broker-recorder.js';
 export { Recorder };
 import { type ProfitDllBrokerOptions, createProfitDllBroker } from '../../bridge/adapters/profitdll/index.js';
 
+/** The stand-in DLL lists the December 2026 contracts: the bridge's table is the one of that date. */
+export const STANDIN_LISTING_MS = Date.parse('2026-11-25T15:00:00Z');
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const STANDIN_DIR = join(root, 'bridge', 'native', 'profitdll-standin');
 export const STANDIN_LIB = join(STANDIN_DIR, 'build', 'libprofitdll.so');
@@ -103,7 +106,7 @@ export function makeBroker(rec: Recorder, overrides: Partial<ProfitDllBrokerOpti
   const broker = createProfitDllBroker({
     dllPath: STANDIN_LIB,
     credentials: CREDENTIALS,
-    instruments: defaultInstruments(),
+    instruments: defaultInstruments(STANDIN_LISTING_MS),
     account: '1234567',
     log: rec.log,
     connectTimeoutMs: 5_000,

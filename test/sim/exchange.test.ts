@@ -4,15 +4,18 @@ import type { BrokerBook, BrokerFill, BrokerOrderUpdate, BrokerTrade } from '../
 import { SimExchange, type SessionPhase, type SimExchangeOptions } from '../../bridge/adapters/sim/exchange.js';
 import { defaultInstruments, type Instrument } from '../../bridge/model/instrument.js';
 
+/** The listing the simulated B3 has on this date: WINZ26 and WDOZ26 are among its contracts. */
+const LISTING_MS = Date.parse('2026-11-25T15:00:00Z');
+
 const spMs = (local: string): number => DateTime.fromISO(local, { zone: 'America/Sao_Paulo' }).toMillis();
 
 function petr4(): Instrument {
-  return defaultInstruments().find((i) => i.symbol === 'PETR4') as Instrument;
+  return defaultInstruments(LISTING_MS).find((i) => i.symbol === 'PETR4') as Instrument;
 }
 
 function harness(options: Partial<SimExchangeOptions> = {}, startMs = spMs('2026-03-10T13:00')) {
   let now = startMs;
-  const ex = new SimExchange({ instruments: defaultInstruments(), seed: 42, clock: () => now, ...options });
+  const ex = new SimExchange({ instruments: defaultInstruments(LISTING_MS), seed: 42, clock: () => now, ...options });
   const updates: BrokerOrderUpdate[] = [];
   const fills: BrokerFill[] = [];
   const trades: BrokerTrade[] = [];
@@ -52,6 +55,14 @@ describe('SimExchange orders', () => {
     expect(h.ex.ordersFor()).toHaveLength(1);
     expect(h.ex.orderBook('PETR4')?.queueAt('buy', 3000)).toHaveLength(1);
     expect(h.updates.at(-1)?.reason).toMatch(/duplicado/);
+  });
+
+  it('trades a futures contract on its expiry day and refuses it the day after', () => {
+    const h = harness({}, spMs('2026-12-16T11:00'));
+    expect(h.ex.submit({ clientOrderId: 'w-1', account: 'A', symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 30_000 }).status).toBe('new');
+    const late = harness({}, spMs('2026-12-17T11:00'));
+    const r = late.ex.submit({ clientOrderId: 'w-2', account: 'A', symbol: 'WINZ26', side: 'buy', qty: 1, priceTicks: 30_000 });
+    expect(r).toMatchObject({ status: 'rejected', reason: 'contrato WINZ26 vencido em 2026-12-16' });
   });
 
   it('rejects invalid orders with a reason', () => {
@@ -268,7 +279,7 @@ describe('SimExchange participants', () => {
   it('keep both sides of every book quoted a few levels deep', () => {
     const h = harness();
     h.advance(5 * 60_000, 500);
-    for (const inst of defaultInstruments()) {
+    for (const inst of defaultInstruments(LISTING_MS)) {
       const book = h.ex.orderBook(inst.symbol);
       expect(book?.levelCount('buy'), inst.symbol).toBeGreaterThanOrEqual(2);
       expect(book?.levelCount('sell'), inst.symbol).toBeGreaterThanOrEqual(2);

@@ -17,6 +17,9 @@ import { defaultInstruments } from '../../bridge/model/instrument.js';
 import { until } from '../support/wait.js';
 import { Recorder } from '../support/broker-recorder.js';
 
+/** The listing the simulated B3 has on this date: WINZ26 and WDOZ26 are among its contracts. */
+const LISTING_MS = Date.parse('2026-11-25T15:00:00Z');
+
 const cleanups: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()?.();
@@ -25,7 +28,7 @@ afterEach(async () => {
 describe('SimBroker in-process', () => {
   it('acknowledges asynchronously, streams fills and market data, and snapshots', async () => {
     let now = Date.parse('2026-03-10T16:00:00Z');
-    const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0, clock: () => now });
+    const broker = createInProcessSimBroker({ instruments: defaultInstruments(LISTING_MS), seed: 9, tickIntervalMs: 0, clock: () => now });
     const rec = new Recorder();
     broker.setListener(rec);
     await broker.connect();
@@ -51,7 +54,7 @@ describe('SimBroker in-process', () => {
   });
 
   it('cancelAll cancels every working order', async () => {
-    const broker = createInProcessSimBroker({ instruments: defaultInstruments(), seed: 9, tickIntervalMs: 0 });
+    const broker = createInProcessSimBroker({ instruments: defaultInstruments(LISTING_MS), seed: 9, tickIntervalMs: 0 });
     const rec = new Recorder();
     broker.setListener(rec);
     await broker.connect();
@@ -66,7 +69,7 @@ describe('SimBroker in-process', () => {
 
 describe('SimBroker remote', () => {
   it('reports a dropped link, refuses requests meanwhile, reconnects with backoff and reconciles', async () => {
-    const exchange = new SimExchange({ instruments: defaultInstruments(), seed: 4 });
+    const exchange = new SimExchange({ instruments: defaultInstruments(LISTING_MS), seed: 4 });
     let server = new ExchangeServer(exchange);
     const port = await server.listen();
     cleanups.push(() => server.close());
@@ -161,7 +164,7 @@ describe('ExchangeServer bounds', () => {
   }
 
   it('answers malformed lines and drops a client whose line exceeds the limit', async () => {
-    const server = new ExchangeServer(new SimExchange({ instruments: defaultInstruments() }), { maxLineChars: 1024 });
+    const server = new ExchangeServer(new SimExchange({ instruments: defaultInstruments(LISTING_MS) }), { maxLineChars: 1024 });
     const port = await server.listen();
     cleanups.push(() => server.close());
     const socket = await rawClient(port);
@@ -181,7 +184,7 @@ describe('ExchangeServer bounds', () => {
   });
 
   it('drops a client that stops reading instead of buffering without bound', async () => {
-    const exchange = new SimExchange({ instruments: defaultInstruments() });
+    const exchange = new SimExchange({ instruments: defaultInstruments(LISTING_MS) });
     const server = new ExchangeServer(exchange, { maxPendingMessages: 100 });
     const port = await server.listen();
     cleanups.push(() => server.close());

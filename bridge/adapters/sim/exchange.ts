@@ -435,6 +435,8 @@ export class SimExchange {
     if (r.priceTicks !== undefined && (!Number.isSafeInteger(r.priceTicks) || r.priceTicks <= 0)) {
       return `preço inválido: ${String(r.priceTicks)} ticks (precisa ser um número inteiro positivo de ticks)`;
     }
+    // B3 refuses orders in a contract past its last trading day.
+    if (st.inst.expiry && saoPauloDate(this.clock()) > st.inst.expiry) return `contrato ${st.inst.symbol} vencido em ${st.inst.expiry}`;
     if (st.phase === 'closed') return `mercado fechado para ${st.inst.symbol}`;
     if (st.phase === 'auction' && r.priceTicks === undefined) return `ordem a mercado não é aceita durante o leilão de ${st.inst.symbol}`;
     return undefined;

@@ -24,7 +24,7 @@ import { useMemo, useRef, useState } from 'react';
 import type { AlgoType, ClientView, InstrumentView, OrderView, QuoteView } from '../../../../common/types.js';
 import { paramCell, type AlgoDescriptor } from '../../core/algos.js';
 import { isBridgeError, type BridgeError } from '../../core/bridge-client.js';
-import { fmtChangePct, fmtPrice, fmtQty, sideLabel } from '../../core/format.js';
+import { fmtChangePct, fmtDate, fmtPrice, fmtQty, sideLabel } from '../../core/format.js';
 import { COLUMN_LABELS, columnForField, fingerprint, newBatchId, parseBoletaRows, type CellValue } from '../../sheets/boleta-rows.js';
 import { usePane } from '../context.js';
 import { AlgoParamsFields } from './AlgoParamsFields.js';
@@ -273,6 +273,7 @@ export function TicketForm({ refs }: { refs: TicketRefs }): JSX.Element {
             Venda {fmtPrice(q?.ask)} × {fmtQty(q?.askQty)}
           </span>
           <span>Lote {fmtQty(inst.lotSize)}</span>
+          {inst.expiry && <span data-testid="ticket-expiry">Vence {fmtDate(inst.expiry)}</span>}
         </div>
       )}
 
