@@ -22,6 +22,12 @@ const settingsSchema = z.strictObject({
   collarBps: z.number().int().positive().max(10_000).default(1_000),
   maxOrderNotionalBrl: z.number().positive().default(50_000_000),
   maxOrderQty: z.number().int().positive().default(1_000_000),
+  /**
+   * After a broker disconnect: 'hold' pauses working algos for review when the outage lasted more
+   * than `reconnectHoldAfterMs`; 'resend' resumes them whatever the outage.
+   */
+  reconnectPolicy: z.enum(['hold', 'resend']).default('hold'),
+  reconnectHoldAfterMs: z.number().int().min(0).default(5_000),
   /** Account for clients without their own; unset = the broker's default account. */
   defaultAccount: z.string().min(1).optional(),
 });
