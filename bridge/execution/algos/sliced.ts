@@ -55,6 +55,9 @@ const VWAP_PARAMS: AlgoParamSpec[] = [
   { name: 'maxParticipationPct', label: 'Participação máxima', kind: 'percent', required: false, min: 0.01, max: 100, default: 20, help: '% do volume negociado no ativo em cada janela de uma fatia.' },
 ];
 
+/** Longest a capped child is assumed to rest before the cap is checked again (every print re-checks it). */
+const CAP_HORIZON_MS = 5_000;
+
 /** How often an algo outside continuous trading looks again (phase changes are also pushed). */
 const PHASE_RECHECK_MS = 1_000;
 
@@ -148,10 +151,14 @@ class SlicedAlgo implements ExecAlgorithm {
     // VWAP: new volume may open room under the cap, or working children may now exceed it.
     if (this.p.maxPct === undefined) return;
     const room = this.capRoom();
-    if (room < 0) {
-      for (const c of this.ctx.liveChildren()) this.ctx.cancel(c.id);
-      return;
+    for (const c of this.ctx.liveChildren()) {
+      // An aggressive capped slice takes what the book offers and no more (immediate-or-cancel): a
+      // rest left in the book could fill later, when the window no longer holds the volume it was
+      // sized against. A passive one rests, and is pulled as soon as the cap is reached.
+      const acked = c.status === 'working' || c.status === 'partially_filled';
+      if (room < 0 || (acked && this.p.style === 'aggressive')) this.ctx.cancel(c.id);
     }
+    if (room < 0) return;
     if (room >= this.ctx.instrument.lotSize && this.behindBy() >= this.ctx.instrument.lotSize) this.decide();
   }
 
@@ -218,16 +225,20 @@ class SlicedAlgo implements ExecAlgorithm {
   /** Quantity the cap still allows now, after what is working (negative: already over). */
   private capRoom(): number {
     const pct = this.p.maxPct! / 100;
-    const since = this.ctx.nowMs() - this.p.sliceMs;
-    const market = this.ctx.printedQtySince(since);
+    const now = this.ctx.nowMs();
+    const since = now - this.p.sliceMs;
+    // Volume is counted only if it stays in the window for CAP_HORIZON more: a child placed now
+    // may fill a moment later, when the oldest prints have slid out of its window.
+    const market = this.ctx.printedQtySince(since + Math.min(this.p.sliceMs / 10, CAP_HORIZON_MS));
     let own = 0;
     const fills = this.ctx.fills();
     for (let i = fills.length - 1; i >= 0 && fills[i].timeMs > since; i--) own += fills[i].qty;
     const working = this.ctx.workingQty();
     // Own fills print as trades too: q more of ours keeps own/market within pct when
-    // own + q <= pct * (market + q).
-    const room = pct >= 1 ? Number.POSITIVE_INFINITY : (pct * market - own) / (1 - pct);
-    return Math.floor(room) - working;
+    // own + working + q <= pct * (market + q). Working quantity is not credited with the volume
+    // its fills will print (some of it may already be in `market`, its fill not yet booked).
+    if (pct >= 1) return Number.POSITIVE_INFINITY;
+    return Math.floor((pct * market - own - working) / (1 - pct));
   }
 
   private slicePrice(style: 'passive' | 'aggressive'): number | undefined {
