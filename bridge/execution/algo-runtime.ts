@@ -317,10 +317,23 @@ export class AlgoRuntime {
     const inst = this.o.instruments.require(p.symbol);
     const m = this.market(p.symbol);
     const host = this.host;
+    // Children before `firstLive` are done and fully booked: hot paths scan only from there, so a
+    // TWAP with hundreds of finished slices costs what its few live children cost. A done child never
+    // comes back to life (a late fill keeps it done), so the index only moves forward.
+    let firstLive = 0;
+    const advance = () => {
+      const ids = p.childIds;
+      while (firstLive < ids.length) {
+        const c = host.child(ids[firstLive]);
+        if (!isChildDone(c.status) || (c.status === 'filled' && c.filledQty < c.qty)) break;
+        firstLive++;
+      }
+    };
     const liveChildren = () => {
+      advance();
       const out: ChildOrder[] = [];
-      for (const id of p.childIds) {
-        const c = host.child(id);
+      for (let i = firstLive; i < p.childIds.length; i++) {
+        const c = host.child(p.childIds[i]);
         if (!isChildDone(c.status)) out.push(c);
       }
       return out;
@@ -341,17 +354,23 @@ export class AlgoRuntime {
       fills: () => host.fills(p.id),
       liveChildren,
       unplacedQty: () => {
-        let placed = 0;
-        for (const id of p.childIds) {
-          const c = host.child(id);
+        advance();
+        // Children before firstLive are placed exactly as far as they filled: p.filledQty minus the rest's fills.
+        let placed = p.filledQty;
+        for (let i = firstLive; i < p.childIds.length; i++) {
+          const c = host.child(p.childIds[i]);
           // A child reported filled whose fills are still on the way counts as fully placed.
-          placed += !isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty;
+          placed += (!isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
         }
         return Math.max(0, p.qty - placed);
       },
       workingQty: () => {
+        advance();
         let w = 0;
-        for (const c of liveChildren()) w += c.qty - c.filledQty;
+        for (let i = firstLive; i < p.childIds.length; i++) {
+          const c = host.child(p.childIds[i]);
+          if (!isChildDone(c.status)) w += c.qty - c.filledQty;
+        }
         return w;
       },
       spawn: (qty, priceTicks) => host.spawn(p, qty, priceTicks),

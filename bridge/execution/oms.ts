@@ -110,9 +110,12 @@ export class OrderManager {
   private reconnectReport: ReconnectReport | undefined;
   /** Children whose `child.new` is durable and that were handed to the broker. */
   private readonly sentToBroker = new Set<string>();
-  /** Live children per symbol, to refuse an order that would trade against the firm's own (wash trade). */
+  /** Live children per symbol and side, to refuse an order that would trade against the firm's own (wash trade). */
   private readonly liveBySymbol = new Map<string, Set<string>>();
   private readonly dirtyOrders = new Set<string>();
+  /** Per parent: children not done, and whether any child was ever acknowledged (derived status in O(1)). */
+  private readonly liveChildCounts = new Map<string, number>();
+  private readonly ackedParents = new Set<string>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
   /** The state the risk officer chose; the kill switch overrides it with HALTED while engaged. */
@@ -683,9 +686,10 @@ export class OrderManager {
         const c = { ...(data as ChildOrder) };
         const p = this.parents.get(c.parentId)!;
         this.children.set(c.id, c);
-        let live = this.liveBySymbol.get(c.symbol);
-        if (!live) this.liveBySymbol.set(c.symbol, (live = new Set()));
+        let live = this.liveBySymbol.get(liveKey(c.symbol, c.side));
+        if (!live) this.liveBySymbol.set(liveKey(c.symbol, c.side), (live = new Set()));
         live.add(c.id);
+        this.liveChildCounts.set(p.id, (this.liveChildCounts.get(p.id) ?? 0) + 1);
         p.childIds.push(c.id);
         p.nextChildSeq += 1;
         this.touch(p);
@@ -695,13 +699,14 @@ export class OrderManager {
         const u = data as { id: string; status: ChildStatus; brokerOrderId?: string; reason?: string; qty?: number; priceTicks?: number; reprice?: boolean };
         const c = this.children.get(u.id)!;
         assertChildTransition(c.id, c.status, u.status);
+        this.childStatusChanged(c, u.status);
         c.status = u.status;
         if (u.brokerOrderId !== undefined) c.brokerOrderId = u.brokerOrderId;
         if (u.reason !== undefined) c.reason = u.reason;
         if (u.qty !== undefined && u.qty >= c.filledQty) c.qty = u.qty;
         if (u.priceTicks !== undefined) c.priceTicks = u.priceTicks;
         c.updatedAtMs = this.d.nowMs();
-        if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
+        if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         const p = this.parents.get(c.parentId)!;
         if (u.reprice) p.reprices = (p.reprices ?? 0) + 1;
         if (c.status === 'rejected' && !p.cancelRequested) {
@@ -732,8 +737,9 @@ export class OrderManager {
         const childNext: ChildStatus = c.filledQty === c.qty ? 'filled' : isChildDone(c.status) || c.status === 'pending_cancel' || c.status === 'pending_replace' ? c.status : 'partially_filled';
         if (childNext !== c.status) {
           assertChildTransition(c.id, c.status, childNext);
+          this.childStatusChanged(c, childNext);
           c.status = childNext;
-          if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
+          if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         }
         p.filledQty += f.qty;
         p.costTicksQty += f.qty * f.priceTicks;
@@ -856,9 +862,14 @@ export class OrderManager {
     this.emit('block.allocated', { id: p.id, timeMs: this.d.nowMs(), seq: booked.allocations + 1, rows, bookedByClient: bookedByClient.map((b, i) => b + qtys[i]) });
   }
 
+  private childStatusChanged(c: ChildOrder, next: ChildStatus): void {
+    if (!isChildDone(c.status) && isChildDone(next)) this.liveChildCounts.set(c.parentId, (this.liveChildCounts.get(c.parentId) ?? 1) - 1);
+    if (next !== 'pending_new') this.ackedParents.add(c.parentId);
+  }
+
   private deriveParentStatus(p: ParentOrder): ParentOrder['status'] {
     if (p.filledQty >= p.qty) return 'filled';
-    const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
+    const live = (this.liveChildCounts.get(p.id) ?? 0) > 0;
     if (p.cancelRequested) {
       if (live) return 'pending_cancel';
       if (p.rejected && p.status !== 'pending_cancel' && p.filledQty === 0) return 'rejected';
@@ -866,7 +877,7 @@ export class OrderManager {
     }
     if (p.paused) return 'paused';
     if (p.filledQty > 0) return 'partially_filled';
-    const acked = p.childIds.some((id) => this.children.get(id)!.status !== 'pending_new');
+    const acked = this.ackedParents.has(p.id);
     return acked || p.status !== 'pending_new' ? 'working' : 'pending_new';
   }
 
@@ -1002,15 +1013,15 @@ export class OrderManager {
    * forbid trading with oneself, and it would only move money between the firm's own clients.
    */
   private selfTradeWith(symbol: string, side: Side, priceTicks: number | undefined): ChildOrder | undefined {
-    for (const id of this.liveBySymbol.get(symbol) ?? []) {
+    for (const id of this.liveBySymbol.get(liveKey(symbol, side === 'buy' ? 'sell' : 'buy')) ?? []) {
       const c = this.children.get(id)!;
-      if (c.side === side) continue;
       const crosses =
         priceTicks === undefined || c.priceTicks === undefined || (side === 'buy' ? priceTicks >= c.priceTicks : priceTicks <= c.priceTicks);
       if (crosses) return c;
     }
     return undefined;
   }
+
 
   /** Order ids end in their sequence number: `<prefix>-000042`. */
   private orderNumber(id: string): number {
@@ -1034,6 +1045,10 @@ export class OrderManager {
       }
     });
   }
+}
+
+function liveKey(symbol: string, side: Side): string {
+  return `${symbol}:${side}`;
 }
 
 function notFound(id: string): { ok: false; status: number; errors: ApiErrorItem[] } {

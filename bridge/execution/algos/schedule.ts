@@ -72,11 +72,12 @@ export function sliceCount(windows: PlanInput['windows'], sliceMs: number): numb
   return n;
 }
 
-/** Weight of [a, b) under the profile: exact per 5-minute bucket (bucket edges cut the interval). */
-function weightOf(a: number, b: number, profile: VolumeProfile | undefined): number {
+/**
+ * Weight of [a, b) under the profile: exact per 5-minute bucket (bucket edges cut the interval).
+ * `offsetMs` is São Paulo's UTC offset (no daylight saving since 2019), looked up once per plan.
+ */
+function weightOf(a: number, b: number, profile: VolumeProfile | undefined, offsetMs: number): number {
   if (!profile) return b - a;
-  // São Paulo has had no daylight saving since 2019: one offset per interval is exact within a day.
-  const offsetMs = DateTime.fromMillis(a, { zone: ZONE }).offset * 60_000;
   const bucketMs = profile.bucketMinutes * 60_000;
   let w = 0;
   let t = a;
@@ -92,10 +93,11 @@ function weightOf(a: number, b: number, profile: VolumeProfile | undefined): num
 
 export function planSlices(i: PlanInput): PlannedSlice[] {
   const spans: Array<{ startMs: number; endMs: number; w: number }> = [];
+  const offsetMs = i.windows.length > 0 ? DateTime.fromMillis(i.windows[0][0], { zone: ZONE }).offset * 60_000 : 0;
   for (const [s, e] of i.windows) {
     for (let t = s; t < e; t += i.sliceMs) {
       const end = Math.min(e, t + i.sliceMs);
-      spans.push({ startMs: t, endMs: end, w: weightOf(t, end, i.profile) });
+      spans.push({ startMs: t, endMs: end, w: weightOf(t, end, i.profile, offsetMs) });
     }
   }
   if (spans.length === 0) return [];

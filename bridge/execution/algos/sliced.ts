@@ -150,16 +150,20 @@ class SlicedAlgo implements ExecAlgorithm {
   onTrade(_t: PrintedTrade): void {
     // VWAP: new volume may open room under the cap, or working children may now exceed it.
     if (this.p.maxPct === undefined) return;
-    const room = this.capRoom();
-    for (const c of this.ctx.liveChildren()) {
-      // An aggressive capped slice takes what the book offers and no more (immediate-or-cancel): a
-      // rest left in the book could fill later, when the window no longer holds the volume it was
-      // sized against. A passive one rests, and is pulled as soon as the cap is reached.
-      const acked = c.status === 'working' || c.status === 'partially_filled';
-      if (room < 0 || (acked && this.p.style === 'aggressive')) this.ctx.cancel(c.id);
+    const live = this.ctx.liveChildren();
+    if (live.length > 0) {
+      const over = this.overCap();
+      for (const c of live) {
+        // An aggressive capped slice takes what the book offers and no more (immediate-or-cancel): a
+        // rest left in the book could fill later, when the window no longer holds the volume it was
+        // sized against. A passive one rests, and is pulled as soon as it could breach the cap.
+        const acked = c.status === 'working' || c.status === 'partially_filled';
+        if (over || (acked && this.p.style === 'aggressive')) this.ctx.cancel(c.id);
+      }
+      if (over) return;
     }
-    if (room < 0) return;
-    if (room >= this.ctx.instrument.lotSize && this.behindBy() >= this.ctx.instrument.lotSize) this.decide();
+    const lot = this.ctx.instrument.lotSize;
+    if (this.capRoom() >= lot && this.behindBy() >= lot) this.decide();
   }
 
   /** The one decision: what to have working now, and when to look again. */
@@ -222,23 +226,35 @@ class SlicedAlgo implements ExecAlgorithm {
     return this.targetFor(k) - this.ctx.parent.filledQty - this.ctx.workingQty();
   }
 
-  /** Quantity the cap still allows now, after what is working (negative: already over). */
-  private capRoom(): number {
+  /** Own fills in the cap's window and the printed volume that stays in it for CAP_HORIZON more. */
+  private capWindow(): { pct: number; market: number; own: number; working: number } {
     const pct = this.p.maxPct! / 100;
-    const now = this.ctx.nowMs();
-    const since = now - this.p.sliceMs;
+    const since = this.ctx.nowMs() - this.p.sliceMs;
     // Volume is counted only if it stays in the window for CAP_HORIZON more: a child placed now
     // may fill a moment later, when the oldest prints have slid out of its window.
     const market = this.ctx.printedQtySince(since + Math.min(this.p.sliceMs / 10, CAP_HORIZON_MS));
     let own = 0;
     const fills = this.ctx.fills();
     for (let i = fills.length - 1; i >= 0 && fills[i].timeMs > since; i--) own += fills[i].qty;
-    const working = this.ctx.workingQty();
-    // Own fills print as trades too: q more of ours keeps own/market within pct when
-    // own + working + q <= pct * (market + q). Working quantity is not credited with the volume
-    // its fills will print (some of it may already be in `market`, its fill not yet booked).
-    if (pct >= 1) return Number.POSITIVE_INFINITY;
-    return Math.floor((pct * market - own - working) / (1 - pct));
+    return { pct, market, own, working: this.ctx.workingQty() };
+  }
+
+  /**
+   * Quantity the cap allows to add now. Own fills print as trades too: q more keeps
+   * own/market within pct when own + working + q <= pct * (market + q). Working quantity is not
+   * credited with the volume its fills will print (some of it may already be in `market`, its
+   * fill not yet booked), so this errs on the side of the cap.
+   */
+  private capRoom(): number {
+    const w = this.capWindow();
+    if (w.pct >= 1) return Number.POSITIVE_INFINITY;
+    return Math.floor((w.pct * w.market - w.own - w.working) / (1 - w.pct));
+  }
+
+  /** Would filling everything working breach the cap even with the volume those fills print? */
+  private overCap(): boolean {
+    const w = this.capWindow();
+    return w.pct < 1 && w.own + w.working > w.pct * (w.market + w.working);
   }
 
   private slicePrice(style: 'passive' | 'aggressive'): number | undefined {
