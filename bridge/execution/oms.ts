@@ -26,6 +26,7 @@ import type { AlgoAnchors } from './algos/algo.js';
 import { type AlgoRegistry, createAlgoRegistry } from './algos/registry.js';
 import { AlgoRuntime } from './algo-runtime.js';
 import { DEMO_SESSION, type MarketSession } from './market-session.js';
+import { faultPoint } from './fault-points.js';
 import { NODE_TIMERS, type TimerHost } from './scheduler.js';
 import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
 import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
@@ -615,7 +616,7 @@ export class OrderManager {
       allocationState,
       allocationAudit,
     };
-    this.emit('fill', record);
+    void this.emit('fill', record).then(() => faultPoint('fill.journaled'));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -970,7 +971,10 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.emit('child.new', child).then(
-      () => this.sendChild(this.children.get(child.id)!),
+      () => {
+        faultPoint('child.journaled');
+        this.sendChild(this.children.get(child.id)!);
+      },
       () => undefined,
     );
   }
