@@ -428,19 +428,49 @@ export class OrderManager {
     const created: Array<{ row: number; id: string }> = [];
     for (const { row, order, contentKey } of accepted) {
       if (contentKey) this.d.risk.rememberAccepted(contentKey, nowMs);
-      const id = `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`;
-      const parent: ParentOrder = { ...order, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs };
-      commits.push(this.emit('order.accepted', parent));
-      created.push({ row, id });
-      this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: order.symbol, side: order.side, qty: order.qty, algo: order.algo.type } });
+      const parts = this.splitByAccount(order);
+      const ids = parts.map(() => `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`);
+      parts.forEach((part, k) => {
+        const id = ids[k];
+        const parent: ParentOrder = { ...part, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs, ...(ids.length > 1 ? { routedWith: ids.filter((x) => x !== id) } : {}) };
+        commits.push(this.emit('order.accepted', parent));
+        if (k === 0) created.push({ row, id });
+        this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: part.symbol, side: part.side, qty: part.qty, algo: part.algo.type, ...(ids.length > 1 ? { account: this.d.clients.account(part.allocations![0].client), boletaOf: ids[0] } : {}) } });
+      });
+      created.push(...ids.slice(1).map((id) => ({ row: -1, id })));
     }
     await Promise.all(commits);
     for (const { row, id } of created) {
       const parent = this.parents.get(id)!;
-      results[row] = { row, ok: true, order: this.view(parent, false) };
+      if (row >= 0) results[row] = { row, ok: true, order: this.view(parent, false) };
       this.startAlgo(parent);
     }
     return results;
+  }
+
+  /**
+   * Per-client routing: a block whose clients have their own broker accounts becomes one parent
+   * per account (same algo, each with its clients' planned quantities), so every child trades in
+   * the account whose clients it is allocated to. Clients without an account of their own share
+   * the default (master) account and stay one block. The first part keeps the idempotency key.
+   */
+  private splitByAccount<T extends Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>>(order: T): T[] {
+    if (!order.allocations) return [order];
+    const groups = new Map<string, AllocationTarget[]>();
+    for (const t of order.allocations) {
+      const account = this.d.clients.account(t.client);
+      const g = groups.get(account) ?? [];
+      g.push(t);
+      groups.set(account, g);
+    }
+    if (groups.size === 1) return [order];
+    return [...groups.values()].map((targets, k) => ({
+      ...order,
+      qty: targets.reduce((a, t) => a + t.targetQty, 0),
+      allocations: targets,
+      allocationState: initialAllocationState(targets),
+      idempotencyKey: k === 0 ? order.idempotencyKey : order.idempotencyKey === undefined ? undefined : `${order.idempotencyKey}#${k + 1}`,
+    }));
   }
 
   async cancel(id: string, actor: string, reason = 'cancelada pelo usuário'): Promise<Result<OrderView>> {

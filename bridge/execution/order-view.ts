@@ -30,6 +30,7 @@ export function orderView(
     createdAt: new Date(p.createdAtMs).toISOString(),
     updatedAt: new Date(p.updatedAtMs).toISOString(),
     idempotencyKey: p.idempotencyKey,
+    ...(p.routedWith ? { routedWith: p.routedWith } : {}),
   };
   if (p.allocations) {
     v.allocations = p.allocations.map((a, i) => ({

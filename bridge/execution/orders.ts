@@ -34,6 +34,8 @@ export interface ParentOrder {
   arrivalTicks?: number;
   /** What the algo fixed at acceptance (window, seed): journaled so a restart plans the same. */
   anchors?: AlgoAnchors;
+  /** The other parents the same block boleta was routed as (one parent per broker account). */
+  routedWith?: string[];
   /** Price changes of live children (each loses queue priority at B3). */
   reprices?: number;
   createdAtMs: number;

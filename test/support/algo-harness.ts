@@ -31,6 +31,8 @@ export interface HarnessOptions {
   eventsPerSecond?: number;
   session?: MarketSession;
   journal?: MemoryJournal;
+  /** Broker account per client ('' = the default account). */
+  accounts?: Record<string, string>;
 }
 
 export async function algoHarness(o: HarnessOptions) {
@@ -48,7 +50,7 @@ export async function algoHarness(o: HarnessOptions) {
     broker,
     risk: new RiskGate(),
     booker: new PortfolioService(instruments, () => 1_000_000_000),
-    clients: { has: (c) => ['ALFA', 'BETA', 'GAMA'].includes(c), account: () => 'CONTA', limits: () => undefined },
+    clients: { has: (c) => ['ALFA', 'BETA', 'GAMA'].includes(c), account: (c) => o.accounts?.[c] ?? 'CONTA', limits: () => undefined },
     quotes,
     idPrefix: 'T',
     nowMs: clock,
