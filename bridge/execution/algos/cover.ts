@@ -101,8 +101,15 @@ class CoverAlgo implements ExecAlgorithm {
     return want > 0 ? want : undefined;
   }
 
+  onPhase(): void {
+    this.evaluate();
+  }
+
   private evaluate(): void {
     const { parent } = this.ctx;
+    // Only continuous trading has a best price worth chasing; in an auction or a closed market the
+    // child rests (or waits) as it is, and the next phase change looks again.
+    if (this.ctx.phase() !== 'continuous') return;
     const live = this.ctx.liveChildren();
     if (live.length > 1) return; // a replaced child racing its successor: wait for the broker
     const child = live[0];

@@ -69,7 +69,13 @@ class IcebergAlgo implements ExecAlgorithm {
     retryOrPause(this.ctx, reason);
   }
 
+  onPhase(): void {
+    this.refill();
+  }
+
   private refill(): void {
+    // A closed market takes no orders: the next phase change (pushed by the runtime) refills.
+    if (this.ctx.phase() === 'closed') return;
     if (this.ctx.liveChildren().length > 0) return;
     const remaining = this.ctx.unplacedQty();
     if (remaining <= 0) return;
