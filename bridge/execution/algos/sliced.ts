@@ -58,6 +58,9 @@ const VWAP_PARAMS: AlgoParamSpec[] = [
 /** Longest a capped child is assumed to rest before the cap is checked again (every print re-checks it). */
 const CAP_HORIZON_MS = 5_000;
 
+/** Least time between two looks for cap room triggered by prints, when nothing is working. */
+const TRADE_RECHECK_MS = 200;
+
 /** How often an algo outside continuous trading looks again (phase changes are also pushed). */
 const PHASE_RECHECK_MS = 1_000;
 
@@ -89,6 +92,7 @@ class SlicedAlgo implements ExecAlgorithm {
   private readonly p: SlicedParams;
   private plan: PlannedSlice[] = [];
   private endMs = 0;
+  private lastTradeCheckMs = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly ctx: AlgoContext,
@@ -162,8 +166,13 @@ class SlicedAlgo implements ExecAlgorithm {
       }
       if (over) return;
     }
+    // Room to add opens slowly: with nothing working, look again at most every TRADE_RECHECK_MS
+    // (a busy symbol prints many times a second, and each look scans the window).
+    const now = this.ctx.nowMs();
+    if (live.length === 0 && now - this.lastTradeCheckMs < TRADE_RECHECK_MS) return;
+    this.lastTradeCheckMs = now;
     const lot = this.ctx.instrument.lotSize;
-    if (this.capRoom() >= lot && this.behindBy() >= lot) this.decide();
+    if (this.behindBy() >= lot && this.capRoom() >= lot) this.decide();
   }
 
   /** The one decision: what to have working now, and when to look again. */
