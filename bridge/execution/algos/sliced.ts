@@ -24,6 +24,7 @@ import {
   type PrintedTrade,
   retryOrPause,
 } from './algo.js';
+import type { ChildOrder } from '../orders.js';
 import { ParamReader, seedFor } from './params.js';
 import { MAX_SLICES, planSlices, type PlannedSlice, sliceAt, sliceCount, type VolumeProfileSource } from './schedule.js';
 
@@ -156,15 +157,12 @@ class SlicedAlgo implements ExecAlgorithm {
     if (this.p.maxPct === undefined) return;
     const live = this.ctx.liveChildren();
     if (live.length > 0) {
-      const over = this.overCap();
-      for (const c of live) {
+      if (this.p.style === 'aggressive') {
         // An aggressive capped slice takes what the book offers and no more (immediate-or-cancel): a
         // rest left in the book could fill later, when the window no longer holds the volume it was
-        // sized against. A passive one rests, and is pulled as soon as it could breach the cap.
-        const acked = c.status === 'working' || c.status === 'partially_filled';
-        if (over || (acked && this.p.style === 'aggressive')) this.ctx.cancel(c.id);
-      }
-      if (over) return;
+        // sized against.
+        for (const c of live) if (c.status === 'working' || c.status === 'partially_filled') this.ctx.cancel(c.id);
+      } else if (this.trimToCap(live)) return;
     }
     // Room to add opens slowly: with nothing working, look again at most every TRADE_RECHECK_MS
     // (a busy symbol prints many times a second, and each look scans the window).
@@ -260,10 +258,31 @@ class SlicedAlgo implements ExecAlgorithm {
     return Math.floor((w.pct * w.market - w.own - w.working) / (1 - w.pct));
   }
 
-  /** Would filling everything working breach the cap even with the volume those fills print? */
-  private overCap(): boolean {
+  /**
+   * A passive capped slice rests; when filling all of it could breach the cap (even crediting the
+   * volume those fills print), the newest children are cut down in quantity (a quantity cut keeps
+   * B3 queue priority) or pulled. Returns whether anything had to be cut.
+   */
+  private trimToCap(live: ReadonlyArray<Readonly<ChildOrder>>): boolean {
     const w = this.capWindow();
-    return w.pct < 1 && w.own + w.working > w.pct * (w.market + w.working);
+    if (w.pct >= 1 || w.own + w.working <= w.pct * (w.market + w.working)) return false;
+    const lot = this.ctx.instrument.lotSize;
+    const allowed = Math.max(0, floorToLot((w.pct * w.market - w.own) / (1 - w.pct), lot));
+    let excess = w.working - allowed;
+    for (let i = live.length - 1; i >= 0 && excess > 0; i--) {
+      const c = live[i];
+      if (c.status !== 'working' && c.status !== 'partially_filled') continue;
+      const open = c.qty - c.filledQty;
+      const cut = Math.ceil(excess / lot) * lot;
+      if (cut >= open) {
+        this.ctx.cancel(c.id);
+        excess -= open;
+      } else {
+        this.ctx.replace(c.id, { qty: c.qty - cut });
+        excess = 0;
+      }
+    }
+    return true;
   }
 
   private slicePrice(style: 'passive' | 'aggressive'): number | undefined {
