@@ -117,13 +117,16 @@ export interface ExecAlgorithm {
 /** Refusals that clear by themselves (a token bucket refills, a quote arrives, the firm's other order goes). */
 const TRANSIENT_DENIALS = new Set(['throttle', 'no_reference', 'self_trade']);
 const RETRY_AFTER_DENIAL_MS = 250;
+const NO_REFERENCE_PATIENCE_MS = 10_000;
 
 /**
  * Shared denial policy: retry what clears by itself; pause with a visible reason what will not
  * (a halted market, a price outside the collar), so no parent sits silently in pending_new.
  */
 export function retryOrPause(ctx: AlgoContext, reason: string): void {
-  if (TRANSIENT_DENIALS.has(reason)) {
+  // A symbol that never gets a quote would keep a market boleta waiting forever: give it a while.
+  const waitedTooLong = reason === 'no_reference' && ctx.nowMs() - ctx.parent.createdAtMs > NO_REFERENCE_PATIENCE_MS;
+  if (TRANSIENT_DENIALS.has(reason) && !waitedTooLong) {
     ctx.wakeAfter(RETRY_AFTER_DENIAL_MS);
     return;
   }
