@@ -33,13 +33,15 @@ export interface HarnessOptions {
   journal?: MemoryJournal;
   /** Broker account per client ('' = the default account). */
   accounts?: Record<string, string>;
+  /** Restart: the exchange (and its clock) of an earlier harness, whose journal this one replays. */
+  after?: { exchange: SimExchange; clock: { now: number } };
 }
 
 export async function algoHarness(o: HarnessOptions) {
-  let now = o.startMs;
-  const clock = () => now;
+  const clockState = o.after?.clock ?? { now: o.startMs };
+  const clock = () => clockState.now;
   const instruments = new InstrumentRegistry(defaultInstruments());
-  const exchange = new SimExchange({ instruments: instruments.all(), seed: o.seed ?? 7, clock, baseEventsPerSecond: o.eventsPerSecond ?? 20, activityProfile: () => 1 });
+  const exchange = o.after?.exchange ?? new SimExchange({ instruments: instruments.all(), seed: o.seed ?? 7, clock, baseEventsPerSecond: o.eventsPerSecond ?? 20, activityProfile: () => 1 });
   const broker = createInProcessSimBroker({ exchange, tickIntervalMs: 0, clock });
   const journal = o.journal ?? new MemoryJournal();
   const quotes = new QuoteBoard(instruments);
@@ -65,12 +67,12 @@ export async function algoHarness(o: HarnessOptions) {
   const replaces: Array<{ id: string; atMs: number; change: { qty?: number; priceTicks?: number } }> = [];
   const submit = broker.submit.bind(broker);
   broker.submit = (r) => {
-    sent.push({ ...r, atMs: now });
+    sent.push({ ...r, atMs: clockState.now });
     submit(r);
   };
   const replace = broker.replace.bind(broker);
   broker.replace = (id, change) => {
-    replaces.push({ id, atMs: now, change });
+    replaces.push({ id, atMs: clockState.now, change });
     replace(id, change);
   };
   broker.setListener({
@@ -90,6 +92,7 @@ export async function algoHarness(o: HarnessOptions) {
       quotes.onBook(b);
     },
   });
+  if (o.after) oms.replay(journal.events);
   await broker.connect();
   for (const inst of instruments.all()) broker.subscribe(inst.symbol);
   await flushTurns();
@@ -97,16 +100,16 @@ export async function algoHarness(o: HarnessOptions) {
 
   /** Move the clock by `ms` in steps; `each` runs after every step (assertions at every instant). */
   async function advance(ms: number, stepMs = 1_000, each?: (nowMs: number) => void) {
-    const end = now + ms;
-    while (now < end) {
-      now = Math.min(end, now + stepMs);
-      exchange.step(now);
+    const end = clockState.now + ms;
+    while (clockState.now < end) {
+      clockState.now = Math.min(end, clockState.now + stepMs);
+      exchange.step(clockState.now);
       await flushTurns();
-      oms.runtime.runDue(now);
+      oms.runtime.runDue(clockState.now);
       await flushTurns();
-      each?.(now);
+      each?.(clockState.now);
     }
   }
 
-  return { oms, exchange, broker, journal, quotes, trades, fills, sent, replaces, logs, advance, now: () => now, instruments };
+  return { oms, exchange, broker, journal, quotes, trades, fills, sent, replaces, logs, advance, now: clock, clock: clockState, instruments };
 }
