@@ -7,6 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runAlgoBench } from './algos.js';
 import { runBridgeBench } from './bridge.js';
 import { runJournalBench } from './journal.js';
 import { runMatchingBench } from './matching.js';
@@ -40,6 +41,13 @@ rows.push([`WebSocket fan-out to ${ws.clients} clients`, `${fmt(ws.deltasPerSec)
 const bridge = await runBridgeBench();
 rows.push(['bulk batch of 1,000 boletas, validated and accepted', `${bridge.batch1000Ms.toFixed(1)} ms`, '≤ 500 ms']);
 rows.push(['PÂNICO with 1,000 working children, all cancels acknowledged', `${bridge.killSwitch1000Ms.toFixed(1)} ms (${bridge.acceptedAfterEngage} accepted after engage)`, '≤ 250 ms, none accepted']);
+
+const algos = await runAlgoBench();
+rows.push([
+  `${fmt(algos.algos)} working algo orders (TWAP, VWAP, iceberg, cover) on ${algos.symbols} simulated symbols`,
+  `${fmt(algos.marketEventsPerSec)} market events/s; event→decision p50 ${algos.p50Ms.toFixed(3)} ms, p99 ${algos.p99Ms.toFixed(2)} ms; longest stall ${algos.maxStallMs.toFixed(0)} ms; ${fmt(algos.bytesPerAlgo / 1024)} KiB heap per algo`,
+  '≥ 10,000 with p99 ≤ 2 ms, no stall > 50 ms',
+]);
 
 try {
   const { runProfitDllBench } = await import('./profitdll.js');

@@ -18,6 +18,7 @@ import { ConfigStore } from './config/config-store.js';
 import { algoCatalog } from './execution/algos/registry.js';
 import type { BrokerPort } from './execution/broker-port.js';
 import { OrderManager } from './execution/oms.js';
+import { b3Session, DEMO_SESSION } from './execution/market-session.js';
 import { Journal } from './journal/index.js';
 import { createLogger, type Logger } from './log.js';
 import { QuoteBoard } from './marketdata/quote-board.js';
@@ -115,6 +116,8 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     log,
     audit,
     actorName: (a) => auth.displayName(a),
+    session: s.marketHours === 'b3' ? b3Session() : DEMO_SESSION,
+    reconnect: { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs },
   });
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
@@ -133,12 +136,14 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     orderUpdate: (u) => guard(() => oms.onOrderUpdate(u)),
     fill: (f) => guard(() => oms.onFill(f)),
     trade: (t) => {
+      guard(() => oms.runtime.onTrade(t));
       if (quotes.onTrade(t)) {
         dirtyQuotes.add(t.symbol);
         positionsDirty = true;
       }
     },
     book: (b) => {
+      guard(() => oms.runtime.onBook(b));
       if (quotes.onBook(b)) dirtyQuotes.add(b.symbol);
     },
   });
@@ -159,6 +164,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       message: brokerState.message,
       ...(broker.diagnostics ? { diagnostics: broker.diagnostics() } : {}),
     },
+    lastReconnect: oms.lastReconnect(),
     tradingState: risk.state(),
     killSwitch: oms.killSwitchState().engaged,
     version: VERSION,
@@ -380,6 +386,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       clearInterval(positionsTimer);
       clearInterval(operatorTimer);
       clearInterval(universeTimer);
+      oms.runtime.close();
       await wsHub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

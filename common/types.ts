@@ -141,6 +141,8 @@ export interface OrderView {
   children?: ChildOrderView[];
   fills?: FillView[];
   metrics?: OrderMetrics;
+  /** Other orders the same block boleta became, one per client broker account (per-account routing). */
+  routedWith?: string[];
   /** TWAP/VWAP plan against which progress is drawn; absent for algos without a schedule. */
   schedule?: SchedulePoint[];
 }

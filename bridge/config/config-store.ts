@@ -27,6 +27,12 @@ const settingsSchema = z.strictObject({
    * at for the month. Fees of WDO trades are estimates at this rate.
    */
   feeUsdBrl: z.number().positive().max(100).default(5.4),
+  /**
+   * After a broker disconnect: 'hold' pauses working algos for review when the outage lasted more
+   * than `reconnectHoldAfterMs`; 'resend' resumes them whatever the outage.
+   */
+  reconnectPolicy: z.enum(['hold', 'resend']).default('hold'),
+  reconnectHoldAfterMs: z.number().int().min(0).default(5_000),
   /** Account for clients without their own; unset = the broker's default account. */
   defaultAccount: z.string().min(1).optional(),
 });

@@ -7,7 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
-import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, ResumeAllResult, Side, TradingState } from '../../common/types.js';
+import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, ReconnectReport, ResumeAllResult, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
   type Instrument,
@@ -22,8 +22,12 @@ import {
   isChildDone,
   isParentDone,
 } from '../model/order-state.js';
-import type { AlgoContext, ExecAlgorithm } from './algos/algo.js';
-import { algoDescriptor } from './algos/registry.js';
+import type { AlgoAnchors } from './algos/algo.js';
+import { type AlgoRegistry, createAlgoRegistry } from './algos/registry.js';
+import { AlgoRuntime } from './algo-runtime.js';
+import { DEMO_SESSION, type MarketSession } from './market-session.js';
+import { faultPoint } from './fault-points.js';
+import { NODE_TIMERS, type TimerHost } from './scheduler.js';
 import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
 import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
@@ -70,7 +74,21 @@ export interface OmsDeps {
   audit: (entry: { actor: string; action: string; target?: string; details?: unknown }) => void;
   /** The person behind a recorded actor (a token id), for the order's "enviada por". */
   actorName?: (actor: string) => string | undefined;
+  /** Session phases and continuous windows algos plan against; default: the demo market, always open. */
+  session?: MarketSession;
+  /** Ticket types (VWAP's volume profile source lives in it); default: the built-in catalog with the U-shape. */
+  algos?: AlgoRegistry;
+  /** Host timers of the algo scheduler; 'manual' = the caller drives `runtime.runDue` (tests, benches). */
+  timers?: TimerHost | 'manual';
+  /**
+   * After a broker outage longer than `holdAfterMs`, parents with children are held (paused) for a
+   * person to review instead of re-sent; 'resend' re-sends whatever the outage length.
+   */
+  reconnect?: { policy: 'hold' | 'resend'; holdAfterMs: number };
 }
+
+/** Default: an outage of more than a few seconds holds algos for review. */
+export const DEFAULT_RECONNECT = { policy: 'hold' as const, holdAfterMs: 5_000 };
 
 export type OmsListener = {
   ordersChanged(ids: string[]): void;
@@ -88,13 +106,19 @@ export class OrderManager {
   private readonly byIdempotencyKey = new Map<string, string>();
   private readonly bookedTradeIds = new Set<string>();
   private readonly fills = new Map<string, FillRecord[]>();
-  private readonly algos = new Map<string, ExecAlgorithm>();
-  private readonly wakeTimers = new Map<string, NodeJS.Timeout>();
+  readonly runtime: AlgoRuntime;
+  private readonly registry: AlgoRegistry;
+  private readonly session: MarketSession;
+  private disconnectedAtMs: number | undefined;
+  private reconnectReport: ReconnectReport | undefined;
   /** Children whose `child.new` is durable and that were handed to the broker. */
   private readonly sentToBroker = new Set<string>();
-  /** Live children per symbol, to refuse an order that would trade against the firm's own (wash trade). */
+  /** Live children per symbol and side, to refuse an order that would trade against the firm's own (wash trade). */
   private readonly liveBySymbol = new Map<string, Set<string>>();
   private readonly dirtyOrders = new Set<string>();
+  /** Per parent: children not done, and whether any child was ever acknowledged (derived status in O(1)). */
+  private readonly liveChildCounts = new Map<string, number>();
+  private readonly ackedParents = new Set<string>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
   /** The state the risk officer chose; the kill switch overrides it with HALTED while engaged. */
@@ -106,7 +130,30 @@ export class OrderManager {
   private replaying = false;
   private flushScheduled = false;
 
-  constructor(private readonly d: OmsDeps) {}
+  constructor(private readonly d: OmsDeps) {
+    this.registry = d.algos ?? createAlgoRegistry();
+    this.session = d.session ?? DEMO_SESSION;
+    this.runtime = new AlgoRuntime(
+      {
+        child: (id) => this.children.get(id)!,
+        fills: (id) => this.fills.get(id) ?? [],
+        spawn: (p, qty, priceTicks) => this.spawnChild(p, this.d.instruments.require(p.symbol), qty, priceTicks),
+        replace: (childId, change) => this.replaceChild(childId, change),
+        cancel: (childId) => this.cancelChild(this.children.get(childId)!),
+        finish: (p, reason) => this.finishParent(p, reason),
+        pause: (p, reason) => this.holdParent(p, reason),
+        isActive: (p) => !isParentDone(p.status) && !p.paused && !p.cancelRequested,
+        descriptor: (type) => this.registry.descriptor(type),
+      },
+      {
+        nowMs: d.nowMs,
+        instruments: d.instruments,
+        session: this.session,
+        timers: d.timers === 'manual' ? undefined : (d.timers ?? NODE_TIMERS),
+        log: d.log,
+      },
+    );
+  }
 
   setListener(l: OmsListener): void {
     this.listener = l;
@@ -142,6 +189,9 @@ export class OrderManager {
   /** Align with the broker's view, then restart algos. Called on start and on every reconnect. */
   async reconcile(): Promise<void> {
     this.reconciling = true;
+    const outageStartMs = this.disconnectedAtMs;
+    const before = new Map<string, { status: ChildStatus; filledQty: number }>();
+    for (const c of this.children.values()) if (!isChildDone(c.status)) before.set(c.id, { status: c.status, filledQty: c.filledQty });
     try {
       const snap = await this.d.broker.snapshot();
       const brokerOrders = new Map(snap.orders.map((o) => [o.clientOrderId, o]));
@@ -164,12 +214,55 @@ export class OrderManager {
     } finally {
       this.reconciling = false;
     }
+    if (outageStartMs !== undefined) await this.reportReconnect(outageStartMs, before);
+    this.disconnectedAtMs = undefined;
     for (const p of this.parents.values()) this.startAlgo(p);
+  }
+
+  /**
+   * What the exchange did while the link was down, for the audit trail and the pane's banner; and,
+   * after an outage longer than the setting, parents that were working are held for review.
+   */
+  private async reportReconnect(outageStartMs: number, before: Map<string, { status: ChildStatus; filledQty: number }>): Promise<void> {
+    const policy = this.d.reconnect ?? DEFAULT_RECONNECT;
+    const nowMs = this.d.nowMs();
+    const outageMs = Math.max(0, nowMs - outageStartMs);
+    const canceledByExchange: string[] = [];
+    const filledWhileAway: string[] = [];
+    const affected = new Set<string>();
+    for (const [id, was] of before) {
+      const c = this.children.get(id)!;
+      if (c.filledQty > was.filledQty) filledWhileAway.push(id);
+      if (c.status === 'canceled' || c.status === 'expired' || c.status === 'rejected') canceledByExchange.push(id);
+      affected.add(c.parentId);
+    }
+    const held: string[] = [];
+    if (policy.policy === 'hold' && outageMs > policy.holdAfterMs) {
+      const done: Promise<unknown>[] = [];
+      for (const id of affected) {
+        const p = this.parents.get(id)!;
+        if (isParentDone(p.status) || p.paused || p.cancelRequested) continue;
+        held.push(id);
+        done.push(this.emit('order.paused', { id, paused: true, reason: `retida para revisão: corretora desconectada por ${Math.round(outageMs / 1000)} s` }));
+        this.cancelLiveChildren(p);
+      }
+      await Promise.all(done);
+    }
+    this.reconnectReport = { at: new Date(nowMs).toISOString(), outageMs, canceledByExchange, filledWhileAway, held };
+    this.d.audit({ actor: 'system', action: 'broker.reconnected', details: this.reconnectReport });
+    this.d.log('warn', `broker reconnected after ${outageMs} ms: ${canceledByExchange.length} canceled by the exchange, ${filledWhileAway.length} filled meanwhile, ${held.length} held`);
+    this.listener?.riskStateChanged();
+  }
+
+  /** The last reconnection's report (HealthView.lastReconnect). */
+  lastReconnect(): ReconnectReport | undefined {
+    return this.reconnectReport;
   }
 
   onConnection(state: BrokerConnectionState): void {
     const was = this.brokerConnected;
     this.brokerConnected = state.connected;
+    if (was && !state.connected) this.disconnectedAtMs ??= this.d.nowMs();
     this.d.log(state.connected ? 'info' : 'warn', `broker: ${state.message}`);
     if (state.connected && !was && !this.reconciling) {
       void this.reconcile().catch((e) => this.d.log('error', 'reconcile failed', e));
@@ -190,15 +283,6 @@ export class OrderManager {
     }
     const notTradable = this.d.instruments.tradableError(inst, this.d.nowMs());
     if (notTradable) return { ok: false, errors: [{ field: f('symbol'), code: 'expired_contract', message: notTradable }] };
-    const algo = algoDescriptor(input.algo.type);
-    if (!algo) {
-      errors.push({ field: f('algo.type'), code: 'unsupported_algo', message: `tipo de boleta ainda não disponível: ${input.algo.type}` });
-    } else {
-      for (const e of algo.validate(input.algo as AlgoSpec, inst)) errors.push({ ...e, field: f(e.field) });
-      if (algo.requiresLimit && input.limitPrice === undefined) {
-        errors.push({ field: f('limitPrice'), code: 'required', message: `${algo.label} exige preço limite` });
-      }
-    }
     let limitTicks: number | undefined;
     if (input.limitPrice !== undefined) {
       try {
@@ -206,6 +290,18 @@ export class OrderManager {
       } catch (e) {
         if (!(e instanceof OffTickError)) throw e;
         errors.push({ field: f('limitPrice'), code: 'off_tick', message: e.message });
+      }
+    }
+    const algo = this.registry.descriptor(input.algo.type);
+    let anchors: AlgoAnchors | undefined;
+    if (!algo) {
+      errors.push({ field: f('algo.type'), code: 'unsupported_algo', message: `tipo de boleta ainda não disponível: ${input.algo.type}` });
+    } else {
+      const v = algo.validate(input.algo as AlgoSpec, inst, { nowMs: this.d.nowMs(), session: this.session, side: input.side, qty: input.qty, limitTicks });
+      for (const e of v.errors) errors.push({ ...e, field: f(e.field) });
+      anchors = v.anchors;
+      if (algo.requiresLimit && input.limitPrice === undefined) {
+        errors.push({ field: f('limitPrice'), code: 'required', message: `${algo.label} exige preço limite` });
       }
     }
     // One client, or a block with allocations: exactly one of the two.
@@ -268,7 +364,10 @@ export class OrderManager {
         filledQty: 0,
         costTicksQty: 0,
         feesCentavos: 0,
-        arrivalTicks: reference,
+        // Arrival benchmark: the mid at acceptance (the last trade or reference without a two-sided book).
+        arrivalTicks: this.runtime.midTicks(inst.symbol) ?? reference,
+        anchors,
+        reprices: 0,
         idempotencyKey: input.idempotencyKey,
         childIds: [],
         fillIds: [],
@@ -334,19 +433,49 @@ export class OrderManager {
     const created: Array<{ row: number; id: string }> = [];
     for (const { row, order, contentKey } of accepted) {
       if (contentKey) this.d.risk.rememberAccepted(contentKey, nowMs);
-      const id = `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`;
-      const parent: ParentOrder = { ...order, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs };
-      commits.push(this.emit('order.accepted', parent));
-      created.push({ row, id });
-      this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: order.symbol, side: order.side, qty: order.qty, algo: order.algo.type } });
+      const parts = this.splitByAccount(order);
+      const ids = parts.map(() => `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`);
+      parts.forEach((part, k) => {
+        const id = ids[k];
+        const parent: ParentOrder = { ...part, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs, ...(ids.length > 1 ? { routedWith: ids.filter((x) => x !== id) } : {}) };
+        commits.push(this.emit('order.accepted', parent));
+        if (k === 0) created.push({ row, id });
+        this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: part.symbol, side: part.side, qty: part.qty, algo: part.algo.type, ...(ids.length > 1 ? { account: this.d.clients.account(part.allocations![0].client), boletaOf: ids[0] } : {}) } });
+      });
+      created.push(...ids.slice(1).map((id) => ({ row: -1, id })));
     }
     await Promise.all(commits);
     for (const { row, id } of created) {
       const parent = this.parents.get(id)!;
-      results[row] = { row, ok: true, order: this.view(parent, false) };
+      if (row >= 0) results[row] = { row, ok: true, order: this.view(parent, false) };
       this.startAlgo(parent);
     }
     return results;
+  }
+
+  /**
+   * Per-client routing: a block whose clients have their own broker accounts becomes one parent
+   * per account (same algo, each with its clients' planned quantities), so every child trades in
+   * the account whose clients it is allocated to. Clients without an account of their own share
+   * the default (master) account and stay one block. The first part keeps the idempotency key.
+   */
+  private splitByAccount<T extends Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>>(order: T): T[] {
+    if (!order.allocations) return [order];
+    const groups = new Map<string, AllocationTarget[]>();
+    for (const t of order.allocations) {
+      const account = this.d.clients.account(t.client);
+      const g = groups.get(account) ?? [];
+      g.push(t);
+      groups.set(account, g);
+    }
+    if (groups.size === 1) return [order];
+    return [...groups.values()].map((targets, k) => ({
+      ...order,
+      qty: targets.reduce((a, t) => a + t.targetQty, 0),
+      allocations: targets,
+      allocationState: initialAllocationState(targets),
+      idempotencyKey: k === 0 ? order.idempotencyKey : order.idempotencyKey === undefined ? undefined : `${order.idempotencyKey}#${k + 1}`,
+    }));
   }
 
   async cancel(id: string, actor: string, reason = 'cancelada pelo usuário'): Promise<Result<OrderView>> {
@@ -433,7 +562,7 @@ export class OrderManager {
     if (errors.length > 0) return { ok: false, errors };
     this.d.audit({ actor, action: 'order.amend', target: id, details: change });
     await this.emit('order.amended', { id, qty, limitTicks });
-    if (!p.paused) this.algos.get(id)?.onAmend();
+    if (!p.paused) this.runtime.onAmend(p);
     return { ok: true, value: this.view(p, true) };
   }
 
@@ -544,7 +673,7 @@ export class OrderManager {
       allocationState,
       allocationAudit,
     };
-    this.emit('fill', record);
+    void this.emit('fill', record).then(() => faultPoint('fill.journaled'));
   }
 
   // ---------------------------------------------------------------------------------------
@@ -580,7 +709,10 @@ export class OrderManager {
   }
 
   view(p: ParentOrder, detail: boolean): OrderView {
-    const v = orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? []);
+    const v = orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? [], {
+      schedule: this.runtime.schedule(p.id),
+      interval: this.runtime.intervalStats(p.id),
+    });
     v.createdBy = this.d.actorName?.(p.actor) ?? p.actor;
     return v;
   }
@@ -614,26 +746,29 @@ export class OrderManager {
         const c = { ...(data as ChildOrder) };
         const p = this.parents.get(c.parentId)!;
         this.children.set(c.id, c);
-        let live = this.liveBySymbol.get(c.symbol);
-        if (!live) this.liveBySymbol.set(c.symbol, (live = new Set()));
+        let live = this.liveBySymbol.get(liveKey(c.symbol, c.side));
+        if (!live) this.liveBySymbol.set(liveKey(c.symbol, c.side), (live = new Set()));
         live.add(c.id);
+        this.liveChildCounts.set(p.id, (this.liveChildCounts.get(p.id) ?? 0) + 1);
         p.childIds.push(c.id);
         p.nextChildSeq += 1;
         this.touch(p);
         return;
       }
       case 'child.update': {
-        const u = data as { id: string; status: ChildStatus; brokerOrderId?: string; reason?: string; qty?: number; priceTicks?: number };
+        const u = data as { id: string; status: ChildStatus; brokerOrderId?: string; reason?: string; qty?: number; priceTicks?: number; reprice?: boolean };
         const c = this.children.get(u.id)!;
         assertChildTransition(c.id, c.status, u.status);
+        this.childStatusChanged(c, u.status);
         c.status = u.status;
         if (u.brokerOrderId !== undefined) c.brokerOrderId = u.brokerOrderId;
         if (u.reason !== undefined) c.reason = u.reason;
         if (u.qty !== undefined && u.qty >= c.filledQty) c.qty = u.qty;
         if (u.priceTicks !== undefined) c.priceTicks = u.priceTicks;
         c.updatedAtMs = this.d.nowMs();
-        if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
+        if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         const p = this.parents.get(c.parentId)!;
+        if (u.reprice) p.reprices = (p.reprices ?? 0) + 1;
         if (c.status === 'rejected' && !p.cancelRequested) {
           // The market refused the order: stop the boleta rather than retry into the same refusal.
           p.cancelRequested = true;
@@ -641,7 +776,7 @@ export class OrderManager {
           p.statusReason = `rejeitada pela corretora: ${u.reason ?? 'sem motivo'}`;
         }
         this.touch(p);
-        if (!this.replaying && isChildDone(c.status)) this.algos.get(p.id)?.onChildDone(c);
+        if (!this.replaying && isChildDone(c.status)) this.runtime.onChildDone(p, c);
         return;
       }
       case 'fill': {
@@ -662,8 +797,9 @@ export class OrderManager {
         const childNext: ChildStatus = c.filledQty === c.qty ? 'filled' : isChildDone(c.status) || c.status === 'pending_cancel' || c.status === 'pending_replace' ? c.status : 'partially_filled';
         if (childNext !== c.status) {
           assertChildTransition(c.id, c.status, childNext);
+          this.childStatusChanged(c, childNext);
           c.status = childNext;
-          if (isChildDone(c.status)) this.liveBySymbol.get(c.symbol)?.delete(c.id);
+          if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         }
         p.filledQty += f.qty;
         p.costTicksQty += f.qty * f.priceTicks;
@@ -677,8 +813,8 @@ export class OrderManager {
         this.assertParentInvariants(p);
         this.touch(p);
         if (!this.replaying) {
-          this.algos.get(p.id)?.onFill(c, f.qty);
-          if (isChildDone(c.status)) this.algos.get(p.id)?.onChildDone(c);
+          this.runtime.onFill(p, c, f.qty);
+          if (isChildDone(c.status)) this.runtime.onChildDone(p, c);
         }
         return;
       }
@@ -786,9 +922,14 @@ export class OrderManager {
     this.emit('block.allocated', { id: p.id, timeMs: this.d.nowMs(), seq: booked.allocations + 1, rows, bookedByClient: bookedByClient.map((b, i) => b + qtys[i]) });
   }
 
+  private childStatusChanged(c: ChildOrder, next: ChildStatus): void {
+    if (!isChildDone(c.status) && isChildDone(next)) this.liveChildCounts.set(c.parentId, (this.liveChildCounts.get(c.parentId) ?? 1) - 1);
+    if (next !== 'pending_new') this.ackedParents.add(c.parentId);
+  }
+
   private deriveParentStatus(p: ParentOrder): ParentOrder['status'] {
     if (p.filledQty >= p.qty) return 'filled';
-    const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
+    const live = (this.liveChildCounts.get(p.id) ?? 0) > 0;
     if (p.cancelRequested) {
       if (live) return 'pending_cancel';
       if (p.rejected && p.status !== 'pending_cancel' && p.filledQty === 0) return 'rejected';
@@ -796,7 +937,7 @@ export class OrderManager {
     }
     if (p.paused) return 'paused';
     if (p.filledQty > 0) return 'partially_filled';
-    const acked = p.childIds.some((id) => this.children.get(id)!.status !== 'pending_new');
+    const acked = this.ackedParents.has(p.id);
     return acked || p.status !== 'pending_new' ? 'working' : 'pending_new';
   }
 
@@ -830,64 +971,30 @@ export class OrderManager {
   // ---------------------------------------------------------------------------------------
 
   private startAlgo(p: ParentOrder): void {
-    if (isParentDone(p.status) || p.paused || p.cancelRequested) return;
-    let algo = this.algos.get(p.id);
-    if (!algo) {
-      const desc = algoDescriptor(p.algo.type);
-      if (!desc) {
-        this.d.log('error', `order ${p.id}: algo ${p.algo.type} is not available in this version; order left paused`);
-        return;
-      }
-      algo = desc.create(this.contextFor(p));
-      this.algos.set(p.id, algo);
-    }
-    algo.start();
+    this.runtime.start(p);
   }
 
   private stopAlgo(id: string): void {
-    this.algos.delete(id);
-    const t = this.wakeTimers.get(id);
-    if (t) clearTimeout(t);
-    this.wakeTimers.delete(id);
+    this.runtime.stop(id);
   }
 
-  private contextFor(p: ParentOrder): AlgoContext {
-    const inst = this.d.instruments.require(p.symbol);
-    const live = () => p.childIds.map((id) => this.children.get(id)!).filter((c) => !isChildDone(c.status));
-    return {
-      parent: p,
-      instrument: inst,
-      nowMs: this.d.nowMs,
-      quote: () => this.d.quotes.ticks(p.symbol),
-      liveChildren: live,
-      unplacedQty: () => {
-        let placed = 0;
-        for (const id of p.childIds) {
-          const c = this.children.get(id)!;
-          // A child reported filled whose fills are still on the way counts as fully placed.
-          placed += !isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty;
-        }
-        return Math.max(0, p.qty - placed);
-      },
-      spawn: (qty, priceTicks) => this.spawnChild(p, inst, qty, priceTicks),
-      replace: (childId, change) => this.replaceChild(childId, change),
-      cancel: (childId) => this.cancelChild(this.children.get(childId)!),
-      wakeAfter: (delayMs) => {
-        const old = this.wakeTimers.get(p.id);
-        if (old) clearTimeout(old);
-        this.wakeTimers.set(
-          p.id,
-          setTimeout(() => {
-            this.wakeTimers.delete(p.id);
-            if (!isParentDone(p.status) && !p.paused && !p.cancelRequested) this.algos.get(p.id)?.onWake();
-          }, delayMs),
-        );
-      },
-    };
+  /** The algo's window is over: what is left of the parent is canceled, the reason shown. */
+  private finishParent(p: ParentOrder, reason: string): void {
+    if (isParentDone(p.status) || p.cancelRequested) return;
+    this.stopAlgo(p.id);
+    void this.emit('order.cancel_requested', { id: p.id, reason });
+    this.cancelLiveChildren(p);
+  }
+
+  /** The algo cannot go on by itself (a refusal that will not clear): paused, the reason shown. */
+  private holdParent(p: ParentOrder, reason: string): void {
+    if (isParentDone(p.status) || p.paused || p.cancelRequested) return;
+    this.stopAlgo(p.id);
+    void this.emit('order.paused', { id: p.id, paused: true, reason });
+    this.cancelLiveChildren(p);
   }
 
   private spawnChild(p: ParentOrder, inst: Instrument, qty: number, priceTicks: number | undefined): void {
-    const algo = this.algos.get(p.id);
     if (qty <= 0 || qty % inst.lotSize !== 0) throw new Error(`invariant: child qty ${qty} breaks lot ${inst.lotSize} for ${p.id}`);
     if (p.paused || p.cancelRequested || isParentDone(p.status)) return;
     // No retry loop while the broker is away: reconcile() restarts every algo on reconnect.
@@ -896,7 +1003,7 @@ export class OrderManager {
     if (priceTicks === undefined) {
       priceTicks = this.d.risk.marketProtectionTicks(p.side, referenceTicks);
       if (priceTicks === undefined) {
-        algo?.onDenied('no_reference');
+        this.runtime.onDenied(p, 'no_reference');
         return;
       }
     }
@@ -905,7 +1012,7 @@ export class OrderManager {
       : this.d.risk.checkChild(inst, p.side, priceTicks, referenceTicks, this.d.nowMs());
     if (denied) {
       this.d.log('warn', `child of ${p.id} denied: ${denied}`);
-      algo?.onDenied(denied);
+      this.runtime.onDenied(p, denied);
       return;
     }
     const nowMs = this.d.nowMs();
@@ -923,7 +1030,10 @@ export class OrderManager {
       updatedAtMs: nowMs,
     };
     this.emit('child.new', child).then(
-      () => this.sendChild(this.children.get(child.id)!),
+      () => {
+        faultPoint('child.journaled');
+        this.sendChild(this.children.get(child.id)!);
+      },
       () => undefined,
     );
   }
@@ -942,7 +1052,8 @@ export class OrderManager {
   private replaceChild(childId: string, change: { qty?: number; priceTicks?: number }): void {
     const c = this.children.get(childId)!;
     if (isChildDone(c.status) || !this.sentToBroker.has(c.id) || c.status === 'pending_cancel') return;
-    this.emit('child.update', { id: c.id, status: 'pending_replace' });
+    const reprice = change.priceTicks !== undefined && change.priceTicks !== c.priceTicks;
+    this.emit('child.update', { id: c.id, status: 'pending_replace', ...(reprice ? { reprice: true } : {}) });
     this.d.broker.replace(c.id, change);
   }
 
@@ -965,15 +1076,15 @@ export class OrderManager {
    * forbid trading with oneself, and it would only move money between the firm's own clients.
    */
   private selfTradeWith(symbol: string, side: Side, priceTicks: number | undefined): ChildOrder | undefined {
-    for (const id of this.liveBySymbol.get(symbol) ?? []) {
+    for (const id of this.liveBySymbol.get(liveKey(symbol, side === 'buy' ? 'sell' : 'buy')) ?? []) {
       const c = this.children.get(id)!;
-      if (c.side === side) continue;
       const crosses =
         priceTicks === undefined || c.priceTicks === undefined || (side === 'buy' ? priceTicks >= c.priceTicks : priceTicks <= c.priceTicks);
       if (crosses) return c;
     }
     return undefined;
   }
+
 
   /** Order ids end in their sequence number: `<prefix>-000042`. */
   private orderNumber(id: string): number {
@@ -997,6 +1108,10 @@ export class OrderManager {
       }
     });
   }
+}
+
+function liveKey(symbol: string, side: Side): string {
+  return `${symbol}:${side}`;
 }
 
 function notFound(id: string): { ok: false; status: number; errors: ApiErrorItem[] } {

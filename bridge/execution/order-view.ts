@@ -2,7 +2,7 @@
  * The wire view of a parent order (OrderView), with children, fills, allocation and execution
  * quality when detail is asked for. Prices leave the integer world here, once.
  */
-import type { OrderView } from '../../common/types.js';
+import type { OrderView, SchedulePoint } from '../../common/types.js';
 import { avgTicksToPrice, type Instrument, ticksToPrice } from '../model/instrument.js';
 import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
 
@@ -12,6 +12,7 @@ export function orderView(
   detail: boolean,
   children: (id: string) => ChildOrder,
   fills: readonly FillRecord[],
+  extra: { schedule?: SchedulePoint[]; interval?: { marketQty: number; marketCostTicksQty: number } } = {},
 ): OrderView {
   const avgTicks = p.filledQty > 0 ? p.costTicksQty / p.filledQty : 0;
   const v: OrderView = {
@@ -29,6 +30,7 @@ export function orderView(
     createdAt: new Date(p.createdAtMs).toISOString(),
     updatedAt: new Date(p.updatedAtMs).toISOString(),
     idempotencyKey: p.idempotencyKey,
+    ...(p.routedWith ? { routedWith: p.routedWith } : {}),
   };
   if (p.allocations) {
     v.allocations = p.allocations.map((a, i) => ({
@@ -61,16 +63,39 @@ export function orderView(
       time: new Date(f.timeMs).toISOString(),
       feesBrl: f.feesCentavos / 100,
     }));
-    const sideSign = p.side === 'buy' ? 1 : -1;
-    v.metrics = {
-      arrivalPrice: p.arrivalTicks === undefined ? undefined : ticksToPrice(inst, p.arrivalTicks),
-      avgPrice: p.filledQty > 0 ? v.avgPrice : undefined,
-      slippageVsArrivalBps:
-        p.filledQty > 0 && p.arrivalTicks
-          ? Math.round(((sideSign * (avgTicks - p.arrivalTicks)) / p.arrivalTicks) * 1e4 * 100) / 100
-          : undefined,
-      feesBrl: p.feesCentavos / 100,
-    };
+    if (extra.schedule) v.schedule = extra.schedule;
   }
+  // Execution quality travels on every view, so the orders channel streams it as fills come in.
+  v.metrics = executionMetrics(p, inst, avgTicks, extra.interval);
   return v;
+}
+
+const bps = (x: number) => Math.round(x * 1e4 * 100) / 100;
+
+/**
+ * Execution quality. Slippage is signed so that positive is worse for the order's side (a buy
+ * that paid above its benchmark): side x (avg - benchmark) / benchmark in basis points. The
+ * interval VWAP and participation cover the market traded in the symbol while the order worked,
+ * as the bridge saw it (since acceptance, or since the bridge last started).
+ */
+export function executionMetrics(
+  p: ParentOrder,
+  inst: Instrument,
+  avgTicks: number,
+  interval: { marketQty: number; marketCostTicksQty: number } | undefined,
+): NonNullable<OrderView['metrics']> {
+  const sideSign = p.side === 'buy' ? 1 : -1;
+  const filled = p.filledQty > 0;
+  const vwapTicks = interval && interval.marketQty > 0 ? interval.marketCostTicksQty / interval.marketQty : undefined;
+  return {
+    arrivalPrice: p.arrivalTicks === undefined ? undefined : avgTicksToPrice(inst, p.arrivalTicks),
+    avgPrice: filled ? avgTicksToPrice(inst, avgTicks) : undefined,
+    slippageVsArrivalBps: filled && p.arrivalTicks ? bps((sideSign * (avgTicks - p.arrivalTicks)) / p.arrivalTicks) : undefined,
+    intervalVwap: vwapTicks === undefined ? undefined : avgTicksToPrice(inst, vwapTicks),
+    slippageVsVwapBps: filled && vwapTicks ? bps((sideSign * (avgTicks - vwapTicks)) / vwapTicks) : undefined,
+    participationRate: interval && interval.marketQty > 0 ? Math.round(Math.min(1, p.filledQty / interval.marketQty) * 1e4) / 1e4 : undefined,
+    children: p.childIds.length,
+    reprices: p.reprices ?? 0,
+    feesBrl: p.feesCentavos / 100,
+  };
 }

@@ -7,6 +7,7 @@
 import type { AlgoSpec, OrderStatus, Side } from '../../common/types.js';
 import type { ChildStatus } from '../model/order-state.js';
 
+import type { AlgoAnchors } from './algos/algo.js';
 import type { AllocationState, AllocationTarget } from './allocation.js';
 
 export interface ParentOrder {
@@ -29,7 +30,14 @@ export interface ParentOrder {
   /** Sum of qty x priceTicks of every fill: the exact basis of the average price. */
   costTicksQty: number;
   feesCentavos: number;
+  /** Mid at acceptance, in ticks (may be half a tick): the arrival benchmark. */
   arrivalTicks?: number;
+  /** What the algo fixed at acceptance (window, seed): journaled so a restart plans the same. */
+  anchors?: AlgoAnchors;
+  /** The other parents the same block boleta was routed as (one parent per broker account). */
+  routedWith?: string[];
+  /** Price changes of live children (each loses queue priority at B3). */
+  reprices?: number;
   createdAtMs: number;
   updatedAtMs: number;
   idempotencyKey?: string;

@@ -1,15 +1,37 @@
 /**
- * Execution algorithms: event-driven state machines on the one event loop, no thread per order.
- * An algo never talks to the broker: it asks its context to spawn, replace or cancel child
+ * Execution algorithms: event-driven state machines on the one event loop, no thread or timer per
+ * order. An algo never talks to the broker: it asks its context to spawn, replace or cancel child
  * orders, and the OMS runs each request through the journal and the risk gate. An algo keeps no
- * state that cannot be derived from its parent and children, so it survives a restart by being
- * started again.
+ * state that cannot be derived from its parent (with its journaled anchors), its children and its
+ * fills, so it survives a restart by being started again.
  */
-import type { AlgoParamDescriptor, AlgoSpec, ApiErrorItem } from '../../../common/types.js';
+import type { AlgoParamDescriptor, AlgoSpec, ApiErrorItem, Side } from '../../../common/types.js';
 import type { Instrument } from '../../model/instrument.js';
-import type { ChildOrder, ParentOrder } from '../orders.js';
+import type { AlgoPhase, MarketSession } from '../market-session.js';
+import type { ChildOrder, FillRecord, ParentOrder } from '../orders.js';
 
 export type AlgoParamSpec = AlgoParamDescriptor;
+
+/** What an algo fixed at acceptance and journaled with the parent, so a restart plans the same. */
+export interface AlgoAnchors {
+  startMs?: number;
+  endMs?: number;
+  /** Seed of the algo's randomisation (clip sizes, slice timing). */
+  seed: number;
+}
+
+export interface AlgoValidationEnv {
+  nowMs: number;
+  session: MarketSession;
+  side: Side;
+  qty: number;
+  limitTicks?: number;
+}
+
+export interface AlgoValidation {
+  errors: ApiErrorItem[];
+  anchors?: AlgoAnchors;
+}
 
 export interface AlgoDescriptor {
   type: AlgoSpec['type'];
@@ -18,31 +40,63 @@ export interface AlgoDescriptor {
   /** Whether a limit price is required (cover-to-X needs its X). */
   requiresLimit: boolean;
   params: AlgoParamSpec[];
-  /** Validate the algo's own parameters; errors name `algo.<param>`. */
-  validate(spec: AlgoSpec, inst: Instrument): ApiErrorItem[];
+  /** Validate the algo's own parameters (errors name `algo.<param>`) and fix its anchors. */
+  validate(spec: AlgoSpec, inst: Instrument, env: AlgoValidationEnv): AlgoValidation;
   create(ctx: AlgoContext): ExecAlgorithm;
 }
 
-export interface QuoteTicks {
+export interface MarketTop {
   bidTicks?: number;
+  bidQty?: number;
   askTicks?: number;
+  askQty?: number;
   lastTicks?: number;
+}
+
+export interface PrintedTrade {
+  qty: number;
+  priceTicks: number;
+  timeMs: number;
+}
+
+export interface PlannedPoint {
+  tMs: number;
+  /** Cumulative quantity the order should have filled by `tMs`. */
+  targetQty: number;
 }
 
 export interface AlgoContext {
   readonly parent: Readonly<ParentOrder>;
   readonly instrument: Instrument;
   nowMs(): number;
-  quote(): QuoteTicks;
+  /** Best bid/ask with sizes and the last trade, as the broker last reported them. */
+  market(): MarketTop;
+  phase(): AlgoPhase;
+  session(): MarketSession;
+  /** Ask for market events: `book` (best bid/ask changes) and/or `trades` (prints in the symbol). */
+  subscribe(events: { book?: boolean; trades?: boolean }): void;
+  /** Quantity printed in the symbol since `sinceMs` (every trade, the firm's own included). */
+  printedQtySince(sinceMs: number): number;
+  children(): ReadonlyArray<Readonly<ChildOrder>>;
+  fills(): ReadonlyArray<Readonly<FillRecord>>;
   /** Children not yet done at the broker. */
   liveChildren(): ReadonlyArray<Readonly<ChildOrder>>;
   /** Parent quantity neither filled nor working at the broker. */
   unplacedQty(): number;
+  /** Quantity working at the broker (live children's open quantity). */
+  workingQty(): number;
   spawn(qty: number, priceTicks: number | undefined): void;
   replace(childId: string, change: { qty?: number; priceTicks?: number }): void;
   cancel(childId: string): void;
   /** One pending wake-up per algo; a new call replaces the previous one. */
+  wakeAt(dueMs: number): void;
   wakeAfter(delayMs: number): void;
+  /** Publish the plan that progress is drawn against (GET /api/orders/:id `schedule`). */
+  setSchedule(points: readonly PlannedPoint[]): void;
+  /** The algo is done (its window ended): cancel what is left of the parent, with a reason. */
+  finish(reason: string): void;
+  /** Stop and wait for a person (a refusal that will not clear by itself), with a reason. */
+  pause(reason: string): void;
 }
 
 export interface ExecAlgorithm {
@@ -53,6 +107,32 @@ export interface ExecAlgorithm {
   /** The parent's qty or limit changed. */
   onAmend(): void;
   onWake(): void;
-  /** A spawn was denied by the risk gate (e.g. throttle): the algo may retry later. */
+  /** A spawn was refused before it left (risk gate): retry later or pause visibly. */
   onDenied(reason: string): void;
+  onBook?(top: MarketTop): void;
+  onTrade?(trade: PrintedTrade): void;
+  onPhase?(phase: AlgoPhase): void;
+}
+
+/** Refusals that clear by themselves (a token bucket refills, a quote arrives, the firm's other order goes). */
+const TRANSIENT_DENIALS = new Set(['throttle', 'no_reference', 'self_trade']);
+const RETRY_AFTER_DENIAL_MS = 250;
+const NO_REFERENCE_PATIENCE_MS = 10_000;
+
+/**
+ * Shared denial policy: retry what clears by itself; pause with a visible reason what will not
+ * (a halted market, a price outside the collar), so no parent sits silently in pending_new.
+ */
+export function retryOrPause(ctx: AlgoContext, reason: string): void {
+  // A symbol that never gets a quote would keep a market boleta waiting forever: give it a while.
+  const waitedTooLong = reason === 'no_reference' && ctx.nowMs() - ctx.parent.createdAtMs > NO_REFERENCE_PATIENCE_MS;
+  if (TRANSIENT_DENIALS.has(reason) && !waitedTooLong) {
+    ctx.wakeAfter(RETRY_AFTER_DENIAL_MS);
+    return;
+  }
+  ctx.pause(`ordem filha recusada pelo controle de risco (${reason}); revise e retome`);
+}
+
+export function floorToLot(qty: number, lot: number): number {
+  return qty <= 0 ? 0 : Math.floor(qty / lot) * lot;
 }

@@ -2,9 +2,8 @@
  * Ordem cheia: one child for the whole remaining quantity, at the limit (or at market without
  * one). After a restart or a reconnect it re-sends whatever is neither filled nor working.
  */
-import type { AlgoContext, AlgoDescriptor, ExecAlgorithm } from './algo.js';
-
-const RETRY_AFTER_DENIAL_MS = 200;
+import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryOrPause } from './algo.js';
+import { ParamReader } from './params.js';
 
 class FullAlgo implements ExecAlgorithm {
   constructor(private readonly ctx: AlgoContext) {}
@@ -36,8 +35,8 @@ class FullAlgo implements ExecAlgorithm {
     this.placeRemainder();
   }
 
-  onDenied(): void {
-    this.ctx.wakeAfter(RETRY_AFTER_DENIAL_MS);
+  onDenied(reason: string): void {
+    retryOrPause(this.ctx, reason);
   }
 
   private placeRemainder(): void {
@@ -53,10 +52,8 @@ export const fullAlgo: AlgoDescriptor = {
   description: 'Uma ordem pela quantidade toda, ao preço limite (ou a mercado sem limite).',
   requiresLimit: false,
   params: [],
-  validate(spec) {
-    return Object.keys(spec)
-      .filter((k) => k !== 'type')
-      .map((k) => ({ field: `algo.${k}`, code: 'unknown_field', message: `parâmetro desconhecido para ordem cheia: ${k}` }));
+  validate(spec, _inst, env) {
+    return { errors: new ParamReader(spec, [], env.nowMs).errors };
   },
   create: (ctx) => new FullAlgo(ctx),
 };

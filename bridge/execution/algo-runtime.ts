@@ -1,0 +1,388 @@
+/**
+ * The algo runtime, beside the OMS: it builds the context each algo works through, owns the one
+ * wake-up scheduler, keeps the market state algos read (best bid/ask with sizes, prints, session
+ * phase) and routes market events only to the algos that asked for them. The OMS keeps the state
+ * tables, the journal and the broker; every request an algo makes goes back through the OMS host.
+ *
+ * Market state here is market data, not order state: after a restart it starts afresh from the
+ * broker's feed, while everything about the orders is rebuilt from the journal.
+ */
+import type { SchedulePoint } from '../../common/types.js';
+import { isChildDone } from '../model/order-state.js';
+import type { Instrument, InstrumentRegistry } from '../model/instrument.js';
+import type { AlgoContext, AlgoDescriptor, ExecAlgorithm, MarketTop, PlannedPoint } from './algos/algo.js';
+import type { BrokerBook, BrokerTrade } from './broker-port.js';
+import type { AlgoPhase, MarketSession } from './market-session.js';
+import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
+import { type TimerHost, WakeScheduler } from './scheduler.js';
+
+/** What the runtime needs from the OMS: read the tables, and ask for changes that go through the journal. */
+export interface AlgoHost {
+  child(id: string): ChildOrder;
+  fills(parentId: string): readonly FillRecord[];
+  spawn(p: ParentOrder, qty: number, priceTicks: number | undefined): void;
+  replace(childId: string, change: { qty?: number; priceTicks?: number }): void;
+  cancel(childId: string): void;
+  finish(p: ParentOrder, reason: string): void;
+  pause(p: ParentOrder, reason: string): void;
+  /** Not done, not paused, not being canceled. */
+  isActive(p: ParentOrder): boolean;
+  descriptor(type: string): AlgoDescriptor | undefined;
+}
+
+export interface AlgoRuntimeOptions {
+  nowMs: () => number;
+  instruments: InstrumentRegistry;
+  session: MarketSession;
+  /** Host timers; undefined = manual (`runDue` is driven by the caller: tests, benches, backtests). */
+  timers?: TimerHost;
+  maxWakesPerTurn?: number;
+  log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
+}
+
+/** Prints kept per symbol for participation windows: by age and by count, whichever bounds first. */
+const PRINT_MAX_AGE_MS = 2 * 3_600_000;
+const PRINT_MAX_COUNT = 200_000;
+/** How often the phase of symbols with working algos is looked at. */
+const PHASE_POLL_MS = 1_000;
+const PHASE_KEY = '\u0000phase:';
+
+class SymbolMarket {
+  top: MarketTop = {};
+  phase: AlgoPhase | undefined;
+  /** Print times and the cumulative quantity after each print (prefix sums for O(log n) windows). */
+  times: number[] = [];
+  cumQty: number[] = [];
+  head = 0;
+  totalQty = 0;
+  totalCostTicksQty = 0;
+  bookSubs = new Set<string>();
+  tradeSubs = new Set<string>();
+  algos = new Set<string>();
+
+  constructor(readonly inst: Instrument) {}
+
+  print(t: BrokerTrade): void {
+    this.totalQty += t.qty;
+    this.totalCostTicksQty += t.qty * t.priceTicks;
+    this.top.lastTicks = t.priceTicks;
+    this.times.push(t.timeMs);
+    this.cumQty.push(this.totalQty);
+    const live = this.times.length - this.head;
+    if (live > PRINT_MAX_COUNT || t.timeMs - this.times[this.head] > PRINT_MAX_AGE_MS) {
+      while (this.head < this.times.length - 1 && (this.times.length - this.head > PRINT_MAX_COUNT || t.timeMs - this.times[this.head] > PRINT_MAX_AGE_MS)) this.head++;
+      if (this.head > 4096 && this.head > this.times.length / 2) {
+        this.times = this.times.slice(this.head);
+        this.cumQty = this.cumQty.slice(this.head);
+        this.head = 0;
+      }
+    }
+  }
+
+  /** Quantity printed after `sinceMs` (exclusive), within the prints kept. */
+  qtySince(sinceMs: number): number {
+    let lo = this.head;
+    let hi = this.times.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.times[mid] <= sinceMs) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= this.times.length) return 0;
+    const before = lo > 0 ? this.cumQty[lo - 1] : 0;
+    return this.totalQty - before;
+  }
+}
+
+interface Running {
+  algo: ExecAlgorithm;
+  p: ParentOrder;
+}
+
+/** Market traded in the symbol over an order's working interval (for interval VWAP and participation). */
+export interface IntervalStats {
+  marketQty: number;
+  marketCostTicksQty: number;
+}
+
+export class AlgoRuntime {
+  private readonly running = new Map<string, Running>();
+  private readonly markets = new Map<string, SymbolMarket>();
+  private readonly schedules = new Map<string, readonly PlannedPoint[]>();
+  private readonly intervals = new Map<string, { fromQty: number; fromCost: number; toQty?: number; toCost?: number; symbol: string }>();
+  readonly scheduler: WakeScheduler;
+
+  constructor(
+    private readonly host: AlgoHost,
+    private readonly o: AlgoRuntimeOptions,
+  ) {
+    this.scheduler = new WakeScheduler({ nowMs: o.nowMs, timers: o.timers, maxWakesPerTurn: o.maxWakesPerTurn, onWake: (k) => this.onWake(k) });
+  }
+
+  // --- lifecycle, called by the OMS ---------------------------------------------------------
+
+  /** Start (or restart) the algo of an active parent. */
+  start(p: ParentOrder): void {
+    if (!this.host.isActive(p)) return;
+    let r = this.running.get(p.id);
+    if (!r) {
+      const desc = this.host.descriptor(p.algo.type);
+      if (!desc) {
+        this.o.log('error', `order ${p.id}: algo ${p.algo.type} is not available in this version`);
+        this.host.pause(p, `tipo de boleta ${p.algo.type} indisponível nesta versão`);
+        return;
+      }
+      const m = this.market(p.symbol);
+      r = { algo: undefined as unknown as ExecAlgorithm, p };
+      this.running.set(p.id, r);
+      m.algos.add(p.id);
+      if (!this.intervals.has(p.id)) this.intervals.set(p.id, { fromQty: m.totalQty, fromCost: m.totalCostTicksQty, symbol: p.symbol });
+      else {
+        // Resumed: the interval goes on from where it stopped.
+        const iv = this.intervals.get(p.id)!;
+        if (iv.toQty !== undefined) {
+          iv.fromQty = m.totalQty - (iv.toQty - iv.fromQty);
+          iv.fromCost = m.totalCostTicksQty - (iv.toCost! - iv.fromCost);
+          iv.toQty = iv.toCost = undefined;
+        }
+      }
+      r.algo = desc.create(this.contextFor(p));
+      this.armPhasePoll(p.symbol);
+    }
+    this.guard(p.id, () => r.algo.start());
+  }
+
+  /** The parent is done, paused or being canceled: forget its algo (its state lives in the tables). */
+  stop(id: string): void {
+    const r = this.running.get(id);
+    if (!r) return;
+    this.running.delete(id);
+    this.scheduler.cancel(id);
+    const m = this.markets.get(r.p.symbol);
+    if (m) {
+      m.bookSubs.delete(id);
+      m.tradeSubs.delete(id);
+      m.algos.delete(id);
+      const iv = this.intervals.get(id);
+      if (iv && iv.toQty === undefined) {
+        iv.toQty = m.totalQty;
+        iv.toCost = m.totalCostTicksQty;
+      }
+    }
+  }
+
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
+
+  runningCount(): number {
+    return this.running.size;
+  }
+
+  onFill(p: ParentOrder, c: ChildOrder, qty: number): void {
+    const r = this.running.get(p.id);
+    if (r) this.guard(p.id, () => r.algo.onFill(c, qty));
+  }
+
+  onChildDone(p: ParentOrder, c: ChildOrder): void {
+    const r = this.running.get(p.id);
+    if (r && this.host.isActive(p)) this.guard(p.id, () => r.algo.onChildDone(c));
+  }
+
+  onAmend(p: ParentOrder): void {
+    const r = this.running.get(p.id);
+    if (r && this.host.isActive(p)) this.guard(p.id, () => r.algo.onAmend());
+  }
+
+  onDenied(p: ParentOrder, reason: string): void {
+    const r = this.running.get(p.id);
+    if (r) this.guard(p.id, () => r.algo.onDenied(reason));
+  }
+
+  // --- market events --------------------------------------------------------------------------
+
+  onBook(b: BrokerBook): void {
+    const m = this.markets.get(b.symbol) ?? this.marketIfKnown(b.symbol);
+    if (!m) return;
+    const t = m.top;
+    const changed = t.bidTicks !== b.bidTicks || t.askTicks !== b.askTicks || t.bidQty !== b.bidQty || t.askQty !== b.askQty;
+    t.bidTicks = b.bidTicks;
+    t.bidQty = b.bidQty;
+    t.askTicks = b.askTicks;
+    t.askQty = b.askQty;
+    if (!changed) return;
+    for (const id of m.bookSubs) {
+      const r = this.running.get(id);
+      if (r?.algo.onBook && this.host.isActive(r.p)) this.guard(id, () => r.algo.onBook!(t));
+    }
+  }
+
+  onTrade(tr: BrokerTrade): void {
+    const m = this.markets.get(tr.symbol) ?? this.marketIfKnown(tr.symbol);
+    if (!m) return;
+    m.print(tr);
+    for (const id of m.tradeSubs) {
+      const r = this.running.get(id);
+      if (r?.algo.onTrade && this.host.isActive(r.p)) this.guard(id, () => r.algo.onTrade!(tr));
+    }
+  }
+
+  /** Manual mode: run due wake-ups (and phase polls) up to the per-turn bound. */
+  runDue(nowMs = this.o.nowMs()): number {
+    return this.scheduler.runDue(nowMs);
+  }
+
+  close(): void {
+    this.scheduler.stop();
+  }
+
+  // --- what the order views read ------------------------------------------------------------------
+
+  schedule(id: string): SchedulePoint[] | undefined {
+    return this.schedules.get(id)?.map((x) => ({ t: new Date(x.tMs).toISOString(), targetQty: x.targetQty }));
+  }
+
+  intervalStats(id: string): IntervalStats | undefined {
+    const iv = this.intervals.get(id);
+    if (!iv) return undefined;
+    const m = this.markets.get(iv.symbol);
+    const toQty = iv.toQty ?? m?.totalQty ?? iv.fromQty;
+    const toCost = iv.toCost ?? m?.totalCostTicksQty ?? iv.fromCost;
+    return { marketQty: toQty - iv.fromQty, marketCostTicksQty: toCost - iv.fromCost };
+  }
+
+  /** Mid (or last) of a symbol now, in ticks: the arrival benchmark. */
+  midTicks(symbol: string): number | undefined {
+    const t = this.markets.get(symbol)?.top;
+    if (!t) return undefined;
+    if (t.bidTicks !== undefined && t.askTicks !== undefined) return (t.bidTicks + t.askTicks) / 2;
+    return t.lastTicks;
+  }
+
+  // --- internals ----------------------------------------------------------------------------------
+
+  private market(symbol: string): SymbolMarket {
+    let m = this.markets.get(symbol);
+    if (!m) {
+      m = new SymbolMarket(this.o.instruments.require(symbol));
+      this.markets.set(symbol, m);
+    }
+    return m;
+  }
+
+  private marketIfKnown(symbol: string): SymbolMarket | undefined {
+    return this.o.instruments.get(symbol) ? this.market(symbol) : undefined;
+  }
+
+  private onWake(key: string): void {
+    if (key.startsWith(PHASE_KEY)) return this.pollPhase(key.slice(PHASE_KEY.length));
+    const r = this.running.get(key);
+    if (r && this.host.isActive(r.p)) this.guard(key, () => r.algo.onWake());
+  }
+
+  private armPhasePoll(symbol: string): void {
+    const key = PHASE_KEY + symbol;
+    if (!this.scheduler.has(key)) this.scheduler.wakeAt(key, this.o.nowMs() + PHASE_POLL_MS);
+  }
+
+  private pollPhase(symbol: string): void {
+    const m = this.markets.get(symbol);
+    if (!m || m.algos.size === 0) return;
+    const phase = this.o.session.phase(m.inst, this.o.nowMs());
+    if (phase !== m.phase) {
+      m.phase = phase;
+      for (const id of m.algos) {
+        const r = this.running.get(id);
+        if (r?.algo.onPhase && this.host.isActive(r.p)) this.guard(id, () => r.algo.onPhase!(phase));
+      }
+    }
+    this.armPhasePoll(symbol);
+  }
+
+  /** An algo that throws is paused with the reason visible; the bridge and the other algos go on. */
+  private guard(id: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      const r = this.running.get(id);
+      this.o.log('error', `algo of ${id} failed`, e);
+      if (r) {
+        this.stop(id);
+        this.host.pause(r.p, `erro no algoritmo: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  private contextFor(p: ParentOrder): AlgoContext {
+    const inst = this.o.instruments.require(p.symbol);
+    const m = this.market(p.symbol);
+    const host = this.host;
+    // Children before `firstLive` are done and fully booked: hot paths scan only from there, so a
+    // TWAP with hundreds of finished slices costs what its few live children cost. A done child never
+    // comes back to life (a late fill keeps it done), so the index only moves forward.
+    let firstLive = 0;
+    const advance = () => {
+      const ids = p.childIds;
+      while (firstLive < ids.length) {
+        const c = host.child(ids[firstLive]);
+        if (!isChildDone(c.status) || (c.status === 'filled' && c.filledQty < c.qty)) break;
+        firstLive++;
+      }
+    };
+    const liveChildren = () => {
+      advance();
+      const out: ChildOrder[] = [];
+      for (let i = firstLive; i < p.childIds.length; i++) {
+        const c = host.child(p.childIds[i]);
+        if (!isChildDone(c.status)) out.push(c);
+      }
+      return out;
+    };
+    return {
+      parent: p,
+      instrument: inst,
+      nowMs: this.o.nowMs,
+      market: () => m.top,
+      phase: () => this.o.session.phase(inst, this.o.nowMs()),
+      session: () => this.o.session,
+      subscribe: (ev) => {
+        if (ev.book) m.bookSubs.add(p.id);
+        if (ev.trades) m.tradeSubs.add(p.id);
+      },
+      printedQtySince: (sinceMs) => m.qtySince(sinceMs),
+      children: () => p.childIds.map((id) => host.child(id)),
+      fills: () => host.fills(p.id),
+      liveChildren,
+      unplacedQty: () => {
+        advance();
+        // Children before firstLive are placed exactly as far as they filled: p.filledQty minus the rest's fills.
+        let placed = p.filledQty;
+        for (let i = firstLive; i < p.childIds.length; i++) {
+          const c = host.child(p.childIds[i]);
+          // A child reported filled whose fills are still on the way counts as fully placed.
+          placed += (!isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
+        }
+        return Math.max(0, p.qty - placed);
+      },
+      workingQty: () => {
+        advance();
+        let w = 0;
+        for (let i = firstLive; i < p.childIds.length; i++) {
+          const c = host.child(p.childIds[i]);
+          if (!isChildDone(c.status)) w += c.qty - c.filledQty;
+        }
+        return w;
+      },
+      spawn: (qty, priceTicks) => host.spawn(p, qty, priceTicks),
+      replace: (childId, change) => host.replace(childId, change),
+      cancel: (childId) => host.cancel(childId),
+      wakeAt: (dueMs) => this.scheduler.wakeAt(p.id, dueMs),
+      wakeAfter: (delayMs) => this.scheduler.wakeAt(p.id, this.o.nowMs() + delayMs),
+      setSchedule: (points: readonly PlannedPoint[]) => {
+        this.schedules.set(p.id, points);
+      },
+      finish: (reason) => host.finish(p, reason),
+      pause: (reason) => host.pause(p, reason),
+    };
+  }
+}
