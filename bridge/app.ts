@@ -21,6 +21,8 @@ import { OrderManager } from './execution/oms.js';
 import { Journal } from './journal/index.js';
 import { createLogger, type Logger } from './log.js';
 import { QuoteBoard } from './marketdata/quote-board.js';
+import { historySourceOf, ImportService } from './marketdata/import/import-service.js';
+import type { VolumeProfileSource } from './marketdata/volume-profile.js';
 import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
 import { PortfolioService } from './portfolio/portfolio-service.js';
 import { DEFAULT_RISK_LIMITS, RiskGate } from './risk/risk-gate.js';
@@ -53,6 +55,8 @@ export interface RunningBridge {
   token: string;
   oms: OrderManager;
   broker: BrokerPort;
+  /** Intraday volume profiles from the market database (for the VWAP algo). */
+  volumeProfiles: VolumeProfileSource;
   /** Last journaled event's sequence number, and the event types after a given one (diagnostics). */
   journalSeq(): number;
   journalTypesAfter(seq: number): string[];
@@ -100,6 +104,15 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     log,
   });
 
+  let hub: WsHub | undefined;
+  const marketData = new ImportService({
+    dataDir: opts.dataDir,
+    publish: (job) => hub?.publish('imports', job),
+    history: historySourceOf(broker),
+    tickHundredths: (sym) => instruments.get(sym)?.tickHundredths,
+    log,
+  });
+
   const oms = new OrderManager({
     instruments,
     journal,
@@ -118,7 +131,6 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 
   let brokerState = { connected: false, message: 'conectando / connecting' };
   const dirtyQuotes = new Set<string>();
-  let hub: WsHub | undefined;
   let positionsDirty = true;
 
   broker.setListener({
@@ -223,6 +235,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     audit: (e) => audit(e),
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),
+    marketData,
     log,
   };
 
@@ -246,6 +259,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   wsHub.registerChannel('balances', () => balances());
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
+  wsHub.registerChannel('imports', () => marketData.list());
   // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
   wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
   server.on('upgrade', (req, socket, head) => {
@@ -344,6 +358,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     token: adminToken,
     oms,
     broker,
+    volumeProfiles: marketData.profiles,
     journalSeq: () => journal.lastSeq(),
     journalTypesAfter: (seq) => [...journal.readFrom(seq + 1)].map((e) => e.type),
     close: async () => {
@@ -358,6 +373,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
         server.closeAllConnections();
       });
       await broker.close();
+      await marketData.close();
       journal.close();
     },
   };

@@ -156,6 +156,12 @@ function hashTrade(a: number, b: number, c: number, d: number, e: number): numbe
 }
 const ORDINALS_PER_KEY = 2 ** 20;
 
+const C1_CONTROLS = /[\u0080-\u009f]/;
+/** Text read as latin-1 from a cp1252 file: the 0x80–0x9F characters (€, ‘, ”, …) put right. */
+function fixCp1252(s: string): string {
+  return C1_CONTROLS.test(s) ? iconv.decode(Buffer.from(s, 'latin1'), 'win1252') : s;
+}
+
 export async function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
   const report: ImportFileReport = { file: label, rowsRead: 0, stored: 0, duplicates: 0, refused: [] };
   const fail = (error: string) => ({ ...report, stored: 0, duplicates: 0, error });
@@ -198,6 +204,7 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
     else refusedNotListed++;
   };
 
+  let textFix = (s: string) => s;
   const reader = new RowReader(layout.style);
   const seriesDays = new Map<number, { interval: SeriesInterval; days: Set<string> }>();
   const seriesNames = new Set<string>();
@@ -279,8 +286,8 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
     if (aggressor === undefined) throw new Refusal(`Agressor desconhecido: "${f[cols.aggressor]}" (Comprador, Vendedor, Leilão, RLP ou Indefinido)`);
     let tradeNumber: number | null = null;
     if (cols.tradeNumber !== undefined) tradeNumber = reader.amount(f[cols.tradeNumber], 'Número do negócio', 0);
-    if (buyer && agents.size < 10_000) agents.set(buyer.code, buyer.name);
-    if (seller && agents.size < 10_000) agents.set(seller.code, seller.name);
+    if (buyer && agents.size < 10_000) agents.set(buyer.code, textFix(buyer.name));
+    if (seller && agents.size < 10_000) agents.set(seller.code, textFix(seller.name));
     const id = seriesFor(symbol, 'trades', iso);
     let seq: number;
     if (tradeNumber !== null) seq = tradeNumber;
@@ -306,16 +313,22 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   const headerKey = layout.header ? layout.header.split(layout.delimiter).map(normalizeWord).join('|') : undefined;
   const names = layout.kind === 'candles' ? candleNames(layout.cols) : undefined;
   const source = createReadStream(file, { highWaterMark: 256 * 1024 });
+  // csv-parse decodes UTF-8 and latin-1 itself, far faster than a decoding stream in front of it;
+  // cp1252 differs from latin-1 only in 0x80–0x9F, which appear in agent names at most (fixed there).
+  // Empty lines stay in as one-field records, so a record's index is its line number.
   const parser = parse({
     delimiter: layout.delimiter,
     quote: false,
     relax_column_count: true,
-    skip_empty_lines: true,
-    info: true,
+    skip_empty_lines: false,
+    bom: true,
+    encoding: encoding === 'windows-1252' ? 'latin1' : 'utf8',
     max_record_size: MAX_LINE_CHARS,
   });
-  const decoder = iconv.decodeStream(iconvName(encoding));
-  source.pipe(decoder).pipe(parser);
+  const decoder = encoding === 'utf-16le' ? iconv.decodeStream(iconvName(encoding)) : undefined;
+  if (decoder) source.pipe(decoder).pipe(parser);
+  else source.pipe(parser);
+  if (encoding === 'windows-1252') textFix = fixCp1252;
   let lastProgressRows = 0;
   let cancelledAt: number | undefined;
 
@@ -324,16 +337,15 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
     await new Promise<void>((resolve, reject) => {
       const onError = (e: Error) => reject(e);
       source.on('error', onError);
-      decoder.on('error', onError);
+      decoder?.on('error', onError);
       parser.on('error', onError);
       parser.on('end', () => resolve());
       parser.on('readable', () => {
         try {
-          let rec: { record: string[]; info: { lines: number } } | null;
-          while ((rec = parser.read()) !== null) {
-            const f = rec.record;
-            const line = rec.info.lines;
-            lastRecordLine = line;
+          let f: string[] | null;
+          while ((f = parser.read()) !== null) {
+            const line = ++lastRecordLine;
+            if (f.length === 1 && f[0].trim() === '') continue;
             if (headerKey !== undefined && f[0] !== undefined && normalizeWord(f[0]) === 'ativo') {
               // The file's own header, or the same header again where two exports were joined.
               if (f.map(normalizeWord).join('|') === headerKey) continue;
