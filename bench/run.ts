@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBridgeBench } from './bridge.js';
+import { runImportBench } from './import.js';
 import { runJournalBench } from './journal.js';
 import { runMatchingBench } from './matching.js';
 import { runWsFanoutBench } from './ws-fanout.js';
@@ -40,6 +41,10 @@ rows.push([`WebSocket fan-out to ${ws.clients} clients`, `${fmt(ws.deltasPerSec)
 const bridge = await runBridgeBench();
 rows.push(['bulk batch of 1,000 boletas, validated and accepted', `${bridge.batch1000Ms.toFixed(1)} ms`, '≤ 500 ms']);
 rows.push(['PÂNICO with 1,000 working children, all cancels acknowledged', `${bridge.killSwitch1000Ms.toFixed(1)} ms (${bridge.acceptedAfterEngage} accepted after engage)`, '≤ 250 ms, none accepted']);
+
+const imp = await runImportBench();
+rows.push([`Profit CSV import, ${fmt(imp.rows)} 1-minute candles stored`, `${fmt(imp.importRowsPerSec)} rows/s (bare csv-parse on the same file: ${fmt(imp.bareParserRowsPerSec)} rows/s, ratio ${(imp.importRowsPerSec / imp.bareParserRowsPerSec).toFixed(2)})`, '≥ 300,000 rows/s, ≥ 0.5 of the bare parser']);
+rows.push(['market database: one day of 1-minute candles read', `${imp.dayReadMs.toFixed(2)} ms`, '≤ 5 ms']);
 
 try {
   const { runProfitDllBench } = await import('./profitdll.js');
