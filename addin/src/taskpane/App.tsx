@@ -38,7 +38,8 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground1,
     fontFamily: tokens.fontFamilyBase,
   },
-  tabs: { backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: '0 4px' },
+  // Six tabs are wider than a 420 px pane: the list scrolls on its own instead of pushing the page sideways.
+  tabs: { backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: '0 4px', overflowX: 'auto', flexShrink: 0 },
   main: { flex: '1 1 auto', minHeight: 0, position: 'relative', backgroundColor: tokens.colorNeutralBackground1 },
   pane: { position: 'absolute', inset: 0, display: 'flex', flexDirection: 'column' },
 });

@@ -125,7 +125,8 @@ export function ImportProfitTab(): JSX.Element {
   };
 
   const list = [...jobs.values()].reverse();
-  const maxMb = info.data ? Math.round(info.data.maxFileBytes / 1024 ** 2) : undefined;
+  const max = info.data?.maxFileBytes;
+  const maxText = max === undefined ? '' : max >= 1024 ** 3 ? `${fmtNumber(max / 1024 ** 3, 0)} GB` : `${fmtNumber(max / 1024 ** 2, 0)} MB`;
 
   return (
     <div className={t.root} data-testid="tab-import">
@@ -144,7 +145,7 @@ export function ImportProfitTab(): JSX.Element {
         }}
       >
         <span>Arraste aqui os CSV exportados do Profit</span>
-        <span className={s.small}>velas de qualquer intervalo, diário, times &amp; trades{maxMb ? ` · até ${maxMb} MB por arquivo` : ''}</span>
+        <span className={s.small}>velas de qualquer intervalo, diário, times &amp; trades{maxText ? ` · até ${maxText} por arquivo` : ''}</span>
         <Button icon={<ArrowUpload20Regular />} size="small" disabled={!canTrade || sending} onClick={() => input.current?.click()} data-testid="import-pick">
           {sending ? 'Enviando…' : 'Escolher arquivos'}
         </Button>

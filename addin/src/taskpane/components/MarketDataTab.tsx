@@ -156,15 +156,15 @@ export function MarketDataTab(): JSX.Element {
   };
 
   const columns: Column<CoverageRow>[] = [
-    { key: 'symbol', label: 'Ativo', width: 70, render: (r) => <b>{r.symbol}</b>, sortValue: (r) => r.symbol },
-    { key: 'interval', label: 'Int.', width: 50, render: (r) => (r.interval === 'trades' ? 'negócios' : r.interval), sortValue: (r) => r.interval },
-    { key: 'from', label: 'De', width: 78, render: (r) => fmtLocal(r.from, '1d'), sortValue: (r) => r.from },
-    { key: 'to', label: 'Até', width: 78, render: (r) => fmtLocal(r.to, '1d'), sortValue: (r) => r.to },
-    { key: 'rows', label: 'Linhas', width: 74, align: 'right', render: (r) => fmtNumber(r.rows, 0), sortValue: (r) => r.rows },
+    { key: 'symbol', label: 'Ativo', width: 64, render: (r) => <b>{r.symbol}</b>, sortValue: (r) => r.symbol },
+    { key: 'interval', label: 'Int.', width: 46, render: (r) => (r.interval === 'trades' ? 'T&T' : r.interval), sortValue: (r) => r.interval },
+    { key: 'from', label: 'De', width: 74, render: (r) => fmtLocal(r.from, '1d'), sortValue: (r) => r.from },
+    { key: 'to', label: 'Até', width: 74, render: (r) => fmtLocal(r.to, '1d'), sortValue: (r) => r.to },
+    { key: 'rows', label: 'Linhas', width: 62, align: 'right', render: (r) => fmtNumber(r.rows, 0), sortValue: (r) => r.rows },
     {
       key: 'gaps',
       label: 'Lacunas',
-      width: 80,
+      width: 66,
       flex: true,
       render: (r) => <span className={r.gaps.length ? s.gap : undefined}>{gapText(r)}</span>,
       title: (r) => r.gaps.map((g) => (g.from === g.to ? g.from : `${g.from} a ${g.to}`)).join(', ') || undefined,
