@@ -54,9 +54,19 @@ export function candleTableName(symbol: string, interval: string): string {
   return `BBDados_${symbol}_${interval}`.replace(/[^A-Za-z0-9_]/g, '_');
 }
 
-/** Merges a snapshot (array) or a delta (one job) of the `imports` channel into the known jobs. */
+const STAGE: Record<ImportJobView['state'], number> = { queued: 0, running: 1, done: 2, failed: 2, cancelled: 2 };
+
+/**
+ * Merges a snapshot (array) or a delta (one job) of the `imports` channel, or an HTTP answer, into the
+ * known jobs. A small file can finish before the upload's answer arrives: a view never goes back to
+ * an earlier stage.
+ */
 export function mergeJobs(known: Map<string, ImportJobView>, data: unknown): Map<string, ImportJobView> {
-  const next = Array.isArray(data) ? new Map<string, ImportJobView>() : new Map(known);
-  for (const j of (Array.isArray(data) ? data : [data]) as ImportJobView[]) if (j && typeof j.id === 'string') next.set(j.id, j);
+  const next = new Map(known);
+  for (const j of (Array.isArray(data) ? data : [data]) as ImportJobView[]) {
+    if (!j || typeof j.id !== 'string') continue;
+    const old = next.get(j.id);
+    if (!old || STAGE[j.state] >= STAGE[old.state]) next.set(j.id, j);
+  }
   return next;
 }
