@@ -22,14 +22,14 @@ import { DateTime } from 'luxon';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CandleRow, CoverageRow, ImportJobView } from '../../../../common/marketdata.js';
 import { fmtNumber } from '../../core/format.js';
-import { CANDLE_SHEET_FORMATS, CANDLE_SHEET_HEADER, candleSheetRows, candleTableName, chartTime } from '../../core/marketdata.js';
+import { chartTime } from '../../core/marketdata.js';
+import { CANDLES_SHEET, writeCandlesTable } from '../../sheets/candles-sheet.js';
 import { usePane } from '../context.js';
 import { useAsync } from '../hooks.js';
 import { useTabStyles } from './common.js';
 import { VirtualTable, type Column } from './VirtualTable.js';
 
 const ZONE = 'America/Sao_Paulo';
-const SHEET = 'BB Dados';
 
 const useStyles = makeStyles({
   table: { flex: '0 1 auto', maxHeight: '190px', display: 'flex', minHeight: '110px' },
@@ -129,10 +129,8 @@ export function MarketDataTab(): JSX.Element {
     if (!workbook || !series || !candles?.length) return;
     setBusy(true);
     try {
-      const table = candleTableName(series.symbol, series.interval);
-      await workbook.ensureTable({ sheet: SHEET, table, header: CANDLE_SHEET_HEADER, activate: true });
-      await workbook.setTableBody(table, candles.length, [{ start: 0, values: candleSheetRows(candles) }], CANDLE_SHEET_FORMATS);
-      notify('success', `${fmtNumber(candles.length, 0)} velas de ${series.symbol} ${series.interval} na tabela ${table} (planilha "${SHEET}").`);
+      const table = await writeCandlesTable(workbook, series.symbol, series.interval, candles);
+      notify('success', `${fmtNumber(candles.length, 0)} velas de ${series.symbol} ${series.interval} na tabela ${table} (planilha "${CANDLES_SHEET}").`);
     } catch (e) {
       notify('error', `Não consegui escrever na planilha: ${(e as Error).message}`);
     } finally {
