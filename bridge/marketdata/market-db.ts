@@ -17,6 +17,8 @@ import type { SeriesInterval } from '../../common/marketdata.js';
 import { saoPauloDayRangeMs } from './sp-instant.js';
 
 export const MARKET_DB_FILE = 'market.db';
+/** Candles per multi-row INSERT during imports (9 parameters each, well under SQLite's 32,766). */
+export const CANDLE_BATCH = 64;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS instruments (
@@ -133,13 +135,7 @@ export class MarketDb {
       instrument: db.prepare('INSERT INTO instruments (symbol, kind) VALUES (?, ?) ON CONFLICT(symbol) DO NOTHING'),
       seriesGet: db.prepare<[string, string], { id: number }>('SELECT id FROM series WHERE symbol = ? AND interval = ?'),
       seriesAdd: db.prepare('INSERT INTO series (symbol, interval) VALUES (?, ?)'),
-      candle: db.prepare(`INSERT INTO candles VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT(series_id, start_ms) DO UPDATE SET open_h = excluded.open_h, high_h = excluded.high_h,
-          low_h = excluded.low_h, close_h = excluded.close_h, volume_centavos = excluded.volume_centavos,
-          qty = excluded.qty, trades = excluded.trades
-        WHERE (open_h, high_h, low_h, close_h, volume_centavos, qty) IS NOT
-              (excluded.open_h, excluded.high_h, excluded.low_h, excluded.close_h, excluded.volume_centavos, excluded.qty)
-           OR trades IS NOT excluded.trades`),
+      candle: db.prepare(this.candleSql(1)),
       trade: db.prepare('INSERT OR IGNORE INTO trades VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)'),
       agent: db.prepare('INSERT INTO agents (code, name) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET name = excluded.name WHERE name IS NOT excluded.name'),
       countCandles: db.prepare<[number, number, number], { n: number }>('SELECT count(*) AS n FROM candles WHERE series_id = ? AND start_ms >= ? AND start_ms < ?'),
@@ -200,6 +196,28 @@ export class MarketDb {
   /** True when the row was written (new, or different values for a stored instant); false when identical. */
   putCandle(seriesId: number, c: CandleRecord): boolean {
     return this.stmts.candle.run(seriesId, c.startMs, c.openH, c.highH, c.lowH, c.closeH, c.volumeCentavos, c.qty, c.trades).changes > 0;
+  }
+
+  /**
+   * CANDLE_BATCH rows of one series in one statement (a statement per row costs more than the row):
+   * `params` holds CANDLE_BATCH × 9 values in column order. Returns how many were written.
+   */
+  putCandleBatch(params: Array<number | null>): number {
+    this.batchStmt ??= this.db.prepare(this.candleSql(CANDLE_BATCH));
+    return this.batchStmt.run(params).changes;
+  }
+
+  private batchStmt: Database.Statement | undefined;
+
+  private candleSql(rows: number): string {
+    const values = Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ');
+    return `INSERT INTO candles VALUES ${values}
+        ON CONFLICT(series_id, start_ms) DO UPDATE SET open_h = excluded.open_h, high_h = excluded.high_h,
+          low_h = excluded.low_h, close_h = excluded.close_h, volume_centavos = excluded.volume_centavos,
+          qty = excluded.qty, trades = excluded.trades
+        WHERE (open_h, high_h, low_h, close_h, volume_centavos, qty) IS NOT
+              (excluded.open_h, excluded.high_h, excluded.low_h, excluded.close_h, excluded.volume_centavos, excluded.qty)
+           OR trades IS NOT excluded.trades`;
   }
 
   /** True when new; false when that trade is stored already. */

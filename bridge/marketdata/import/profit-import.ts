@@ -13,7 +13,7 @@ import iconv from 'iconv-lite';
 import { createReadStream } from 'node:fs';
 import { open, stat } from 'node:fs/promises';
 import type { CandleInterval, FileEncoding, ImportFileReport, RefusedLine, SeriesInterval } from '../../../common/marketdata.js';
-import type { MarketDb } from '../market-db.js';
+import { CANDLE_BATCH, type MarketDb } from '../market-db.js';
 import { saoPauloInstantMs } from '../sp-instant.js';
 import { detectEncoding, detectLayout, iconvName, NotProfitFileError, type CandleColumns, type Layout, type TradeColumns } from './profit-detect.js';
 import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTime, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
@@ -225,11 +225,30 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   // ---- candles
   let interval: CandleInterval | undefined = layout.variant === 'candles-daily' ? '1d' : opts.interval;
   const pending: PendingCandle[] = [];
+  // Rows of one series wait here for a multi-row INSERT; another series or the end of the file flushes.
+  const batch: Array<number | null> = [];
+  let batchSeries = -1;
+  const flushBatch = () => {
+    const n = batch.length / 9;
+    if (n === CANDLE_BATCH) {
+      const written = db.putCandleBatch(batch);
+      report.stored += written;
+      report.duplicates += n - written;
+    } else {
+      for (let k = 0; k < batch.length; k += 9) {
+        const [sid, startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades] = batch.slice(k, k + 9) as number[];
+        if (db.putCandle(sid, { startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades })) report.stored++;
+        else report.duplicates++;
+      }
+    }
+    batch.length = 0;
+  };
   const storeCandle = (p: PendingCandle) => {
     const id = seriesFor(p.symbol, interval!, p.iso);
-    const [openH, highH, lowH, closeH, volumeCentavos, qty, trades] = p.values;
-    if (db.putCandle(id, { startMs: p.startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades })) report.stored++;
-    else report.duplicates++;
+    if (id !== batchSeries && batch.length) flushBatch();
+    batchSeries = id;
+    batch.push(id, p.startMs, ...p.values);
+    if (batch.length === CANDLE_BATCH * 9) flushBatch();
   };
   const flushPending = () => {
     if (interval === undefined) {
@@ -387,6 +406,7 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
       return { ...fail(`importação cancelada na linha ${cancelledAt}: nada deste arquivo foi gravado`), cancelled: true, stoppedAtLine: cancelledAt, variant: layout.variant, encoding };
     }
     if (pending.length) flushPending();
+    flushBatch();
     if (report.rowsRead === 0) {
       db.rollback();
       return fail('arquivo sem linhas de dados (só o cabeçalho)');

@@ -100,7 +100,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
     const table = page.getByTestId('coverage-table');
     await table.locator('[data-rowkey="WINFUT 5m"]').waitFor({ timeout: 10_000 });
     const row = await table.locator('[data-rowkey="WINFUT 5m"]').innerText();
-    expect(row).toMatch(/WINFUT\s+5m\s+26\/12\/2024\s+30\/12\/2024\s+200\s+1 pregão/);
+    expect(row).toMatch(/WINFUT\s+5m\s+26\/12\/24\s+30\/12\/24\s+200\s+1 pregão/);
     await table.locator('[data-rowkey="WINFUT 5m"]').click();
     await page.locator('[data-testid="candle-chart"][data-candles="100"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="candle-chart"] canvas').first().waitFor();

@@ -41,6 +41,7 @@ const useStyles = makeStyles({
 
 const key = (r: CoverageRow) => `${r.symbol} ${r.interval}`;
 const localDate = (iso: string) => DateTime.fromISO(iso, { zone: ZONE }).toISODate()!;
+const shortDate = (iso: string) => DateTime.fromISO(iso, { zone: ZONE }).toFormat('dd/MM/yy');
 const fmtLocal = (iso: string, interval: string) => DateTime.fromISO(iso, { zone: ZONE }).toFormat(interval === '1d' ? 'dd/MM/yyyy' : 'dd/MM/yy HH:mm');
 
 function gapText(r: CoverageRow): string {
@@ -156,8 +157,8 @@ export function MarketDataTab(): JSX.Element {
   const columns: Column<CoverageRow>[] = [
     { key: 'symbol', label: 'Ativo', width: 64, render: (r) => <b>{r.symbol}</b>, sortValue: (r) => r.symbol },
     { key: 'interval', label: 'Int.', width: 46, render: (r) => (r.interval === 'trades' ? 'T&T' : r.interval), sortValue: (r) => r.interval },
-    { key: 'from', label: 'De', width: 74, render: (r) => fmtLocal(r.from, '1d'), sortValue: (r) => r.from },
-    { key: 'to', label: 'Até', width: 74, render: (r) => fmtLocal(r.to, '1d'), sortValue: (r) => r.to },
+    { key: 'from', label: 'De', width: 74, render: (r) => shortDate(r.from), sortValue: (r) => r.from, title: (r) => fmtLocal(r.from, r.interval) },
+    { key: 'to', label: 'Até', width: 74, render: (r) => shortDate(r.to), sortValue: (r) => r.to, title: (r) => fmtLocal(r.to, r.interval) },
     { key: 'rows', label: 'Linhas', width: 62, align: 'right', render: (r) => fmtNumber(r.rows, 0), sortValue: (r) => r.rows },
     {
       key: 'gaps',
