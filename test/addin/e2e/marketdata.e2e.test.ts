@@ -111,6 +111,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
 
     await page.getByTestId('marketdata-delete').click();
     await page.getByTestId('delete-confirm').waitFor();
+    await page.waitForTimeout(600); // the dialog's fade-in, for a readable screenshot
     await page.screenshot({ path: path.join(SHOTS, 'base-de-dados-apagar.png') });
     await page.getByTestId('delete-confirm-yes').click();
     await page.waitForFunction(() => document.querySelector('[data-rowkey="WINFUT 5m"]')?.textContent?.includes('100'), undefined, { timeout: 10_000 });
