@@ -58,7 +58,6 @@ export class ImportService {
   readonly db: MarketDb;
   readonly profiles: MarketVolumeProfiles;
   readonly uploadDir: string;
-  private readonly worker: Worker;
   private readonly jobs = new Map<string, Job>();
   private pendingCount = 0;
   private closed = false;
@@ -71,14 +70,28 @@ export class ImportService {
     this.uploadDir = path.join(opts.dataDir, 'imports');
     mkdirSync(this.uploadDir, { recursive: true, mode: 0o700 });
     this.now = opts.now ?? Date.now;
+    this.dbFile = dbFile;
+  }
+
+  private readonly dbFile: string;
+  private writer: Worker | undefined;
+
+  /** The writer thread, started at the first write: a bridge that never imports never pays for it. */
+  private get worker(): Worker {
+    if (this.writer) return this.writer;
     const entry = fileURLToPath(new URL('./worker-entry.mjs', import.meta.url));
-    this.worker = new Worker(entry, { workerData: { dbFile } });
-    this.worker.on('message', (m: WorkerReply) => this.onReply(m));
-    this.worker.on('error', (e) => {
-      opts.log('error', 'market-db writer thread failed', e);
+    const w = new Worker(entry, { workerData: { dbFile: this.dbFile } });
+    w.on('message', (m: WorkerReply) => this.onReply(m));
+    w.on('error', (e) => {
+      this.opts.log('error', 'market-db writer thread failed', e);
+      this.writer = undefined;
       for (const job of this.jobs.values()) if (job.view.state === 'running' || job.view.state === 'queued') this.finish(job, 'failed', undefined, `gravador da base de mercado parou: ${e.message}`);
+      for (const d of this.deletes.values()) d.reject?.(new Error(`gravador da base de mercado parou: ${e.message}`));
+      this.deletes.clear();
     });
-    this.worker.unref();
+    w.unref();
+    this.writer = w;
+    return w;
   }
 
   get historyAvailable(): boolean {
@@ -260,7 +273,7 @@ export class ImportService {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await this.worker.terminate();
+    await this.writer?.terminate();
     this.db.close();
   }
 }
