@@ -68,7 +68,7 @@ export async function runImportBench(dir?: string, rows = 1_000_000): Promise<Im
       if (r.error || r.stored !== rows) throw new Error(`import stored ${r.stored}/${rows}: ${r.error ?? ''}`);
       const day = saoPauloDayRangeMs('2020-06-15');
       const reads: number[] = [];
-      for (let i = 0; i < 50; i++) {
+      for (let i = 0; i < 200; i++) {
         const t = performance.now();
         const c = db.candles('WINFUT', '1m', day.fromMs, day.toMs, 10_000);
         reads.push(performance.now() - t);
