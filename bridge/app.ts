@@ -47,6 +47,8 @@ export interface BridgeOptions {
   tls?: { cert: string; key: string };
   log?: Logger;
   quiet?: boolean;
+  /** Largest Profit file accepted by an import (default 1 GiB). */
+  importMaxFileBytes?: number;
 }
 
 export interface RunningBridge {
@@ -110,6 +112,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     publish: (job) => hub?.publish('imports', job),
     history: historySourceOf(broker),
     tickHundredths: (sym) => instruments.get(sym)?.tickHundredths,
+    maxFileBytes: opts.importMaxFileBytes,
     log,
   });
 

@@ -43,6 +43,12 @@ function parseWhen(s: string, edge: 'from' | 'to'): number | undefined {
   return edge === 'to' ? ms + 1 : ms;
 }
 
+function fmtSize(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1).replace('.', ',')} GB`;
+  if (bytes >= 1024 ** 2) return `${Math.round(bytes / 1024 ** 2)} MB`;
+  return `${Math.round(bytes / 1024)} KB`;
+}
+
 function dayOf(ms: number): string {
   return DateTime.fromMillis(ms, { zone: SAO_PAULO_ZONE }).toISODate()!;
 }
@@ -166,15 +172,23 @@ export function mountMarketDataRoutes(api: Router, svc: ImportService, h: RouteH
       writes.push(
         new Promise<void>((resolve) => {
           const drop = (message: string) => {
-            rmSync(temp, { force: true });
             errors.push({ field: `files[${i}]`, code: 'refused', message: `${label}: ${message}` });
-            resolve();
+            // The temp file may still be opening: remove it once the stream has closed.
+            if (out.closed) {
+              rmSync(temp, { force: true });
+              resolve();
+            } else {
+              out.once('close', () => {
+                rmSync(temp, { force: true });
+                resolve();
+              });
+              out.destroy();
+            }
           };
           stream.on('limit', () => {
             stream.unpipe(out);
             stream.resume();
-            out.destroy();
-            drop(`acima do limite de ${Math.round(svc.maxFileBytes / 1024 ** 2)} MB por arquivo: exporte do Profit em períodos menores`);
+            drop(`acima do limite de ${fmtSize(svc.maxFileBytes)} por arquivo: exporte do Profit em períodos menores`);
           });
           out.on('error', (e) => drop(`não consegui gravar o envio: ${e.message}`));
           out.on('finish', () => {

@@ -3,7 +3,7 @@
  * on the `imports` WebSocket channel, coverage and candles read back over REST, deletion of a range,
  * bad uploads refused with a reason, and orders accepted while a large file is being imported.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -89,6 +89,20 @@ describe('import API', () => {
     const hist = await b.api('POST', '/api/import/history', { symbol: 'PETR4', from: '2026-11-02', to: '2026-11-03' });
     expect(hist.status).toBe(409);
     expect(hist.body.errors[0].message).toMatch(/profitdll/);
+  });
+
+  it('refuses a file over the size limit while it streams in, and imports the others of the same upload', async () => {
+    b = await startTestBridge({ importMaxFileBytes: 4_096 });
+    probe = await WsProbe.open(b, ['imports']);
+    const up = await upload(b, [
+      { name: 'grande.csv', body: candleFile(200) },
+      { name: 'vale3.csv', body: readFileSync(path.join(FIX, 'vale3-diario-bom.csv')) },
+    ]);
+    expect(up.status).toBe(202);
+    expect(up.body.errors).toEqual([{ field: 'files[0]', code: 'refused', message: 'grande.csv: acima do limite de 4 KB por arquivo: exporte do Profit em períodos menores' }]);
+    expect(up.body.jobs.map((j) => j.label)).toEqual(['vale3.csv']);
+    expect(dataOf(await probe.waitFor((m) => finished(m as never, up.body.jobs[0].id))).report).toMatchObject({ stored: 3 });
+    expect(readdirSync(path.join(b.dataDir, 'imports'))).toEqual([]); // no temp file left behind
   });
 
   it('keeps accepting orders while a large file is imported, and a cancel keeps nothing', async () => {
