@@ -9,6 +9,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runAlgoBench } from './algos.js';
 import { runBridgeBench } from './bridge.js';
+import { runImportBench } from './import.js';
 import { runJournalBench } from './journal.js';
 import { runMatchingBench } from './matching.js';
 import { runWsFanoutBench } from './ws-fanout.js';
@@ -48,6 +49,9 @@ rows.push([
   `${fmt(algos.marketEventsPerSec)} market events/s; event→decision p50 ${algos.p50Ms.toFixed(3)} ms, p99 ${algos.p99Ms.toFixed(2)} ms; longest stall ${algos.maxStallMs.toFixed(0)} ms; ${fmt(algos.bytesPerAlgo / 1024)} KiB heap per algo`,
   '≥ 10,000 with p99 ≤ 2 ms, no stall > 50 ms',
 ]);
+const imp = await runImportBench();
+rows.push([`Profit CSV import, ${fmt(imp.rows)} 1-minute candles stored`, `${fmt(imp.importRowsPerSec)} rows/s (bare csv-parse on the same file: ${fmt(imp.bareParserRowsPerSec)} rows/s, ratio ${(imp.importRowsPerSec / imp.bareParserRowsPerSec).toFixed(2)})`, '≥ 300,000 rows/s, ≥ 0.5 of the bare parser']);
+rows.push(['market database: one day of 1-minute candles read', `${imp.dayReadMs.toFixed(2)} ms`, '≤ 5 ms']);
 
 try {
   const { runProfitDllBench } = await import('./profitdll.js');

@@ -15,13 +15,15 @@ import { TokenAuth } from './api/auth.js';
 import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
 import { WsHub } from './api/ws-hub.js';
 import { ConfigStore } from './config/config-store.js';
-import { algoCatalog } from './execution/algos/registry.js';
+import { createAlgoRegistry } from './execution/algos/registry.js';
 import type { BrokerPort } from './execution/broker-port.js';
 import { OrderManager } from './execution/oms.js';
 import { b3Session, DEMO_SESSION } from './execution/market-session.js';
 import { Journal } from './journal/index.js';
 import { createLogger, type Logger } from './log.js';
 import { QuoteBoard } from './marketdata/quote-board.js';
+import { historySourceOf, ImportService } from './marketdata/import/import-service.js';
+import { vwapProfileSource, type VolumeProfileReader } from './marketdata/volume-profile.js';
 import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
 import { PortfolioService } from './portfolio/portfolio-service.js';
 import { DEFAULT_RISK_LIMITS, RiskGate } from './risk/risk-gate.js';
@@ -46,6 +48,8 @@ export interface BridgeOptions {
   tls?: { cert: string; key: string };
   log?: Logger;
   quiet?: boolean;
+  /** Largest Profit file accepted by an import (default 1 GiB). */
+  importMaxFileBytes?: number;
 }
 
 export interface RunningBridge {
@@ -54,6 +58,8 @@ export interface RunningBridge {
   token: string;
   oms: OrderManager;
   broker: BrokerPort;
+  /** Intraday volume profiles from the market database (for the VWAP algo). */
+  volumeProfiles: VolumeProfileReader;
   /** Last journaled event's sequence number, and the event types after a given one (diagnostics). */
   journalSeq(): number;
   journalTypesAfter(seq: number): string[];
@@ -103,7 +109,20 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     log,
   });
 
+  let hub: WsHub | undefined;
+  const marketData = new ImportService({
+    dataDir: opts.dataDir,
+    publish: (job) => hub?.publish('imports', job),
+    history: historySourceOf(broker),
+    tickHundredths: (sym) => instruments.get(sym)?.tickHundredths,
+    maxFileBytes: opts.importMaxFileBytes,
+    log,
+  });
+
+  // VWAP plans against the symbol's measured intraday profile when the market database has one.
+  const algos = createAlgoRegistry(vwapProfileSource(marketData.profiles));
   const oms = new OrderManager({
+    algos,
     instruments,
     journal,
     broker,
@@ -124,7 +143,6 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 
   let brokerState = { connected: false, message: 'conectando / connecting' };
   const dirtyQuotes = new Set<string>();
-  let hub: WsHub | undefined;
   let positionsDirty = true;
 
   broker.setListener({
@@ -238,12 +256,13 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       await oms.setTradingState(state, reason, actor);
       return health();
     },
-    algos: () => algoCatalog(),
+    algos: () => algos.catalog(),
     // Each row names the person as well as the token that acted.
     auditTrail: (q) => journal.readAudit(q).map((r) => ({ ...r, actorName: auth.displayName(r.actor) })),
     audit: (e) => audit(e),
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),
+    marketData,
     log,
   };
 
@@ -267,6 +286,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   wsHub.registerChannel('balances', () => balances());
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
+  wsHub.registerChannel('imports', () => marketData.list());
   // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
   wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
   server.on('upgrade', (req, socket, head) => {
@@ -377,6 +397,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     token: adminToken,
     oms,
     broker,
+    volumeProfiles: marketData.profiles,
     journalSeq: () => journal.lastSeq(),
     journalTypesAfter: (seq) => [...journal.readFrom(seq + 1)].map((e) => e.type),
     close: async () => {
@@ -393,6 +414,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
         server.closeAllConnections();
       });
       await broker.close();
+      await marketData.close();
       journal.close();
     },
   };

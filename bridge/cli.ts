@@ -15,7 +15,8 @@ const USAGE = `uso / usage:
   blackbox panic [--reason TEXTO] [--port 3000] [--data ./data] [--url URL]
   blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process
   blackbox profitdll-check [--send-test-order] [--ticker PETR4] [--seconds 30] [--timeout-ms 5000] [--report FILE]
-                 checks ProfitDLL on this machine (docs/profitdll-windows.md)`;
+                 checks ProfitDLL on this machine (docs/profitdll-windows.md)
+  blackbox import ARQUIVO… [--data ./data] [--json] [--interval 1m|2m|5m|10m|15m|30m|60m|1d]`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -155,6 +156,10 @@ async function main(): Promise<void> {
     if (cmd === 'start') await start(rest);
     else if (cmd === 'panic') await panic(rest);
     else if (cmd === 'profitdll-check') await profitdllCheck(rest);
+    else if (cmd === 'import') {
+      const { runImportCli } = await import('./marketdata/import/import-cli.js');
+      process.exitCode = await runImportCli(rest, fail);
+    }
     else if (cmd === 'exchange') {
       process.argv = [process.argv[0], process.argv[1], ...rest];
       await import('./adapters/sim/exchange-main.js');

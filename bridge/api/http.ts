@@ -25,6 +25,8 @@ import type {
 import { ORDER_STATUSES } from '../../common/types.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
+import type { ImportService } from '../marketdata/import/import-service.js';
+import { mountMarketDataRoutes } from './marketdata-routes.js';
 
 export interface OrderCommands {
   submitMany(rows: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: (i: number) => string): Promise<BatchRowResult[]>;
@@ -63,6 +65,8 @@ export interface ApiServices {
   audit(entry: { actor: string; role: string; action: string; target?: string; details?: unknown; ip?: string }): void;
   isOriginAllowed(origin: string | undefined): boolean;
   addinDir: string | undefined;
+  /** The market database and its imports (absent: those routes answer 404). */
+  marketData?: ImportService;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -130,7 +134,8 @@ export function createHttpApp(s: ApiServices): express.Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: MAX_BODY, strict: true, type: () => true }));
+  // Multipart bodies (Profit file uploads) are streamed to disk by their route, never parsed here.
+  api.use(express.json({ limit: MAX_BODY, strict: true, type: (req) => !String(req.headers['content-type'] ?? '').startsWith('multipart/') }));
 
   api.get('/health', (_req, res) => {
     res.json(s.health());
@@ -356,6 +361,8 @@ export function createHttpApp(s: ApiServices): express.Express {
     s.audit({ actor: actorOf(res), role: 'admin', action: 'token.create', target: t.id });
     res.status(201).json(t);
   });
+
+  if (s.marketData) mountMarketDataRoutes(api, s.marketData, { need, fail, parse, actorOf, audit: s.audit });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

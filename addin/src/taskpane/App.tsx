@@ -19,6 +19,8 @@ import type { BridgeClient } from '../core/bridge-client.js';
 import type { WorkbookPort } from '../sheets/workbook-port.js';
 import { BalancesTab } from './components/BalancesTab.js';
 import { BoletasTab } from './components/BoletasTab.js';
+import { ImportProfitTab } from './components/ImportProfitTab.js';
+import { MarketDataTab } from './components/MarketDataTab.js';
 import { OrdersTab } from './components/OrdersTab.js';
 import { PositionsTab } from './components/PositionsTab.js';
 import { ReconnectBanner } from './components/ReconnectBanner.js';
@@ -44,7 +46,7 @@ const useStyles = makeStyles({
 });
 
 /**
- * The tabs that exist today. Base de dados, Import Profit, Estratégias and Backtests join this
+ * The tabs that exist today. Estratégias and Backtests join this
  * list when their features land in the bridge (no placeholders pretending to work).
  */
 const TABS = [
@@ -52,6 +54,8 @@ const TABS = [
   { id: 'orders', label: 'Ordens', render: () => <OrdersTab /> },
   { id: 'boletas', label: 'Boletas', render: () => <BoletasTab /> },
   { id: 'balances', label: 'Saldo', render: () => <BalancesTab /> },
+  { id: 'marketdata', label: 'Base de dados', render: () => <MarketDataTab /> },
+  { id: 'import', label: 'Import Profit', render: () => <ImportProfitTab /> },
 ] as const;
 
 type TabId = (typeof TABS)[number]['id'];

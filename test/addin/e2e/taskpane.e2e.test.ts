@@ -152,7 +152,7 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     return p;
   };
 
-  it('browser mode: pastes the token once, connects, shows the four tabs and no sheet features', async () => {
+  it('browser mode: pastes the token once, connects, shows the tabs and no sheet features', async () => {
     browserPage = watch(await context.newPage());
     await browserPage.goto(`${bridge.url}/taskpane.html`);
     await browserPage.getByTestId('settings-dialog').waitFor();
@@ -161,7 +161,7 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     await browserPage.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
     expect(await browserPage.locator('html').getAttribute('data-host')).toBe('browser');
     const tabs = await browserPage.locator('[data-testid$="-button"][role="tab"]').allInnerTexts();
-    expect(tabs).toEqual(['Posições', 'Ordens', 'Boletas', 'Saldo']);
+    expect(tabs).toEqual(['Posições', 'Ordens', 'Boletas', 'Saldo', 'Base de dados', 'Import Profit']);
     expect(await browserPage.getByTestId('send-to-sheet-positions').count()).toBe(0);
   });
 

@@ -1,0 +1,90 @@
+/**
+ * Profit CSV import: rows/s stored for a generated 1,000,000-row 1-minute candle file (formatted
+ * numbers: thousands dots, decimal commas), side by side in the same run with csv-parse reading the
+ * same file into nothing (the floor the import stands on), and the range read of one day of 1-minute
+ * candles. Bars (PRODUCT.md §7): ≥ 300,000 rows/s stored and ≥ half the bare parser; read ≤ 5 ms.
+ */
+import { parse } from 'csv-parse';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { once } from 'node:events';
+import { importProfitFile } from '../bridge/marketdata/import/profit-import.js';
+import { MarketDb } from '../bridge/marketdata/market-db.js';
+import { saoPauloDayRangeMs } from '../bridge/marketdata/sp-instant.js';
+
+export interface ImportBenchResult {
+  rows: number;
+  importRowsPerSec: number;
+  bareParserRowsPerSec: number;
+  dayReadMs: number;
+}
+
+const p2 = (n: number) => String(n).padStart(2, '0');
+
+async function writeFile(file: string, rows: number): Promise<void> {
+  const out = createWriteStream(file);
+  let t = Date.UTC(2020, 0, 2, 13, 0); // 10:00 in São Paulo
+  let chunk = '';
+  for (let i = 0; i < rows; i++) {
+    const d = new Date(t - 3 * 3_600_000);
+    const px = 100_000 + (i % 5_000);
+    const a = `${Math.floor(px / 1000)}.${String(px % 1000).padStart(3, '0')}`;
+    chunk += `WINFUT;${p2(d.getUTCDate())}/${p2(d.getUTCMonth() + 1)}/${d.getUTCFullYear()};${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:00;${a};${a};${a};${a};600.822.115,84;24.228\n`;
+    t += 60_000;
+    if (chunk.length > 1 << 20) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+}
+
+async function bareParse(file: string): Promise<number> {
+  const t0 = performance.now();
+  let n = 0;
+  await new Promise<void>((resolve, reject) => {
+    const p = createReadStream(file, { highWaterMark: 256 * 1024 }).pipe(parse({ delimiter: ';', quote: false, relax_column_count: true }));
+    p.on('readable', () => {
+      while (p.read() !== null) n++;
+    });
+    p.on('end', resolve);
+    p.on('error', reject);
+  });
+  return n / ((performance.now() - t0) / 1000);
+}
+
+export async function runImportBench(dir?: string, rows = 1_000_000): Promise<ImportBenchResult> {
+  const work = dir ?? mkdtempSync(path.join(process.cwd(), 'data', 'bench-import-'));
+  const file = path.join(work, 'winfut-1min.csv');
+  try {
+    await writeFile(file, rows);
+    const bare = await bareParse(file);
+    const db = MarketDb.open(path.join(work, 'market.db'));
+    try {
+      const t0 = performance.now();
+      const r = await importProfitFile(db, file, 'bench', { maxBytes: 4 * 1024 ** 3 });
+      const importSec = (performance.now() - t0) / 1000;
+      if (r.error || r.stored !== rows) throw new Error(`import stored ${r.stored}/${rows}: ${r.error ?? ''}`);
+      const day = saoPauloDayRangeMs('2020-06-15');
+      const reads: number[] = [];
+      for (let i = 0; i < 200; i++) {
+        const t = performance.now();
+        const c = db.candles('WINFUT', '1m', day.fromMs, day.toMs, 10_000);
+        reads.push(performance.now() - t);
+        if (c.length !== 1440) throw new Error(`day read returned ${c.length} candles`);
+      }
+      reads.sort((a, b) => a - b);
+      return { rows, importRowsPerSec: rows / importSec, bareParserRowsPerSec: bare, dayReadMs: reads[reads.length >> 1] };
+    } finally {
+      db.close();
+    }
+  } finally {
+    if (!dir) rmSync(work, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const r = await runImportBench();
+  console.log(r);
+}

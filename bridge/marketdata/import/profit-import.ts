@@ -1,0 +1,436 @@
+/**
+ * Streams one Profit export into the market database: bytes → iconv-lite (the file's encoding) →
+ * csv-parse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
+ * file of any length holds only a few thousand rows in memory.
+ *
+ * A file is one transaction: when it cannot be read to the end (cancelled, cut, unreadable) nothing
+ * of it is kept and the report says so; refused lines are listed with their line number and reason
+ * and the rest is stored. Re-importing a file writes nothing (every row is keyed by its instant, or
+ * for trades by trade number or content); an overlapping file adds only what is new.
+ */
+import { parse } from 'csv-parse';
+import iconv from 'iconv-lite';
+import { createReadStream } from 'node:fs';
+import { open, stat } from 'node:fs/promises';
+import type { CandleInterval, FileEncoding, ImportFileReport, RefusedLine, SeriesInterval } from '../../../common/marketdata.js';
+import { CANDLE_BATCH, type MarketDb } from '../market-db.js';
+import { saoPauloInstantMs } from '../sp-instant.js';
+import { detectEncoding, detectLayout, iconvName, NotProfitFileError, type CandleColumns, type Layout, type TradeColumns } from './profit-detect.js';
+import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTime, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
+
+/** 1 GiB: about 14 million candle rows; a bigger export is better split by period in Profit. */
+export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
+const HEAD_BYTES = 64 * 1024;
+const MAX_LINE_CHARS = 64 * 1024;
+const MAX_REFUSED_LISTED = 1_000;
+/** Rows held back until the candle interval is known (the time step between rows says it). */
+const INTERVAL_SAMPLE_ROWS = 2_000;
+const PROGRESS_EVERY_ROWS = 20_000;
+const PRICE_PLACES = 2;
+
+export interface ImportProgress {
+  bytesRead: number;
+  totalBytes: number;
+  rowsRead: number;
+}
+
+export interface ImportOptions {
+  maxBytes?: number;
+  /** Candle interval when the file cannot tell (one candle per day with a time column). */
+  interval?: CandleInterval;
+  onProgress?: (p: ImportProgress) => void;
+  isCancelled?: () => boolean;
+}
+
+const INTERVAL_BY_MINUTES = new Map<number, CandleInterval>([
+  [1, '1m'], [2, '2m'], [5, '5m'], [10, '10m'], [15, '15m'], [30, '30m'], [60, '60m'],
+]);
+
+const SYMBOL = /^[A-Z0-9][A-Z0-9$@_.]{0,19}$/;
+const DATE_SHAPE = /^\d\d\/\d\d\/(\d\d|\d{4})$/;
+
+class Refusal extends Error {}
+
+function fmtBytes(n: number): string {
+  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1).replace('.', ',')} GB` : `${Math.round(n / 1024 ** 2)} MB`;
+}
+
+async function readHead(file: string, size: number): Promise<{ head: Buffer; lastBytes: Buffer }> {
+  const fh = await open(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
+    await fh.read(head, 0, head.length, 0);
+    const lastBytes = Buffer.alloc(Math.min(size, 2));
+    await fh.read(lastBytes, 0, lastBytes.length, size - lastBytes.length);
+    return { head, lastBytes };
+  } finally {
+    await fh.close();
+  }
+}
+
+function endsWithNewline(last: Buffer, enc: FileEncoding): boolean {
+  if (enc === 'utf-16le') return last.length === 2 && last[0] === 0x0a && last[1] === 0;
+  return last.length > 0 && last[last.length - 1] === 0x0a;
+}
+
+/** Parses fields of a row; every failure is a Refusal naming the column. */
+class RowReader {
+  private readonly dates = new Map<string, { date: LocalDate; iso: string }>();
+  constructor(private readonly style: NumberStyle) {}
+
+  symbol(s: string): string {
+    const v = s.trim().toUpperCase();
+    if (!SYMBOL.test(v)) throw new Refusal(`Ativo inválido: "${s}"`);
+    return v;
+  }
+
+  date(s: string): { date: LocalDate; iso: string } {
+    let hit = this.dates.get(s);
+    if (hit) return hit;
+    const date = parseDate(s.trim());
+    if (!date) throw new Refusal(DATE_SHAPE.test(s.trim()) ? `Data inexistente: "${s}"` : `Data inválida: "${s}" (esperado DD/MM/AAAA)`);
+    hit = { date, iso: `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}` };
+    if (this.dates.size > 10_000) this.dates.clear();
+    this.dates.set(s, hit);
+    return hit;
+  }
+
+  instant(d: LocalDate, time: string | undefined): number {
+    if (time === undefined) return saoPauloInstantMs(d.year, d.month, d.day);
+    const t = parseTime(time.trim());
+    if (!t) throw new Refusal(`Hora inválida: "${time}" (esperado HH:mm:ss)`);
+    return saoPauloInstantMs(d.year, d.month, d.day, t.hour, t.minute, t.second, t.ms);
+  }
+
+  price(s: string, name: string): number {
+    const v = parseScaled(s, this.style, PRICE_PLACES);
+    if (v === TOO_PRECISE) throw new Refusal(`${name} com mais de ${PRICE_PLACES} casas decimais: "${s}"`);
+    if (Number.isNaN(v)) throw new Refusal(`${name} não é um número: "${s}"`);
+    if (v <= 0) throw new Refusal(`${name} deve ser positivo: "${s}"`);
+    return v;
+  }
+
+  amount(s: string, name: string, places: number): number {
+    const v = parseScaled(s, this.style, places);
+    if (v === TOO_PRECISE) throw new Refusal(places === 0 ? `${name} não é inteira: "${s}"` : `${name} com mais de ${places} casas decimais: "${s}"`);
+    if (Number.isNaN(v)) throw new Refusal(`${name} não é um número: "${s}"`);
+    if (v < 0) throw new Refusal(`${name} negativo: "${s}"`);
+    return v;
+  }
+}
+
+interface PendingCandle {
+  line: number;
+  symbol: string;
+  iso: string;
+  startMs: number;
+  timeKey: string | undefined;
+  values: [number, number, number, number, number, number, number | null];
+}
+
+function detectInterval(rows: PendingCandle[]): CandleInterval | string {
+  const counts = new Map<number, number>();
+  for (let i = 1; i < rows.length; i++) {
+    const a = rows[i - 1];
+    const b = rows[i];
+    if (a.symbol !== b.symbol || a.iso !== b.iso) continue;
+    const minutes = Math.abs(b.startMs - a.startMs) / 60_000;
+    if (minutes > 0) counts.set(minutes, (counts.get(minutes) ?? 0) + 1);
+  }
+  if (counts.size === 0) {
+    if (rows.every((r) => r.timeKey === undefined || /^00:00(:00)?$/.test(r.timeKey.trim()))) return '1d';
+    return 'não consegui identificar o intervalo das velas (nenhum dia com duas velas): informe o intervalo';
+  }
+  const [minutes] = [...counts.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0];
+  return INTERVAL_BY_MINUTES.get(minutes) ?? `intervalo de ${minutes} min entre velas não suportado (1, 2, 5, 10, 15, 30 ou 60 min)`;
+}
+
+const FNV_PRIME = 16_777_619;
+function hashTrade(a: number, b: number, c: number, d: number, e: number): number {
+  let h = 2_166_136_261;
+  for (const v of [a, b, c, d, e]) {
+    h = Math.imul(h ^ (v & 0xffff), FNV_PRIME);
+    h = Math.imul(h ^ Math.floor(v / 65_536), FNV_PRIME);
+  }
+  return h >>> 0;
+}
+const ORDINALS_PER_KEY = 2 ** 20;
+
+const C1_CONTROLS = /[\u0080-\u009f]/;
+/** Text read as latin-1 from a cp1252 file: the 0x80–0x9F characters (€, ‘, ”, …) put right. */
+function fixCp1252(s: string): string {
+  return C1_CONTROLS.test(s) ? iconv.decode(Buffer.from(s, 'latin1'), 'win1252') : s;
+}
+
+export async function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
+  const report: ImportFileReport = { file: label, rowsRead: 0, stored: 0, duplicates: 0, refused: [] };
+  const fail = (error: string) => ({ ...report, stored: 0, duplicates: 0, error });
+  let size: number;
+  try {
+    const st = await stat(file);
+    if (!st.isFile()) return fail('não é um arquivo');
+    size = st.size;
+  } catch (e) {
+    return fail(`não consegui abrir o arquivo: ${(e as Error).message}`);
+  }
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
+  if (size === 0) return fail('arquivo vazio');
+  if (size > maxBytes) return fail(`arquivo de ${fmtBytes(size)} acima do limite de ${fmtBytes(maxBytes)}: exporte do Profit em períodos menores`);
+
+  let layout: Layout;
+  let encoding: FileEncoding;
+  let lastBytes: Buffer;
+  try {
+    const h = await readHead(file, size);
+    lastBytes = h.lastBytes;
+    encoding = detectEncoding(h.head, size > h.head.length);
+    const text = iconv.decode(h.head, iconvName(encoding));
+    const lines = text.split(/\r?\n/);
+    if (size > h.head.length) lines.pop();
+    layout = detectLayout(lines);
+  } catch (e) {
+    if (e instanceof NotProfitFileError) return fail(e.message);
+    return fail(`não consegui ler o arquivo: ${(e as Error).message}`);
+  }
+  report.encoding = encoding;
+  report.variant = layout.variant;
+
+  const refusals: RefusedLine[] = report.refused;
+  let refusedNotListed = 0;
+  let lastRefusalWasCount = false;
+  let lastRecordLine = 0;
+  const refuse = (line: number, reason: string) => {
+    if (refusals.length < MAX_REFUSED_LISTED) refusals.push({ line, reason });
+    else refusedNotListed++;
+  };
+
+  let textFix = (s: string) => s;
+  const reader = new RowReader(layout.style);
+  const seriesDays = new Map<number, { interval: SeriesInterval; days: Set<string> }>();
+  const seriesNames = new Set<string>();
+  const seriesCache = new Map<string, number>();
+  const seriesFor = (symbol: string, interval: SeriesInterval, iso: string): number => {
+    const key = `${symbol} ${interval}`;
+    let id = seriesCache.get(key);
+    if (id === undefined) {
+      id = db.seriesId(symbol, interval);
+      seriesCache.set(key, id);
+      seriesNames.add(key);
+      seriesDays.set(id, { interval, days: new Set() });
+    }
+    seriesDays.get(id)!.days.add(iso);
+    return id;
+  };
+
+  // ---- candles
+  let interval: CandleInterval | undefined = layout.variant === 'candles-daily' ? '1d' : opts.interval;
+  const pending: PendingCandle[] = [];
+  // Rows of one series wait here for a multi-row INSERT; another series or the end of the file flushes.
+  const batch: Array<number | null> = [];
+  let batchSeries = -1;
+  const flushBatch = () => {
+    const n = batch.length / 9;
+    if (n === CANDLE_BATCH) {
+      const written = db.putCandleBatch(batch);
+      report.stored += written;
+      report.duplicates += n - written;
+    } else {
+      for (let k = 0; k < batch.length; k += 9) {
+        const [sid, startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades] = batch.slice(k, k + 9) as number[];
+        if (db.putCandle(sid, { startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades })) report.stored++;
+        else report.duplicates++;
+      }
+    }
+    batch.length = 0;
+  };
+  const storeCandle = (p: PendingCandle) => {
+    const id = seriesFor(p.symbol, interval!, p.iso);
+    if (id !== batchSeries && batch.length) flushBatch();
+    batchSeries = id;
+    batch.push(id, p.startMs, ...p.values);
+    if (batch.length === CANDLE_BATCH * 9) flushBatch();
+  };
+  const flushPending = () => {
+    if (interval === undefined) {
+      const r = detectInterval(pending);
+      if (r.length > 3) throw new NotProfitFileError(r);
+      interval = r as CandleInterval;
+    }
+    for (const p of pending) storeCandle(p);
+    pending.length = 0;
+  };
+  const candleNames = (cols: CandleColumns) => {
+    const h = layout.header?.split(layout.delimiter);
+    const n = (i: number, d: string) => h?.[i]?.trim() || d;
+    return { open: n(cols.open, 'Abertura'), high: n(cols.high, 'Máximo'), low: n(cols.low, 'Mínimo'), close: n(cols.close, 'Fechamento'), volume: n(cols.volume, 'Volume'), qty: n(cols.qty, 'Quantidade') };
+  };
+  const onCandle = (f: string[], line: number, cols: CandleColumns, names: ReturnType<typeof candleNames>) => {
+    const symbol = reader.symbol(f[cols.symbol]);
+    const { date, iso } = reader.date(f[cols.date]);
+    const timeKey = cols.time === undefined ? undefined : f[cols.time];
+    const startMs = reader.instant(date, interval === '1d' ? undefined : timeKey);
+    const o = reader.price(f[cols.open], names.open);
+    const h = reader.price(f[cols.high], names.high);
+    const l = reader.price(f[cols.low], names.low);
+    const c = reader.price(f[cols.close], names.close);
+    const vol = reader.amount(f[cols.volume], names.volume, 2);
+    const qty = reader.amount(f[cols.qty], names.qty, 0);
+    const trades = cols.trades === undefined ? null : reader.amount(f[cols.trades], 'Negócios', 0);
+    if (h < l) throw new Refusal(`${names.high} menor que ${names.low}`);
+    if (o < l || o > h) throw new Refusal(`${names.open} fora do intervalo ${names.low}–${names.high}`);
+    if (c < l || c > h) throw new Refusal(`${names.close} fora do intervalo ${names.low}–${names.high}`);
+    const p: PendingCandle = { line, symbol, iso, startMs, timeKey, values: [o, h, l, c, vol, qty, trades] };
+    if (interval === undefined) {
+      pending.push(p);
+      if (pending.length >= INTERVAL_SAMPLE_ROWS) flushPending();
+    } else storeCandle(p);
+  };
+
+  // ---- trades
+  let ordinalMs = Number.NaN;
+  const ordinals = new Map<string, number>();
+  const agents = new Map<number, string>();
+  const onTrade = (f: string[], cols: TradeColumns) => {
+    const symbol = reader.symbol(f[cols.symbol]);
+    const { date, iso } = reader.date(f[cols.date]);
+    const timeMs = reader.instant(date, f[cols.time]);
+    const priceH = reader.price(f[cols.price], 'Preço');
+    const qty = reader.amount(f[cols.qty], 'Quantidade', 0);
+    if (qty === 0) throw new Refusal('Quantidade zero');
+    const buyer = parseAgent(f[cols.buyer]);
+    if (buyer === undefined) throw new Refusal(`Agente Comprador inválido: "${f[cols.buyer]}" (esperado "código - nome")`);
+    const seller = parseAgent(f[cols.seller]);
+    if (seller === undefined) throw new Refusal(`Agente Vendedor inválido: "${f[cols.seller]}" (esperado "código - nome")`);
+    const aggressor = parseAggressor(f[cols.aggressor]);
+    if (aggressor === undefined) throw new Refusal(`Agressor desconhecido: "${f[cols.aggressor]}" (Comprador, Vendedor, Leilão, RLP ou Indefinido)`);
+    let tradeNumber: number | null = null;
+    if (cols.tradeNumber !== undefined) tradeNumber = reader.amount(f[cols.tradeNumber], 'Número do negócio', 0);
+    if (buyer && agents.size < 10_000) agents.set(buyer.code, textFix(buyer.name));
+    if (seller && agents.size < 10_000) agents.set(seller.code, textFix(seller.name));
+    const id = seriesFor(symbol, 'trades', iso);
+    let seq: number;
+    if (tradeNumber !== null) seq = tradeNumber;
+    else {
+      // Identical trades within one millisecond are told apart by their order; files are sorted by
+      // time (either way), so only the current millisecond's counters are kept.
+      if (timeMs !== ordinalMs) {
+        ordinals.clear();
+        ordinalMs = timeMs;
+      }
+      const h = hashTrade(priceH, qty, buyer?.code ?? -1, seller?.code ?? -1, aggressor);
+      const key = `${id}:${h}`;
+      const ord = ordinals.get(key) ?? 0;
+      if (ord >= ORDINALS_PER_KEY) throw new Refusal('mais de um milhão de negócios idênticos no mesmo instante');
+      ordinals.set(key, ord + 1);
+      seq = -(h * ORDINALS_PER_KEY + ord + 1);
+    }
+    const t = { timeMs, priceH, qty, buyerAgent: buyer?.code ?? null, sellerAgent: seller?.code ?? null, aggressor, tradeNumber };
+    if (db.putTrade(id, seq, t)) report.stored++;
+    else report.duplicates++;
+  };
+
+  const headerKey = layout.header ? layout.header.split(layout.delimiter).map(normalizeWord).join('|') : undefined;
+  const names = layout.kind === 'candles' ? candleNames(layout.cols) : undefined;
+  const source = createReadStream(file, { highWaterMark: 256 * 1024 });
+  // csv-parse decodes UTF-8 and latin-1 itself, far faster than a decoding stream in front of it;
+  // cp1252 differs from latin-1 only in 0x80–0x9F, which appear in agent names at most (fixed there).
+  // Empty lines stay in as one-field records, so a record's index is its line number.
+  const parser = parse({
+    delimiter: layout.delimiter,
+    quote: false,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    bom: true,
+    encoding: encoding === 'windows-1252' ? 'latin1' : 'utf8',
+    max_record_size: MAX_LINE_CHARS,
+  });
+  const decoder = encoding === 'utf-16le' ? iconv.decodeStream(iconvName(encoding)) : undefined;
+  if (decoder) source.pipe(decoder).pipe(parser);
+  else source.pipe(parser);
+  if (encoding === 'windows-1252') textFix = fixCp1252;
+  let lastProgressRows = 0;
+  let cancelledAt: number | undefined;
+
+  db.begin();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: Error) => reject(e);
+      source.on('error', onError);
+      decoder?.on('error', onError);
+      parser.on('error', onError);
+      parser.on('end', () => resolve());
+      parser.on('readable', () => {
+        try {
+          let f: string[] | null;
+          while ((f = parser.read()) !== null) {
+            const line = ++lastRecordLine;
+            if (f.length === 1 && f[0].trim() === '') continue;
+            if (headerKey !== undefined && f[0] !== undefined && normalizeWord(f[0]) === 'ativo') {
+              // The file's own header, or the same header again where two exports were joined.
+              if (f.map(normalizeWord).join('|') === headerKey) continue;
+              throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
+            }
+            report.rowsRead++;
+            lastRefusalWasCount = false;
+            if (f.length !== layout.fields) {
+              lastRefusalWasCount = true;
+              refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
+            } else {
+              try {
+                if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
+                else onTrade(f, layout.cols);
+              } catch (e) {
+                if (!(e instanceof Refusal)) throw e;
+                refuse(line, e.message);
+              }
+            }
+            if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
+              lastProgressRows = report.rowsRead;
+              opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
+              if (opts.isCancelled?.()) {
+                cancelledAt = line;
+                source.destroy();
+                resolve();
+                return;
+              }
+            }
+          }
+        } catch (e) {
+          reject(e as Error);
+        }
+      });
+    });
+    if (cancelledAt === undefined && opts.isCancelled?.()) cancelledAt = lastRecordLine;
+    if (cancelledAt !== undefined) {
+      db.rollback();
+      return { ...fail(`importação cancelada na linha ${cancelledAt}: nada deste arquivo foi gravado`), cancelled: true, stoppedAtLine: cancelledAt, variant: layout.variant, encoding };
+    }
+    if (pending.length) flushPending();
+    flushBatch();
+    if (report.rowsRead === 0) {
+      db.rollback();
+      return fail('arquivo sem linhas de dados (só o cabeçalho)');
+    }
+    // A last line cut short (a copy interrupted, a download that stopped) is named as such.
+    const last = refusals.at(-1);
+    if (lastRefusalWasCount && last && last.line === lastRecordLine && !endsWithNewline(lastBytes, encoding)) {
+      last.reason = `última linha truncada (${last.reason}): o arquivo parece cortado`;
+    }
+    for (const [code, name] of agents) db.putAgent(code, name);
+    for (const [id, s] of seriesDays) db.refreshSeries(id, s.interval, s.days);
+    db.commit();
+  } catch (e) {
+    db.rollback();
+    source.destroy();
+    const err = e as Error & { code?: string };
+    const where = lastRecordLine ? ` (perto da linha ${lastRecordLine + 1})` : '';
+    if (err instanceof NotProfitFileError) return fail(err.message);
+    if (err.code === 'CSV_MAX_RECORD_SIZE') return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
+    if (err instanceof Refusal) return fail(`${err.message}${where}; nada foi gravado`);
+    return fail(`leitura interrompida${where}: ${err.message}; nada foi gravado`);
+  }
+  if (refusedNotListed) report.refusedNotListed = refusedNotListed;
+  report.series = [...seriesNames];
+  opts.onProgress?.({ bytesRead: size, totalBytes: size, rowsRead: report.rowsRead });
+  return report;
+}
