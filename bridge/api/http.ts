@@ -284,6 +284,10 @@ export function createHttpApp(s: ApiServices): express.Express {
   api.post('/kill-switch', need('trader'), async (req, res) => {
     const b = parse(killSwitchSchema, req.body, res);
     if (!b) return;
+    // Anyone who trades may pull PÂNICO; only the risk officer (admin) may release it (PRODUCT.md).
+    if (!b.engaged && !hasRole(principal(res), 'admin')) {
+      return fail(res, 403, [{ field: 'engaged', code: 'forbidden', message: 'liberar o PÂNICO exige papel admin (o responsável pelo risco); o seu token é de papel ' + principal(res).role }]);
+    }
     const reason = b.reason ?? (b.engaged ? 'PÂNICO acionado' : 'PÂNICO liberado');
     res.json(await s.setKillSwitch(b.engaged, reason, actorOf(res)));
   });

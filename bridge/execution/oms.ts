@@ -79,6 +79,17 @@ export type OmsListener = {
 type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
 
 const MAX_PARENTS_IN_MEMORY = 1_000_000;
+/** How long a passing denial (throttle, no reference price) is retried before the boleta is paused. */
+const MAX_DENIED_RETRY_MS = 30_000;
+/** Denials that do not clear by waiting: retrying would leave the boleta silently stuck. */
+const LASTING_DENIALS = new Set(['self_trade', 'price_collar', 'trading_halted']);
+const DENIAL_REASONS: Record<string, string> = {
+  self_trade: 'cruzaria com outra ordem da própria gestora no outro lado (auto-negociação); cancele uma delas ou ajuste o preço',
+  price_collar: 'preço fora do túnel de preço em torno da referência; ajuste o limite',
+  trading_halted: 'negociação suspensa (PÂNICO ou estado HALTED); retome a ordem quando liberado',
+  throttle: 'limite de envio de ordens por segundo esgotado por tempo demais; retome a ordem',
+  no_reference: 'sem preço de referência para a proteção de uma ordem a mercado; retome quando houver cotação',
+};
 
 export class OrderManager {
   private readonly parents = new Map<string, ParentOrder>();
@@ -93,6 +104,8 @@ export class OrderManager {
   /** Live children per symbol, to refuse an order that would trade against the firm's own (wash trade). */
   private readonly liveBySymbol = new Map<string, Set<string>>();
   private readonly dirtyOrders = new Set<string>();
+  /** Since when each boleta's children have been refused by a passing denial (throttle, no reference). */
+  private readonly deniedSinceMs = new Map<string, number>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
   /** The state the risk officer chose; the kill switch overrides it with HALTED while engaged. */
@@ -286,8 +299,14 @@ export class OrderManager {
     const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>; contentKey?: string }> = [];
     const nowMs = this.d.nowMs();
     const keysInBatch = new Set<string>();
+    const halted = this.haltedError();
     inputs.forEach((input, row) => {
       const prefix = prefixFor?.(row) ?? '';
+      // The halt is the first thing a sender learns, before an idempotent resend's `duplicate`.
+      if (halted) {
+        results.push({ row, ok: false, errors: [{ ...halted, field: prefix ? `${prefix}.${halted.field}` : halted.field }] });
+        return;
+      }
       if (input.idempotencyKey !== undefined) {
         const existing = this.byIdempotencyKey.get(input.idempotencyKey);
         if (existing) {
@@ -307,6 +326,13 @@ export class OrderManager {
       const v = this.validate(input, prefix);
       if (!v.ok) {
         results.push({ row, ok: false, errors: v.errors });
+        return;
+      }
+      // Rows of one batch are not live yet, so validate() cannot see them cross each other.
+      const crossed = accepted.find((a) => a.order.symbol === v.value.symbol && a.order.side !== v.value.side && pricesCross(v.value.side, v.value.limitTicks, a.order.limitTicks));
+      if (crossed) {
+        const other = prefixFor?.(crossed.row) ?? `linha ${crossed.row + 1}`;
+        results.push({ row, ok: false, errors: [{ field: prefix ? `${prefix}.limitPrice` : 'limitPrice', code: 'self_trade', message: `cruzaria com ${other} do mesmo lote, no outro lado (${v.value.symbol}): a gestora não negocia consigo mesma; ajuste o preço ou envie só uma` }] });
         return;
       }
       let contentKey: string | undefined;
@@ -447,6 +473,14 @@ export class OrderManager {
     this.d.audit({ actor, action: 'trading_state.set', details: { state, reason } });
     await this.emit('trading_state', { state, reason, by: actor });
     if (!this.killSwitch.engaged) this.d.risk.setState(state);
+  }
+
+  private haltedError(): ApiErrorItem | undefined {
+    if (this.d.risk.state() !== 'HALTED') return undefined;
+    const message = this.killSwitch.engaged
+      ? `PÂNICO acionado${this.killSwitch.reason ? ` (${this.killSwitch.reason})` : ''}: nenhuma ordem é aceita até o administrador liberar`
+      : 'negociação suspensa (estado HALTED): nenhuma ordem é aceita até o risco reativar';
+    return { field: 'symbol', code: 'trading_halted', message };
   }
 
   tradingState(): TradingState {
@@ -680,6 +714,16 @@ export class OrderManager {
         this.touch(p);
         return;
       }
+      case 'order.rejected': {
+        // The risk gate refused the boleta's child for good before anything was filled.
+        const u = data as { id: string; reason: string };
+        const p = this.parents.get(u.id)!;
+        p.cancelRequested = true;
+        p.rejected = true;
+        p.statusReason = u.reason;
+        this.touch(p);
+        return;
+      }
       case 'order.paused': {
         const u = data as { id: string; paused: boolean; reason?: string };
         const p = this.parents.get(u.id)!;
@@ -817,6 +861,7 @@ export class OrderManager {
 
   private stopAlgo(id: string): void {
     this.algos.delete(id);
+    this.deniedSinceMs.delete(id);
     const t = this.wakeTimers.get(id);
     if (t) clearTimeout(t);
     this.wakeTimers.delete(id);
@@ -858,7 +903,6 @@ export class OrderManager {
   }
 
   private spawnChild(p: ParentOrder, inst: Instrument, qty: number, priceTicks: number | undefined): void {
-    const algo = this.algos.get(p.id);
     if (qty <= 0 || qty % inst.lotSize !== 0) throw new Error(`invariant: child qty ${qty} breaks lot ${inst.lotSize} for ${p.id}`);
     if (p.paused || p.cancelRequested || isParentDone(p.status)) return;
     // No retry loop while the broker is away: reconcile() restarts every algo on reconnect.
@@ -867,7 +911,7 @@ export class OrderManager {
     if (priceTicks === undefined) {
       priceTicks = this.d.risk.marketProtectionTicks(p.side, referenceTicks);
       if (priceTicks === undefined) {
-        algo?.onDenied('no_reference');
+        this.onChildDenied(p, 'no_reference');
         return;
       }
     }
@@ -875,10 +919,10 @@ export class OrderManager {
       ? 'self_trade'
       : this.d.risk.checkChild(inst, p.side, priceTicks, referenceTicks, this.d.nowMs());
     if (denied) {
-      this.d.log('warn', `child of ${p.id} denied: ${denied}`);
-      algo?.onDenied(denied);
+      this.onChildDenied(p, denied);
       return;
     }
+    this.deniedSinceMs.delete(p.id);
     const nowMs = this.d.nowMs();
     const child: ChildOrder = {
       id: `${p.id}-${p.nextChildSeq}`,
@@ -897,6 +941,36 @@ export class OrderManager {
       () => this.sendChild(this.children.get(child.id)!),
       () => undefined,
     );
+  }
+
+  /**
+   * What to do with a child the risk gate refused. A denial that will not clear by itself
+   * (self-trade, collar, a halt) ends the boleta visibly at once: rejected with the reason if
+   * nothing was filled, else paused with the reason. A passing one (throttle, no reference price)
+   * is retried by the algo, but only for a bounded time, then the boleta is paused with the reason.
+   * Never a boleta silently waiting, and the same after a restart (the outcome is journaled).
+   */
+  private onChildDenied(p: ParentOrder, code: string): void {
+    this.d.log('warn', `child of ${p.id} denied: ${code}`);
+    const nowMs = this.d.nowMs();
+    if (!LASTING_DENIALS.has(code)) {
+      const since = this.deniedSinceMs.get(p.id) ?? nowMs;
+      this.deniedSinceMs.set(p.id, since);
+      if (nowMs - since < MAX_DENIED_RETRY_MS) {
+        this.algos.get(p.id)?.onDenied(code);
+        return;
+      }
+    }
+    this.deniedSinceMs.delete(p.id);
+    const reason = `${DENIAL_REASONS[code] ?? `recusada pelo controle de risco (${code})`}`;
+    const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
+    this.d.audit({ actor: 'system', action: 'order.denied', target: p.id, details: { code, reason } });
+    if (code !== 'trading_halted' && p.filledQty === 0 && !live) {
+      this.emit('order.rejected', { id: p.id, code, reason: `rejeitada: ${reason}` });
+    } else {
+      this.emit('order.paused', { id: p.id, paused: true, reason: `pausada: ${reason}` });
+      this.cancelLiveChildren(p);
+    }
   }
 
   private sendChild(c: ChildOrder): void {
@@ -938,10 +1012,7 @@ export class OrderManager {
   private selfTradeWith(symbol: string, side: Side, priceTicks: number | undefined): ChildOrder | undefined {
     for (const id of this.liveBySymbol.get(symbol) ?? []) {
       const c = this.children.get(id)!;
-      if (c.side === side) continue;
-      const crosses =
-        priceTicks === undefined || c.priceTicks === undefined || (side === 'buy' ? priceTicks >= c.priceTicks : priceTicks <= c.priceTicks);
-      if (crosses) return c;
+      if (c.side !== side && pricesCross(side, priceTicks, c.priceTicks)) return c;
     }
     return undefined;
   }
@@ -968,6 +1039,11 @@ export class OrderManager {
       }
     });
   }
+}
+
+/** Whether an order on `side` at `priceTicks` would trade with one on the other side (undefined = at market). */
+function pricesCross(side: Side, priceTicks: number | undefined, otherTicks: number | undefined): boolean {
+  return priceTicks === undefined || otherTicks === undefined || (side === 'buy' ? priceTicks >= otherTicks : priceTicks <= otherTicks);
 }
 
 function notFound(id: string): { ok: false; status: number; errors: ApiErrorItem[] } {
