@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { runBridgeBench } from './bridge.js';
 import { runJournalBench } from './journal.js';
 import { runMatchingBench } from './matching.js';
+import { runPanicCliBench } from './panic-cli.js';
 import { runWsFanoutBench } from './ws-fanout.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -40,6 +41,9 @@ rows.push([`WebSocket fan-out to ${ws.clients} clients`, `${fmt(ws.deltasPerSec)
 const bridge = await runBridgeBench();
 rows.push(['bulk batch of 1,000 boletas, validated and accepted', `${bridge.batch1000Ms.toFixed(1)} ms`, '≤ 500 ms']);
 rows.push(['PÂNICO with 1,000 working children, all cancels acknowledged', `${bridge.killSwitch1000Ms.toFixed(1)} ms (${bridge.acceptedAfterEngage} accepted after engage)`, '≤ 250 ms, none accepted']);
+
+const panicCli = await runPanicCliBench();
+rows.push([`\`blackbox panic\` from a terminal, spawn to exit (${panicCli.runs} runs)`, `${panicCli.medianMs.toFixed(0)} ms (max ${panicCli.maxMs.toFixed(0)} ms)`, '< 500 ms']);
 
 try {
   const { runProfitDllBench } = await import('./profitdll.js');
