@@ -3,8 +3,8 @@
  * on a broker port (simulated B3 by default). `startBridge` is what `blackbox start` and the
  * tests call.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -71,7 +71,40 @@ function defaultAddinDir(): string | undefined {
 export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const log = opts.log ?? createLogger({ quiet: opts.quiet });
   const host = opts.host ?? '127.0.0.1';
+  // The port first: a bridge that cannot listen must leave no data folder, journal or token behind.
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createServer();
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ errors: [{ field: '(server)', code: 'starting', message: 'ponte iniciando: tente de novo em instantes' }] }));
+  };
+  server.on('request', (req, res) => handler(req, res));
+  await listen(server, opts.port ?? 3000, host);
+  try {
+    return await startOnServer(opts, log, host, server, (h) => (handler = h));
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'já está em uso (outra ponte aberta?)' : e.code === 'EACCES' ? 'exige permissão' : e.message;
+      reject(new Error(`não consegui abrir a porta ${port} em ${host}: ${why}; nada foi criado na pasta de dados`));
+    };
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function startOnServer(opts: BridgeOptions, log: Logger, host: string, server: Server, serve: (h: RequestListener) => void): Promise<RunningBridge> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a folder it creates; an existing one is narrowed too.
+  chmodSync(opts.dataDir, 0o700);
 
   const config = await ConfigStore.open(opts.dataDir);
   const { auth, adminToken } = await TokenAuth.init(config, opts.dataDir);
@@ -227,7 +260,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   };
 
   const app = createHttpApp(services);
-  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, app) : createServer(app);
+  serve(app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
@@ -299,10 +332,6 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     }
   }, 1_000);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 3000, host, () => resolve());
-  });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const scheme = opts.tls ? 'https' : 'http';

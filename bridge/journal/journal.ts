@@ -8,10 +8,12 @@
  * immediate runs as soon as the current turn ends, so a lone event waits only for its own fsync.
  */
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { JournalError } from './errors.js';
 import { ensureSchema } from './schema.js';
+
+const PRIVATE_FILE_MODE = 0o600;
 
 export interface JournalEvent {
   seq: number;
@@ -159,7 +161,10 @@ export class Journal {
   static open(path: string, opts: JournalOptions = {}): Journal {
     const maxBatchEvents = positiveInt(opts.maxBatchEvents ?? DEFAULT_MAX_BATCH_EVENTS, 'maxBatchEvents');
     const maxQueuedEvents = positiveInt(opts.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS, 'maxQueuedEvents');
-    mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Orders and fills are client data: owner-only. SQLite gives -wal and -shm the database file's mode.
+    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+    for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
