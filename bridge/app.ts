@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BalanceView, HealthView, KillSwitchView, PositionView } from '../common/types.js';
 import type { BoletaInput } from '../common/schemas.js';
 import { TokenAuth } from './api/auth.js';
+import { AuthFailureLimiter } from './api/auth-failures.js';
 import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
 import { WsHub } from './api/ws-hub.js';
 import { ConfigStore } from './config/config-store.js';
@@ -60,6 +61,10 @@ export interface RunningBridge {
 }
 
 const QUOTE_PUBLISH_INTERVAL_MS = 250;
+/** Refused logins per source and minute answered 401; beyond, 429 (a desk mistypes a token a few times, not hundreds). */
+const AUTH_FAILURES_PER_MINUTE = 30;
+/** Pending connections the kernel queues: a burst of a thousand clients is answered, not retried after SYN timeouts. */
+const LISTEN_BACKLOG = 4_096;
 const POSITIONS_PUBLISH_INTERVAL_MS = 1_000;
 
 function defaultAddinDir(): string | undefined {
@@ -94,7 +99,7 @@ function listen(server: Server, port: number, host: string): Promise<void> {
       reject(new Error(`não consegui abrir a porta ${port} em ${host}: ${why}; nada foi criado na pasta de dados`));
     };
     server.once('error', onError);
-    server.listen(port, host, () => {
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       server.off('error', onError);
       resolve();
     });
@@ -122,6 +127,13 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
     journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));
   };
+  const authFailures = new AuthFailureLimiter({
+    maxFailuresPerWindow: AUTH_FAILURES_PER_MINUTE,
+    windowMs: 60_000,
+    maxSources: 10_000,
+    nowMs: () => Date.now(),
+    record: (row) => audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: row.sample, ip: row.ip, details: { count: row.count, windowStart: row.windowStart, reasons: row.reasons } }),
+  });
   const broker = await createBroker({
     choice: opts.broker ?? 'sim',
     instruments: instruments.all(),
@@ -225,6 +237,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
 
   const services: ApiServices = {
     auth,
+    authFailures,
     health,
     instruments: () => instruments.all().map(instrumentView),
     quote: (sym) => quotes.view(sym),
@@ -271,7 +284,10 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     maxMessageBytes: 64 * 1024,
     maxBufferedBytes: 8 * 1024 * 1024,
     authTimeoutMs: 10_000,
-    onAudit: (e) => audit({ actor: e.tokenId ?? 'anonymous', role: e.role ?? 'none', action: e.event, details: { reason: e.reason, origin: e.origin, via: e.via }, ip: e.remoteAddress }),
+    onAudit: (e) =>
+      e.event === 'ws_login_failed'
+        ? authFailures.refuse(e.remoteAddress, `ws ${e.via ?? ''}`.trim(), e.reason ?? 'invalid_token')
+        : audit({ actor: e.tokenId ?? 'anonymous', role: e.role ?? 'none', action: e.event, details: { reason: e.reason, origin: e.origin, via: e.via }, ip: e.remoteAddress }),
   });
   const wsHub = hub;
   wsHub.registerChannel('orders', () => oms.list().map((p) => oms.view(p, false)));
@@ -387,6 +403,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
         server.closeAllConnections();
       });
       await broker.close();
+      authFailures.flush();
       journal.close();
     },
   };

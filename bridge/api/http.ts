@@ -20,6 +20,7 @@ import type {
   TradingState,
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 
@@ -38,6 +39,8 @@ export type CommandResult = { ok: true; value: OrderView } | { ok: false; errors
 
 export interface ApiServices {
   auth: TokenAuth;
+  /** Counts refused logins per source: 429 past a limit, audited as one row per source and minute. */
+  authFailures: AuthFailureLimiter;
   health(): HealthView;
   instruments(): InstrumentView[];
   quote(symbol: string): QuoteView | undefined;
@@ -114,7 +117,10 @@ export function createHttpApp(s: ApiServices): express.Express {
     const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
     const p = s.auth.authenticate(token);
     if (!p) {
-      s.audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: req.path, ip: req.ip });
+      if (s.authFailures.refuse(req.ip, `http ${req.method} ${req.path}`.slice(0, 200), token ? 'invalid_token' : 'missing_token')) {
+        res.setHeader('Retry-After', String(s.authFailures.retryAfterSec(req.ip)));
+        return fail(res, 429, [{ field: 'token', code: 'auth_rate_limited', message: 'muitas tentativas com token inválido desta origem: aguarde um minuto e confira o token (arquivo token na pasta de dados)' }]);
+      }
       return fail(res, 401, [{ field: 'token', code: token ? 'invalid_token' : 'missing_token', message: token ? 'token inválido' : 'token ausente: envie Authorization: Bearer <token>' }]);
     }
     res.locals.principal = p;
