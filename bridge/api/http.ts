@@ -21,6 +21,7 @@ import type {
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
 import type { AuthFailureLimiter } from './auth-failures.js';
+import { duplicateKeyMessage, firstDuplicateKey } from './strict-json.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 
@@ -62,6 +63,13 @@ export interface ApiServices {
 }
 
 const MAX_BODY = '4mb';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set while reading the body: the first key repeated in one JSON object. */
+    duplicateJsonKey?: string;
+  }
+}
 
 function fail(res: Response, status: number, errors: ApiErrorItem[]): void {
   res.status(status).json({ errors });
@@ -106,7 +114,26 @@ export function createHttpApp(s: ApiServices): express.Express {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: MAX_BODY, strict: true, type: () => true }));
+  api.use(
+    express.json({
+      limit: MAX_BODY,
+      strict: true,
+      type: () => true,
+      // Runs before JSON.parse; a malformed body is left to the parser's own error.
+      verify: (req, _res, buf) => {
+        try {
+          (req as Request).duplicateJsonKey = firstDuplicateKey(buf.toString('utf8'));
+        } catch {
+          // Not JSON at all: express.json answers invalid_json next.
+        }
+      },
+    }),
+  );
+  api.use((req, res, next) => {
+    const field = req.duplicateJsonKey;
+    if (field !== undefined) return fail(res, 422, [{ field, code: 'duplicate_key', message: duplicateKeyMessage(field) }]);
+    next();
+  });
 
   api.get('/health', (_req, res) => {
     res.json(s.health());
