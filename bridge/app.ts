@@ -127,6 +127,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
     journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));
   };
+  // One name for this installation: prefix of every order id, and its session at a shared exchange.
+  const idPrefix = `BB${config.installId}`;
   const authFailures = new AuthFailureLimiter({
     maxFailuresPerWindow: AUTH_FAILURES_PER_MINUTE,
     windowMs: 60_000,
@@ -140,6 +142,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     seed: opts.seed ?? Date.now() % 2_147_483_647,
     simTickMs: opts.simTickMs ?? 100,
     exchange: opts.exchange,
+    session: idPrefix,
     marketHours: s.marketHours,
     dataDir: opts.dataDir,
     log,
@@ -153,7 +156,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     booker: portfolio,
     clients: config,
     quotes,
-    idPrefix: `BB${config.installId}`,
+    idPrefix,
     nowMs: () => Date.now(),
     log,
     audit,
