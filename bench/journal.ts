@@ -49,6 +49,9 @@ function orderEvent(i: number): unknown {
   };
 }
 
+/** The events both loops write, built before either clock starts: each then serialises and stores them. */
+const EVENTS = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => orderEvent(i));
+
 async function throughputRun(path: string): Promise<number> {
   const journal = Journal.open(path);
   try {
@@ -57,7 +60,7 @@ async function throughputRun(path: string): Promise<number> {
     await new Promise<void>((done) => {
       const burst = (): void => {
         const end = Math.min(acks.length + BURST_EVENTS, THROUGHPUT_EVENTS);
-        for (let i = acks.length; i < end; i++) acks.push(journal.append('order.fill', orderEvent(i)));
+        for (let i = acks.length; i < end; i++) acks.push(journal.append('order.fill', EVENTS[i]));
         if (acks.length < THROUGHPUT_EVENTS) setImmediate(burst);
         else done();
       };
@@ -74,11 +77,11 @@ async function throughputRun(path: string): Promise<number> {
 async function loneRun(path: string): Promise<{ p50Ms: number; p99Ms: number }> {
   const journal = Journal.open(path);
   try {
-    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) await journal.append('order.fill', orderEvent(i));
+    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) await journal.append('order.fill', EVENTS[i]);
     const latenciesMs: number[] = [];
     for (let i = 0; i < LONE_APPENDS; i++) {
       const t0 = performance.now();
-      await journal.append('order.fill', orderEvent(i));
+      await journal.append('order.fill', EVENTS[i]);
       latenciesMs.push(performance.now() - t0);
     }
     latenciesMs.sort((a, b) => a - b);
@@ -90,8 +93,8 @@ async function loneRun(path: string): Promise<{ p50Ms: number; p99Ms: number }> 
 
 /**
  * The floor: a bare better-sqlite3 loop on the same disk, same pragmas (WAL, synchronous=FULL) and
- * the same row (seq, time_ms, type, JSON data), with none of the journal's work around it.
- * Rows are serialised up front, so this measures SQLite and the disk only.
+ * the same row (seq, time_ms, type, JSON data) serialised from the same objects, with none of the
+ * journal's work around it (queue, promises, validation, append-only triggers).
  */
 function bareDb(path: string): { db: Database.Database; insert: Database.Statement<[number, number, string, string]> } {
   const db = new Database(path);
@@ -104,10 +107,8 @@ function bareDb(path: string): { db: Database.Database; insert: Database.Stateme
 function bareThroughputRun(path: string, txnRows: number): number {
   const { db, insert } = bareDb(path);
   try {
-    const rows = Array.from({ length: THROUGHPUT_EVENTS }, (_, i) => JSON.stringify(orderEvent(i)));
-    const now = Date.now();
     const tx = db.transaction((from: number, to: number) => {
-      for (let i = from; i < to; i++) insert.run(i + 1, now, 'order.fill', rows[i]);
+      for (let i = from; i < to; i++) insert.run(i + 1, Date.now(), 'order.fill', JSON.stringify(EVENTS[i]));
     });
     const t0 = performance.now();
     for (let i = 0; i < THROUGHPUT_EVENTS; i += txnRows) tx.immediate(i, Math.min(i + txnRows, THROUGHPUT_EVENTS));
@@ -121,12 +122,11 @@ function bareLoneRun(path: string): { p50Ms: number; p99Ms: number } {
   const { db, insert } = bareDb(path);
   try {
     const now = Date.now();
-    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) insert.run(i + 1, now, 'order.fill', JSON.stringify(orderEvent(i)));
+    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) insert.run(i + 1, now, 'order.fill', JSON.stringify(EVENTS[i]));
     const latenciesMs: number[] = [];
     for (let i = 0; i < LONE_APPENDS; i++) {
-      const row = JSON.stringify(orderEvent(i));
       const t0 = performance.now();
-      insert.run(LONE_WARMUP_APPENDS + i + 1, now, 'order.fill', row);
+      insert.run(LONE_WARMUP_APPENDS + i + 1, Date.now(), 'order.fill', JSON.stringify(EVENTS[i]));
       latenciesMs.push(performance.now() - t0);
     }
     latenciesMs.sort((a, b) => a - b);
