@@ -83,6 +83,8 @@ const MAX_PARENTS_IN_MEMORY = 1_000_000;
 const MAX_DENIED_RETRY_MS = 30_000;
 /** Denials that do not clear by waiting: retrying would leave the boleta silently stuck. */
 const LASTING_DENIALS = new Set(['self_trade', 'price_collar', 'trading_halted']);
+/** Lasting denials about the boleta itself (not the market's state): with nothing filled, it is rejected. */
+const REJECTING_DENIALS = new Set(['self_trade', 'price_collar']);
 const DENIAL_REASONS: Record<string, string> = {
   self_trade: 'cruzaria com outra ordem da própria gestora no outro lado (auto-negociação); cancele uma delas ou ajuste o preço',
   price_collar: 'preço fora do túnel de preço em torno da referência; ajuste o limite',
@@ -965,7 +967,8 @@ export class OrderManager {
     const reason = `${DENIAL_REASONS[code] ?? `recusada pelo controle de risco (${code})`}`;
     const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
     this.d.audit({ actor: 'system', action: 'order.denied', target: p.id, details: { code, reason } });
-    if (code !== 'trading_halted' && p.filledQty === 0 && !live) {
+    // Rejected only when the boleta itself cannot go out as it stands; a halt or a timed-out retry pauses it.
+    if (REJECTING_DENIALS.has(code) && p.filledQty === 0 && !live) {
       this.emit('order.rejected', { id: p.id, code, reason: `rejeitada: ${reason}` });
     } else {
       this.emit('order.paused', { id: p.id, paused: true, reason: `pausada: ${reason}` });
