@@ -11,7 +11,9 @@ const t = await prepareFuzzTarget(await startTestBridge());
 const t0 = Date.now();
 let code = 0;
 try {
-  const summary = await fuzzBridge(t, runs, seed);
+  const summary = await fuzzBridge(t, runs, seed, (n) => {
+    if (n % 5_000 === 0) console.log(`  ${n.toLocaleString('en-US')} cases passed (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  });
   console.log(`fuzz: ${runs.toLocaleString('en-US')} cases, seed ${seed}, ${((Date.now() - t0) / 1000).toFixed(0)} s: no 5xx, no crash, no journal row for a refused request`);
   for (const [k, n] of Object.entries(summary).sort()) console.log(`  ${k}: ${n}`);
 } catch (e) {

@@ -202,10 +202,14 @@ async function runCase(t: FuzzTarget, c: Case): Promise<void> {
 }
 
 /** Run `numRuns` cases against the target; throws fast-check's report on the first failure. */
-export async function fuzzBridge(t: FuzzTarget, numRuns: number, seed?: number): Promise<FuzzSummary> {
+export async function fuzzBridge(t: FuzzTarget, numRuns: number, seed?: number, onProgress?: (casesPassed: number) => void): Promise<FuzzSummary> {
   summary = {};
+  let passed = 0;
   await fc.assert(
-    fc.asyncProperty(caseArb, async (c) => runCase(t, c)),
+    fc.asyncProperty(caseArb, async (c) => {
+      await runCase(t, c);
+      onProgress?.(++passed);
+    }),
     { numRuns, seed, endOnFailure: true },
   );
   const health = await fetch(`${t.bridge.url}/api/health`);
