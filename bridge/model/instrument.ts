@@ -113,7 +113,10 @@ export function priceToTicks(inst: Instrument, price: number): number {
   if (hundredths % inst.tickHundredths !== 0) {
     throw new OffTickError(`preço ${price} fora do tick ${ticksToPrice(inst, 1)}`);
   }
-  return hundredths / inst.tickHundredths;
+  const ticks = hundredths / inst.tickHundredths;
+  // A price so large its ticks are no longer exact integers can only overflow notional arithmetic later.
+  if (!Number.isSafeInteger(ticks)) throw new OffTickError(`preço ${price} fora da faixa aceita`);
+  return ticks;
 }
 
 export function ticksToPrice(inst: Instrument, ticks: number): number {

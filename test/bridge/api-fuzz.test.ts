@@ -23,4 +23,14 @@ describe('fuzzing the API and the WebSocket', () => {
     expect(Object.entries(summary).some(([k, n]) => k.startsWith('boleta 4') && n > 0)).toBe(true);
     expect((await t.bridge.api('GET', '/api/health')).status).toBe(200);
   }, 120_000);
+
+  it('answers 422, not 500, to a price too large to be exact ticks (found by the long run)', async () => {
+    const b = t.bridge;
+    const patch = await b.api('PATCH', `/api/orders/${t.restingOrderId}`, '{"limitPrice":1.300777474583892e+285}');
+    expect(patch.status).toBe(422);
+    expect(patch.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'off_tick' });
+    const boleta = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 1.300777474583892e285, algo: { type: 'full' } });
+    expect(boleta.status).toBe(422);
+    expect(boleta.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'off_tick' });
+  });
 });

@@ -27,7 +27,8 @@ function field<T>(good: fc.Arbitrary<T>): fc.Arbitrary<unknown> {
 const price = fc.oneof(
   fc.double({ min: -10, max: 500, noNaN: true }),
   fc.integer({ min: 1, max: 400 }).map((c) => c / 10),
-  fc.constantFrom(30, 36.6, 36.60000000001, 0, -1, 1e308, 5e-324, 130_000, 130_005),
+  fc.constantFrom(30, 36.6, 36.60000000001, 0, -1, 1e308, 5e-324, 130_000, 130_005, 1.300777474583892e285, 2 ** 53 / 100),
+  fc.double({ min: 1e6, max: 1e300, noNaN: true }),
 );
 const qty = fc.oneof(fc.integer({ min: -1_000, max: 2_000_000 }), fc.constantFrom(100, 1, 0, 1e21, 2 ** 53 + 1), fc.double({ noNaN: true }));
 const client = fc.constantFrom('ALFA', 'BETA', 'NOPE', '', 'alfa', 'A'.repeat(200));
