@@ -170,8 +170,11 @@ export class Journal {
     const maxQueuedEvents = positiveInt(opts.maxQueuedEvents ?? DEFAULT_MAX_QUEUED_EVENTS, 'maxQueuedEvents');
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     // Orders and fills are client data: owner-only. SQLite gives -wal and -shm the database file's mode.
-    closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
-    for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+    // (':memory:' and '' are not files; opening them fails the WAL check below.)
+    if (path !== ':memory:' && path !== '') {
+      closeSync(openSync(path, 'a', PRIVATE_FILE_MODE));
+      for (const f of [path, `${path}-wal`, `${path}-shm`]) if (existsSync(f)) chmodSync(f, PRIVATE_FILE_MODE);
+    }
     const db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     try {
       const mode = db.pragma('journal_mode = WAL', { simple: true });
