@@ -12,6 +12,7 @@ import { runBridgeBench } from './bridge.js';
 import { runImportBench } from './import.js';
 import { runJournalBench } from './journal.js';
 import { runMatchingBench } from './matching.js';
+import { runPanicCliBench } from './panic-cli.js';
 import { runWsFanoutBench } from './ws-fanout.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -28,6 +29,8 @@ try {
   const j = await runJournalBench(journalDir);
   rows.push(['journal, group commit (fsync per commit)', `${fmt(j.eventsPerSec)} events/s`, '≥ 100,000 events/s']);
   rows.push(['journal, lone event append→ack', `p50 ${j.loneAckP50Ms.toFixed(2)} ms, p99 ${j.loneAckP99Ms.toFixed(2)} ms`, 'p99 ≤ 2 ms']);
+  rows.push([`bare better-sqlite3 loop, same disk and row (floor), transactions of ${j.batchRows}`, `${fmt(j.bareRowsPerSec)} rows/s; lone p50 ${j.bareLoneP50Ms.toFixed(2)} ms, p99 ${j.bareLoneP99Ms.toFixed(2)} ms`, '—']);
+  rows.push(['journal against the bare loop', `${(j.eventsPerSec / j.bareRowsPerSec).toFixed(2)}× throughput; lone p99 ${j.loneAckP99Ms - j.bareLoneP99Ms >= 0 ? '+' : ''}${(j.loneAckP99Ms - j.bareLoneP99Ms).toFixed(2)} ms`, '≥ 0.8×; ≤ +0.5 ms']);
 } finally {
   rmSync(journalDir, { recursive: true, force: true });
 }
@@ -52,6 +55,8 @@ rows.push([
 const imp = await runImportBench();
 rows.push([`Profit CSV import, ${fmt(imp.rows)} 1-minute candles stored`, `${fmt(imp.importRowsPerSec)} rows/s (bare csv-parse on the same file: ${fmt(imp.bareParserRowsPerSec)} rows/s, ratio ${(imp.importRowsPerSec / imp.bareParserRowsPerSec).toFixed(2)})`, '≥ 300,000 rows/s, ≥ 0.5 of the bare parser']);
 rows.push(['market database: one day of 1-minute candles read', `${imp.dayReadMs.toFixed(2)} ms`, '≤ 5 ms']);
+const panicCli = await runPanicCliBench();
+rows.push([`\`blackbox panic\` from a terminal, spawn to exit (${panicCli.runs} runs)`, `${panicCli.medianMs.toFixed(0)} ms (max ${panicCli.maxMs.toFixed(0)} ms)`, '< 500 ms']);
 
 try {
   const { runProfitDllBench } = await import('./profitdll.js');

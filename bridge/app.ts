@@ -3,8 +3,8 @@
  * on a broker port (simulated B3 by default). `startBridge` is what `blackbox start` and the
  * tests call.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { BalanceView, HealthView, KillSwitchView, PositionView } from '../common/types.js';
 import type { BoletaInput } from '../common/schemas.js';
 import { TokenAuth } from './api/auth.js';
+import { AuthFailureLimiter } from './api/auth-failures.js';
 import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
 import { WsHub } from './api/ws-hub.js';
 import { ConfigStore } from './config/config-store.js';
@@ -67,6 +68,10 @@ export interface RunningBridge {
 }
 
 const QUOTE_PUBLISH_INTERVAL_MS = 250;
+/** Refused logins per source and minute answered 401; beyond, 429 (a desk mistypes a token a few times, not hundreds). */
+const AUTH_FAILURES_PER_MINUTE = 30;
+/** Pending connections the kernel queues: a burst of a thousand clients is answered, not retried after SYN timeouts. */
+const LISTEN_BACKLOG = 4_096;
 const POSITIONS_PUBLISH_INTERVAL_MS = 1_000;
 /** How often the futures universe is checked for a roll (an expiry takes effect at São Paulo midnight). */
 const UNIVERSE_ROLL_CHECK_MS = 60_000;
@@ -80,7 +85,40 @@ function defaultAddinDir(): string | undefined {
 export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const log = opts.log ?? createLogger({ quiet: opts.quiet });
   const host = opts.host ?? '127.0.0.1';
+  // The port first: a bridge that cannot listen must leave no data folder, journal or token behind.
+  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }) : createServer();
+  let handler: RequestListener = (_req, res) => {
+    res.writeHead(503, { 'content-type': 'application/json; charset=utf-8' });
+    res.end(JSON.stringify({ errors: [{ field: '(server)', code: 'starting', message: 'ponte iniciando: tente de novo em instantes' }] }));
+  };
+  server.on('request', (req, res) => handler(req, res));
+  await listen(server, opts.port ?? 3000, host);
+  try {
+    return await startOnServer(opts, log, host, server, (h) => (handler = h));
+  } catch (e) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    throw e;
+  }
+}
+
+function listen(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (e: NodeJS.ErrnoException) => {
+      const why = e.code === 'EADDRINUSE' ? 'já está em uso (outra ponte aberta?)' : e.code === 'EACCES' ? 'exige permissão' : e.message;
+      reject(new Error(`não consegui abrir a porta ${port} em ${host}: ${why}; nada foi criado na pasta de dados`));
+    };
+    server.once('error', onError);
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+async function startOnServer(opts: BridgeOptions, log: Logger, host: string, server: Server, serve: (h: RequestListener) => void): Promise<RunningBridge> {
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  // mkdir's mode applies only to a folder it creates; an existing one is narrowed too.
+  chmodSync(opts.dataDir, 0o700);
 
   const config = await ConfigStore.open(opts.dataDir);
   const { auth, adminToken } = await TokenAuth.init(config, opts.dataDir);
@@ -98,12 +136,22 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
     journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));
   };
+  // One name for this installation: prefix of every order id, and its session at a shared exchange.
+  const idPrefix = `BB${config.installId}`;
+  const authFailures = new AuthFailureLimiter({
+    maxFailuresPerWindow: AUTH_FAILURES_PER_MINUTE,
+    windowMs: 60_000,
+    maxSources: 10_000,
+    nowMs: () => Date.now(),
+    record: (row) => audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: row.sample, ip: row.ip, details: { count: row.count, windowStart: row.windowStart, reasons: row.reasons } }),
+  });
   const broker = await createBroker({
     choice: opts.broker ?? 'sim',
     instruments: instruments.all(),
     seed: opts.seed ?? Date.now() % 2_147_483_647,
     simTickMs: opts.simTickMs ?? 100,
     exchange: opts.exchange,
+    session: idPrefix,
     marketHours: s.marketHours,
     dataDir: opts.dataDir,
     log,
@@ -130,7 +178,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     booker: portfolio,
     clients: config,
     quotes,
-    idPrefix: `BB${config.installId}`,
+    idPrefix,
     nowMs: () => Date.now(),
     log,
     audit,
@@ -225,6 +273,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
 
   const services: ApiServices = {
     auth,
+    authFailures,
     health,
     instruments: () => instruments.all().map(instrumentView),
     quote: (sym) => quotes.view(sym),
@@ -267,7 +316,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   };
 
   const app = createHttpApp(services);
-  const server: Server = opts.tls ? createTlsServer({ cert: opts.tls.cert, key: opts.tls.key }, app) : createServer(app);
+  serve(app);
   server.headersTimeout = 10_000;
   server.requestTimeout = 30_000;
 
@@ -278,7 +327,10 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     maxMessageBytes: 64 * 1024,
     maxBufferedBytes: 8 * 1024 * 1024,
     authTimeoutMs: 10_000,
-    onAudit: (e) => audit({ actor: e.tokenId ?? 'anonymous', role: e.role ?? 'none', action: e.event, details: { reason: e.reason, origin: e.origin, via: e.via }, ip: e.remoteAddress }),
+    onAudit: (e) =>
+      e.event === 'ws_login_failed'
+        ? authFailures.refuse(e.remoteAddress, `ws ${e.via ?? ''}`.trim(), e.reason ?? 'invalid_token')
+        : audit({ actor: e.tokenId ?? 'anonymous', role: e.role ?? 'none', action: e.event, details: { reason: e.reason, origin: e.origin, via: e.via }, ip: e.remoteAddress }),
   });
   const wsHub = hub;
   wsHub.registerChannel('orders', () => oms.list().map((p) => oms.view(p, false)));
@@ -352,10 +404,6 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
     }
   }, 1_000);
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 3000, host, () => resolve());
-  });
   const port = (server.address() as AddressInfo).port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
   const scheme = opts.tls ? 'https' : 'http';
@@ -415,6 +463,7 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
       });
       await broker.close();
       await marketData.close();
+      authFailures.flush();
       journal.close();
     },
   };

@@ -93,31 +93,6 @@ async function start(argv: string[]): Promise<void> {
   process.on('SIGTERM', stop);
 }
 
-async function panic(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { reason: { type: 'string' }, port: { type: 'string' }, data: { type: 'string' }, url: { type: 'string' } },
-    strict: true,
-  });
-  const env = process.env;
-  const dataDir = path.resolve(values.data ?? env.BLACKBOX_DATA ?? 'data');
-  const url = values.url ?? `http://127.0.0.1:${intOption('port', values.port ?? env.BLACKBOX_PORT, 3000)}`;
-  let token: string;
-  try {
-    token = (env.BLACKBOX_TOKEN ?? readFileSync(path.join(dataDir, 'token'), 'utf8')).trim();
-  } catch {
-    fail(`token não encontrado em ${path.join(dataDir, 'token')} (use --data ou BLACKBOX_TOKEN)`);
-  }
-  const res = await fetch(`${url}/api/kill-switch`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ engaged: true, reason: values.reason ?? 'PÂNICO pela linha de comando' }),
-  }).catch((e: Error) => fail(`ponte inacessível em ${url}: ${e.message}`));
-  const body = await res.text();
-  if (!res.ok) fail(`a ponte recusou (${res.status}): ${body}`);
-  process.stdout.write(`PÂNICO acionado: ${body}\n`);
-}
-
 async function profitdllCheck(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
@@ -154,7 +129,8 @@ async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   try {
     if (cmd === 'start') await start(rest);
-    else if (cmd === 'panic') await panic(rest);
+    // `panic` is dispatched by bin/blackbox.js to bin/panic.js, which compiles nothing.
+    else if (cmd === 'panic') await (await import('../bin/panic.js')).panic(rest);
     else if (cmd === 'profitdll-check') await profitdllCheck(rest);
     else if (cmd === 'import') {
       const { runImportCli } = await import('./marketdata/import/import-cli.js');

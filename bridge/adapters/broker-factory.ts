@@ -21,6 +21,8 @@ export interface BrokerFactoryOptions {
   marketHours: 'demo' | 'b3';
   /** Where a broker keeps its own state (the ProfitDLL adapter's order ledger). */
   dataDir: string;
+  /** This installation's session at a shared exchange: its order reports come to it alone. */
+  session?: string;
   log: Logger;
 }
 
@@ -48,7 +50,7 @@ export async function createBroker(o: BrokerFactoryOptions): Promise<BrokerPort>
     const { createProfitDllBrokerFromEnv } = await import('./profitdll/index.js');
     return createProfitDllBrokerFromEnv({ instruments: o.instruments, dataDir: o.dataDir, log: (level, msg) => o.log(level, msg) });
   }
-  if (o.exchange) return createRemoteSimBroker({ host: o.exchange.host, port: o.exchange.port });
+  if (o.exchange) return createRemoteSimBroker({ host: o.exchange.host, port: o.exchange.port, session: o.session });
   return createInProcessSimBroker({
     instruments: o.instruments,
     seed: o.seed,

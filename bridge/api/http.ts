@@ -23,6 +23,8 @@ import type {
   TradingState,
 } from '../../common/types.js';
 import { ORDER_STATUSES } from '../../common/types.js';
+import type { AuthFailureLimiter } from './auth-failures.js';
+import { duplicateKeyMessage, firstDuplicateKey } from './strict-json.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import type { ImportService } from '../marketdata/import/import-service.js';
@@ -44,6 +46,8 @@ export type CommandResult = { ok: true; value: OrderView } | { ok: false; errors
 
 export interface ApiServices {
   auth: TokenAuth;
+  /** Counts refused logins per source: 429 past a limit, audited as one row per source and minute. */
+  authFailures: AuthFailureLimiter;
   health(): HealthView;
   instruments(): InstrumentView[];
   quote(symbol: string): QuoteView | undefined;
@@ -71,6 +75,13 @@ export interface ApiServices {
 }
 
 const MAX_BODY = '4mb';
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set while reading the body: the first key repeated in one JSON object. */
+    duplicateJsonKey?: string;
+  }
+}
 
 function fail(res: Response, status: number, errors: ApiErrorItem[]): void {
   res.status(status).json({ errors });
@@ -135,7 +146,26 @@ export function createHttpApp(s: ApiServices): express.Express {
 
   const api = express.Router();
   // Multipart bodies (Profit file uploads) are streamed to disk by their route, never parsed here.
-  api.use(express.json({ limit: MAX_BODY, strict: true, type: (req) => !String(req.headers['content-type'] ?? '').startsWith('multipart/') }));
+  api.use(
+    express.json({
+      limit: MAX_BODY,
+      strict: true,
+      type: (req) => !String(req.headers['content-type'] ?? '').startsWith('multipart/'),
+      // Runs before JSON.parse; a malformed body is left to the parser's own error.
+      verify: (req, _res, buf) => {
+        try {
+          (req as Request).duplicateJsonKey = firstDuplicateKey(buf.toString('utf8'));
+        } catch {
+          // Not JSON at all: express.json answers invalid_json next.
+        }
+      },
+    }),
+  );
+  api.use((req, res, next) => {
+    const field = req.duplicateJsonKey;
+    if (field !== undefined) return fail(res, 422, [{ field, code: 'duplicate_key', message: duplicateKeyMessage(field) }]);
+    next();
+  });
 
   api.get('/health', (_req, res) => {
     res.json(s.health());
@@ -146,7 +176,10 @@ export function createHttpApp(s: ApiServices): express.Express {
     const token = h?.startsWith('Bearer ') ? h.slice(7).trim() : undefined;
     const p = s.auth.authenticate(token);
     if (!p) {
-      s.audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: req.path, ip: req.ip });
+      if (s.authFailures.refuse(req.ip, `http ${req.method} ${req.path}`.slice(0, 200), token ? 'invalid_token' : 'missing_token')) {
+        res.setHeader('Retry-After', String(s.authFailures.retryAfterSec(req.ip)));
+        return fail(res, 429, [{ field: 'token', code: 'auth_rate_limited', message: 'muitas tentativas com token inválido desta origem: aguarde um minuto e confira o token (arquivo token na pasta de dados)' }]);
+      }
       return fail(res, 401, [{ field: 'token', code: token ? 'invalid_token' : 'missing_token', message: token ? 'token inválido' : 'token ausente: envie Authorization: Bearer <token>' }]);
     }
     res.locals.principal = p;
@@ -336,6 +369,10 @@ export function createHttpApp(s: ApiServices): express.Express {
   api.post('/kill-switch', need('trader'), async (req, res) => {
     const b = parse(killSwitchSchema, req.body, res);
     if (!b) return;
+    // Anyone who trades may pull PÂNICO; only the risk officer (admin) may release it (PRODUCT.md).
+    if (!b.engaged && !hasRole(principal(res), 'admin')) {
+      return fail(res, 403, [{ field: 'engaged', code: 'forbidden', message: 'liberar o PÂNICO exige papel admin (o responsável pelo risco); o seu token é de papel ' + principal(res).role }]);
+    }
     const reason = b.reason ?? (b.engaged ? 'PÂNICO acionado' : 'PÂNICO liberado');
     res.json(await s.setKillSwitch(b.engaged, reason, actorOf(res)));
   });

@@ -29,6 +29,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ApiErrorItem, WsClientMessage, WsServerMessage } from '../../common/types.js';
+import { duplicateKeyMessage, firstDuplicateKey } from './strict-json.js';
 
 export type WsRole = 'viewer' | 'trader' | 'admin';
 
@@ -162,6 +163,8 @@ function parseClientMessage(text: string): Parsed {
   } catch {
     return { ok: false, errors: [error('frame', 'malformed_json', 'the frame is not valid JSON')] };
   }
+  const repeated = firstDuplicateKey(text);
+  if (repeated !== undefined) return { ok: false, errors: [error(repeated, 'duplicate_key', duplicateKeyMessage(repeated))] };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return { ok: false, errors: [error('frame', 'invalid', 'a message is a JSON object with an "op"')] };
   }

@@ -1,14 +1,14 @@
 /**
  * The configuration document: clients, accounts, limits and settings, in `<data>/config.json`,
- * small and human-editable, managed with lowdb (atomic writes: temp file + rename).
+ * small and human-editable, managed with lowdb (atomic writes: temp file + rename), mode 0600.
  */
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Low } from 'lowdb';
-import { JSONFile } from 'lowdb/node';
 import { z } from 'zod';
 import { clientSchema, zodErrors } from '../../common/schemas.js';
 import type { ApiErrorItem, ClientView } from '../../common/types.js';
+import { PrivateJsonFile } from './private-json-file.js';
 import { brlToCentavos } from '../model/instrument.js';
 import type { ClientDirectory } from '../execution/oms.js';
 
@@ -67,7 +67,7 @@ export class ConfigStore implements ClientDirectory {
   static async open(dataDir: string): Promise<ConfigStore> {
     const file = path.join(dataDir, 'config.json');
     const fresh: ConfigDocument = documentSchema.parse({ installId: randomBytes(3).toString('hex') });
-    const db = new Low<ConfigDocument>(new JSONFile(file), fresh);
+    const db = new Low<ConfigDocument>(new PrivateJsonFile<ConfigDocument>(file), fresh);
     try {
       await db.read();
     } catch (e) {

@@ -99,6 +99,19 @@ export type OmsListener = {
 type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
 
 const MAX_PARENTS_IN_MEMORY = 1_000_000;
+/** How long a passing denial (throttle, no reference price) is retried before the boleta is paused. */
+const MAX_DENIED_RETRY_MS = 30_000;
+/** Denials that do not clear by waiting: retrying would leave the boleta silently stuck. */
+const LASTING_DENIALS = new Set(['self_trade', 'price_collar', 'trading_halted']);
+/** Lasting denials about the boleta itself (not the market's state): with nothing filled, it is rejected. */
+const REJECTING_DENIALS = new Set(['self_trade', 'price_collar']);
+const DENIAL_REASONS: Record<string, string> = {
+  self_trade: 'cruzaria com outra ordem da própria gestora no outro lado (auto-negociação); cancele uma delas ou ajuste o preço',
+  price_collar: 'preço fora do túnel de preço em torno da referência; ajuste o limite',
+  trading_halted: 'negociação suspensa (PÂNICO ou estado HALTED); retome a ordem quando liberado',
+  throttle: 'limite de envio de ordens por segundo esgotado por tempo demais; retome a ordem',
+  no_reference: 'sem preço de referência para a proteção de uma ordem a mercado; retome quando houver cotação',
+};
 
 export class OrderManager {
   private readonly parents = new Map<string, ParentOrder>();
@@ -119,6 +132,8 @@ export class OrderManager {
   /** Per parent: children not done, and whether any child was ever acknowledged (derived status in O(1)). */
   private readonly liveChildCounts = new Map<string, number>();
   private readonly ackedParents = new Set<string>();
+  /** Since when each boleta's children have been refused by a passing denial (throttle, no reference). */
+  private readonly deniedSinceMs = new Map<string, number>();
   private portfolioDirty = false;
   private killSwitch: { engaged: boolean; reason?: string; atMs?: number; by?: string } = { engaged: false };
   /** The state the risk officer chose; the kill switch overrides it with HALTED while engaged. */
@@ -390,8 +405,14 @@ export class OrderManager {
     const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>; contentKey?: string }> = [];
     const nowMs = this.d.nowMs();
     const keysInBatch = new Set<string>();
+    const halted = this.haltedError();
     inputs.forEach((input, row) => {
       const prefix = prefixFor?.(row) ?? '';
+      // The halt is the first thing a sender learns, before an idempotent resend's `duplicate`.
+      if (halted) {
+        results.push({ row, ok: false, errors: [{ ...halted, field: prefix ? `${prefix}.${halted.field}` : halted.field }] });
+        return;
+      }
       if (input.idempotencyKey !== undefined) {
         const existing = this.byIdempotencyKey.get(input.idempotencyKey);
         if (existing) {
@@ -411,6 +432,13 @@ export class OrderManager {
       const v = this.validate(input, prefix);
       if (!v.ok) {
         results.push({ row, ok: false, errors: v.errors });
+        return;
+      }
+      // Rows of one batch are not live yet, so validate() cannot see them cross each other.
+      const crossed = accepted.find((a) => a.order.symbol === v.value.symbol && a.order.side !== v.value.side && pricesCross(v.value.side, v.value.limitTicks, a.order.limitTicks));
+      if (crossed) {
+        const other = prefixFor?.(crossed.row) ?? `linha ${crossed.row + 1}`;
+        results.push({ row, ok: false, errors: [{ field: prefix ? `${prefix}.limitPrice` : 'limitPrice', code: 'self_trade', message: `cruzaria com ${other} do mesmo lote, no outro lado (${v.value.symbol}): a gestora não negocia consigo mesma; ajuste o preço ou envie só uma` }] });
         return;
       }
       let contentKey: string | undefined;
@@ -603,6 +631,14 @@ export class OrderManager {
     this.d.audit({ actor, action: 'trading_state.set', details: { state, reason } });
     await this.emit('trading_state', { state, reason, by: actor });
     if (!this.killSwitch.engaged) this.d.risk.setState(state);
+  }
+
+  private haltedError(): ApiErrorItem | undefined {
+    if (this.d.risk.state() !== 'HALTED') return undefined;
+    const message = this.killSwitch.engaged
+      ? `PÂNICO acionado${this.killSwitch.reason ? ` (${this.killSwitch.reason})` : ''}: nenhuma ordem é aceita até o administrador liberar`
+      : 'negociação suspensa (estado HALTED): nenhuma ordem é aceita até o risco reativar';
+    return { field: 'symbol', code: 'trading_halted', message };
   }
 
   tradingState(): TradingState {
@@ -845,6 +881,16 @@ export class OrderManager {
         this.touch(p);
         return;
       }
+      case 'order.rejected': {
+        // The risk gate refused the boleta's child for good before anything was filled.
+        const u = data as { id: string; reason: string };
+        const p = this.parents.get(u.id)!;
+        p.cancelRequested = true;
+        p.rejected = true;
+        p.statusReason = u.reason;
+        this.touch(p);
+        return;
+      }
       case 'order.paused': {
         const u = data as { id: string; paused: boolean; reason?: string };
         const p = this.parents.get(u.id)!;
@@ -976,6 +1022,7 @@ export class OrderManager {
 
   private stopAlgo(id: string): void {
     this.runtime.stop(id);
+    this.deniedSinceMs.delete(id);
   }
 
   /** The algo's window is over: what is left of the parent is canceled, the reason shown. */
@@ -1003,7 +1050,7 @@ export class OrderManager {
     if (priceTicks === undefined) {
       priceTicks = this.d.risk.marketProtectionTicks(p.side, referenceTicks);
       if (priceTicks === undefined) {
-        this.runtime.onDenied(p, 'no_reference');
+        this.onChildDenied(p, 'no_reference');
         return;
       }
     }
@@ -1011,10 +1058,10 @@ export class OrderManager {
       ? 'self_trade'
       : this.d.risk.checkChild(inst, p.side, priceTicks, referenceTicks, this.d.nowMs());
     if (denied) {
-      this.d.log('warn', `child of ${p.id} denied: ${denied}`);
-      this.runtime.onDenied(p, denied);
+      this.onChildDenied(p, denied);
       return;
     }
+    this.deniedSinceMs.delete(p.id);
     const nowMs = this.d.nowMs();
     const child: ChildOrder = {
       id: `${p.id}-${p.nextChildSeq}`,
@@ -1036,6 +1083,37 @@ export class OrderManager {
       },
       () => undefined,
     );
+  }
+
+  /**
+   * What to do with a child the risk gate refused. A denial that will not clear by itself
+   * (self-trade, collar, a halt) ends the boleta visibly at once: rejected with the reason if
+   * nothing was filled, else paused with the reason. A passing one (throttle, no reference price)
+   * is retried by the algo, but only for a bounded time, then the boleta is paused with the reason.
+   * Never a boleta silently waiting, and the same after a restart (the outcome is journaled).
+   */
+  private onChildDenied(p: ParentOrder, code: string): void {
+    this.d.log('warn', `child of ${p.id} denied: ${code}`);
+    const nowMs = this.d.nowMs();
+    if (!LASTING_DENIALS.has(code)) {
+      const since = this.deniedSinceMs.get(p.id) ?? nowMs;
+      this.deniedSinceMs.set(p.id, since);
+      if (nowMs - since < MAX_DENIED_RETRY_MS) {
+        this.runtime.onDenied(p, code);
+        return;
+      }
+    }
+    this.deniedSinceMs.delete(p.id);
+    const reason = `${DENIAL_REASONS[code] ?? `recusada pelo controle de risco (${code})`}`;
+    const live = p.childIds.some((id) => !isChildDone(this.children.get(id)!.status));
+    this.d.audit({ actor: 'system', action: 'order.denied', target: p.id, details: { code, reason } });
+    // Rejected only when the boleta itself cannot go out as it stands; a halt or a timed-out retry pauses it.
+    if (REJECTING_DENIALS.has(code) && p.filledQty === 0 && !live) {
+      this.emit('order.rejected', { id: p.id, code, reason: `rejeitada: ${reason}` });
+    } else {
+      this.emit('order.paused', { id: p.id, paused: true, reason: `pausada: ${reason}` });
+      this.cancelLiveChildren(p);
+    }
   }
 
   private sendChild(c: ChildOrder): void {
@@ -1078,9 +1156,7 @@ export class OrderManager {
   private selfTradeWith(symbol: string, side: Side, priceTicks: number | undefined): ChildOrder | undefined {
     for (const id of this.liveBySymbol.get(liveKey(symbol, side === 'buy' ? 'sell' : 'buy')) ?? []) {
       const c = this.children.get(id)!;
-      const crosses =
-        priceTicks === undefined || c.priceTicks === undefined || (side === 'buy' ? priceTicks >= c.priceTicks : priceTicks <= c.priceTicks);
-      if (crosses) return c;
+      if (pricesCross(side, priceTicks, c.priceTicks)) return c;
     }
     return undefined;
   }
@@ -1112,6 +1188,11 @@ export class OrderManager {
 
 function liveKey(symbol: string, side: Side): string {
   return `${symbol}:${side}`;
+}
+
+/** Whether an order on `side` at `priceTicks` would trade with one on the other side (undefined = at market). */
+function pricesCross(side: Side, priceTicks: number | undefined, otherTicks: number | undefined): boolean {
+  return priceTicks === undefined || otherTicks === undefined || (side === 'buy' ? priceTicks >= otherTicks : priceTicks <= otherTicks);
 }
 
 function notFound(id: string): { ok: false; status: number; errors: ApiErrorItem[] } {

@@ -134,6 +134,8 @@ export function priceToTicks(inst: Instrument, price: number): number {
   if (!Number.isFinite(price) || price <= 0) throw new OffTickError(`preço inválido: ${price}`);
   const ticks = ticksOnGrid(price, inst.tickHundredths);
   if (ticks === undefined) throw new OffTickError(`preço ${price} fora do tick ${ticksToPrice(inst, 1)}`);
+  // A price so large its ticks are no longer exact integers can only overflow notional arithmetic later.
+  if (!Number.isSafeInteger(ticks)) throw new OffTickError(`preço ${price} fora da faixa aceita`);
   return ticks;
 }
 

@@ -9,7 +9,7 @@ import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instr
 import { canTransitionChild, canTransitionParent, CHILD_STATUSES, PARENT_STATUSES } from '../../bridge/model/order-state.js';
 import { QuoteBoard } from '../../bridge/marketdata/quote-board.js';
 import { PortfolioService } from '../../bridge/portfolio/portfolio-service.js';
-import { RiskGate } from '../../bridge/risk/risk-gate.js';
+import { DEFAULT_RISK_LIMITS, RiskGate } from '../../bridge/risk/risk-gate.js';
 
 class ScriptedBroker implements BrokerPort {
   readonly name = 'scripted';
@@ -40,7 +40,8 @@ class MemoryJournal implements EventSink {
 const T0 = Date.parse('2026-11-26T15:00:00Z');
 const flush = () => new Promise((r) => setImmediate(r));
 
-function setup(journal = new MemoryJournal(), broker = new ScriptedBroker(), nowMs = () => Date.parse('2026-11-26T15:00:00Z')) {
+function setup(journal = new MemoryJournal(), broker = new ScriptedBroker(), clock = { nowMs: Date.parse('2026-11-26T15:00:00Z') }, risk = new RiskGate()) {
+  const nowMs = () => clock.nowMs;
   const instruments = new InstrumentRegistry(defaultInstruments(nowMs()), { nowMs });
   const logs: string[] = [];
   const audits: string[] = [];
@@ -48,7 +49,7 @@ function setup(journal = new MemoryJournal(), broker = new ScriptedBroker(), now
     instruments,
     journal,
     broker,
-    risk: new RiskGate(),
+    risk,
     booker: new PortfolioService(instruments, () => 100_000_000),
     clients: { has: (c) => ['ALFA', 'BETA'].includes(c), account: () => 'CONTA', limits: () => undefined },
     quotes: new QuoteBoard(instruments),
@@ -109,12 +110,12 @@ describe('OrderManager', () => {
 
   it('accepts a futures contract on its expiry day and refuses it, naming symbol, from the next day', async () => {
     const win = { client: 'ALFA', symbol: 'WINZ26', side: 'buy' as const, qty: 1, limitPrice: 155_000, algo: { type: 'full' as const } };
-    const onExpiry = setup(new MemoryJournal(), new ScriptedBroker(), () => Date.parse('2026-12-16T15:00:00Z'));
+    const onExpiry = setup(new MemoryJournal(), new ScriptedBroker(), { nowMs: Date.parse('2026-12-16T15:00:00Z') });
     await onExpiry.broker.connect();
     await onExpiry.oms.reconcile();
     expect((await onExpiry.oms.submit(win, 'tester')).ok).toBe(true);
 
-    const after = setup(new MemoryJournal(), new ScriptedBroker(), () => Date.parse('2026-12-17T12:00:00Z'));
+    const after = setup(new MemoryJournal(), new ScriptedBroker(), { nowMs: Date.parse('2026-12-17T12:00:00Z') });
     await after.broker.connect();
     await after.oms.reconcile();
     const r = await after.oms.submit(win, 'tester');
@@ -193,3 +194,28 @@ describe('OrderManager', () => {
     expect(broker2.sent.map((o) => o.clientOrderId)).toEqual([cb]);
   });
 });
+
+describe('a boleta whose children the risk gate keeps refusing', () => {
+  it('retries a passing refusal (throttle) for a bounded time, then pauses with the reason', async () => {
+    const clock = { nowMs: T0 };
+    // A child-order bucket that never refills in time: every spawn is throttled.
+    const risk = new RiskGate({ ...DEFAULT_RISK_LIMITS, childOrdersPerSec: 0.000_001, childOrderBurst: 0 });
+    const { oms, broker, journal } = setup(new MemoryJournal(), new ScriptedBroker(), clock, risk);
+    await broker.connect();
+    await oms.reconcile();
+    const r = await oms.submit(boleta, 'trader');
+    expect(r.ok).toBe(true);
+    const id = r.ok ? r.value.order.id : '';
+    // Within the bound the algo keeps retrying and the boleta stays open.
+    clock.nowMs += 10_000;
+    await new Promise((res) => setTimeout(res, 300));
+    expect(oms.get(id)!.status).toBe('pending_new');
+    clock.nowMs += 25_000;
+    await new Promise((res) => setTimeout(res, 300));
+    expect(oms.get(id)!.status).toBe('paused');
+    expect(oms.get(id)!.statusReason).toMatch(/limite de envio de ordens/);
+    expect(broker.sent).toHaveLength(0);
+    expect(journal.events.filter((e) => e.type === 'order.paused')).toHaveLength(1);
+  });
+});
+

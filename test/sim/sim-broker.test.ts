@@ -73,7 +73,7 @@ describe('SimBroker remote', () => {
     let server = new ExchangeServer(exchange);
     const port = await server.listen();
     cleanups.push(() => server.close());
-    const broker = createRemoteSimBroker({ port, reconnectInitialMs: 20, reconnectMaxMs: 200 });
+    const broker = createRemoteSimBroker({ port, session: 'BBr0001', reconnectInitialMs: 20, reconnectMaxMs: 200 });
     const rec = new Recorder();
     broker.setListener(rec);
     await broker.connect();
@@ -129,7 +129,7 @@ describe('SimBroker remote', () => {
     bridge.kill('SIGKILL');
     await exited;
 
-    const broker: SimBroker = createRemoteSimBroker({ port: ex.port });
+    const broker: SimBroker = createRemoteSimBroker({ port: ex.port, session: 'BBk0001' });
     const rec = new Recorder();
     broker.setListener(rec);
     await broker.connect();

@@ -10,10 +10,16 @@
  *                     {"id":5,"op":"snapshot","account"?:"…"}          → result {orders, fills}
  *                     {"id":6,"op":"subscribe","symbol":"PETR4"}        → result BrokerBook (current top)
  *                     {"id":7,"op":"ping"}
+ *                     {"id":8,"op":"logon","session":"BB3bf838"}        first, before any order
  *   server → client   {"id":1,"ok":true,"result":…} | {"id":1,"ok":false,"error":"…"}   (one per request)
- *                     {"ev":"orderUpdate"|"fill","data":…}      our orders' events, to every client
+ *                     {"ev":"orderUpdate"|"fill","data":…}      an order's events, to its own session only
  *                     {"ev":"trade"|"book","data":…}            market data, for the client's subscriptions
  * Events a request causes are written before its response.
+ *
+ * Sessions, as at B3: each order belongs to the session that sent it, and its updates, fills and
+ * snapshot entries go to that session alone; replace/cancel of another session's order is refused.
+ * A bridge logs on with its installation's id, so after a restart (a new connection) it gets its
+ * own orders back and nobody else's. A connection that never logs on is a session of its own.
  *
  * Bounds: a request line longer than maxLineChars, or a client whose unsent output exceeds
  * maxPendingMessages messages (a reader that stopped reading), is disconnected. The exchange keeps
@@ -41,7 +47,16 @@ interface Client {
   backlog: number;
   /** Being disconnected for breaking a bound: its further input is ignored. */
   dropped: boolean;
+  /** Who owns the orders this connection sends. */
+  session: string;
+  /** Whether an order was sent: the session is fixed from then on. */
+  sentOrders: boolean;
 }
+
+const SESSION_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/** Order owners live as long as the exchange's orders: a new server on the same exchange keeps them. */
+const OWNERS = new WeakMap<SimExchange, Map<string, string>>();
 
 export class ExchangeServer {
   private readonly server: net.Server;
@@ -51,6 +66,9 @@ export class ExchangeServer {
   private readonly maxLineChars: number;
   private readonly maxPendingMessages: number;
   private removeListener: (() => void) | undefined;
+  /** Session that sent each order (by clientOrderId): the only one that hears about it. */
+  private readonly ownerOf: Map<string, string>;
+  private connections = 0;
 
   constructor(
     private readonly exchange: SimExchange,
@@ -61,13 +79,16 @@ export class ExchangeServer {
     this.maxLineChars = options.maxLineChars ?? 64 * 1024;
     this.maxPendingMessages = options.maxPendingMessages ?? 20_000;
     this.server = net.createServer((socket) => this.accept(socket));
+    let owners = OWNERS.get(exchange);
+    if (!owners) OWNERS.set(exchange, (owners = new Map()));
+    this.ownerOf = owners;
   }
 
   /** Starts listening; resolves with the bound port. */
   async listen(): Promise<number> {
     this.removeListener = this.exchange.addListener({
-      orderUpdate: (data) => this.broadcast(JSON.stringify({ ev: 'orderUpdate', data })),
-      fill: (data) => this.broadcast(JSON.stringify({ ev: 'fill', data })),
+      orderUpdate: (data) => this.toOwner(data.clientOrderId, JSON.stringify({ ev: 'orderUpdate', data })),
+      fill: (data) => this.toOwner(data.clientOrderId, JSON.stringify({ ev: 'fill', data })),
       trade: (data) => this.publish(data.symbol, JSON.stringify({ ev: 'trade', data })),
       book: (data) => this.publish(data.symbol, JSON.stringify({ ev: 'book', data })),
     });
@@ -101,7 +122,7 @@ export class ExchangeServer {
   }
 
   private accept(socket: net.Socket): void {
-    const client: Client = { socket, buffer: '', subscriptions: new Set(), backlog: 0, dropped: false };
+    const client: Client = { socket, buffer: '', subscriptions: new Set(), backlog: 0, dropped: false, session: `conn-${++this.connections}`, sentOrders: false };
     this.clients.add(client);
     socket.setEncoding('utf8');
     socket.setNoDelay(true);
@@ -149,21 +170,44 @@ export class ExchangeServer {
     const reply = (body: { ok: true; result?: unknown } | { ok: false; error: string }): void =>
       this.send(client, JSON.stringify({ id, ...body }));
     const ex = this.exchange;
+    const own = (clientOrderId: unknown) => typeof clientOrderId === 'string' && this.ownerOf.get(clientOrderId) === client.session;
     switch (msg.op) {
-      case 'submit':
+      case 'logon': {
+        if (typeof msg.session !== 'string' || !SESSION_NAME.test(msg.session)) return reply({ ok: false, error: 'logon: session deve ter 1 a 64 letras, dígitos, _ . ou -' });
+        if (client.sentOrders) return reply({ ok: false, error: 'logon depois de enviar ordens: a sessão já está fixada nesta conexão' });
+        client.session = msg.session;
+        return reply({ ok: true });
+      }
+      case 'submit': {
         if (typeof msg.order !== 'object' || msg.order === null) return reply({ ok: false, error: 'submit sem "order"' });
-        return reply({ ok: true, result: ex.submit(msg.order as BrokerOrderRequest) });
+        const order = msg.order as BrokerOrderRequest;
+        client.sentOrders = true;
+        // The first sender owns an id; a repeat from anyone is the exchange's duplicate to refuse.
+        if (typeof order.clientOrderId === 'string' && !this.ownerOf.has(order.clientOrderId)) this.ownerOf.set(order.clientOrderId, client.session);
+        if (!own(order.clientOrderId)) return reply({ ok: false, error: `ordem ${String(order.clientOrderId)} pertence a outra sessão` });
+        return reply({ ok: true, result: ex.submit(order) });
+      }
       case 'replace': {
+        if (!own(msg.clientOrderId)) return reply({ ok: false, error: `ordem desconhecida nesta sessão: ${String(msg.clientOrderId)}` });
         const change = (typeof msg.change === 'object' && msg.change !== null ? msg.change : {}) as { qty?: number; priceTicks?: number };
         return reply({ ok: true, result: ex.replace(msg.clientOrderId as string, change) });
       }
       case 'cancel':
+        if (!own(msg.clientOrderId)) return reply({ ok: false, error: `ordem desconhecida nesta sessão: ${String(msg.clientOrderId)}` });
         return reply({ ok: true, result: ex.cancel(msg.clientOrderId as string) });
-      case 'cancelAll':
-        return reply({ ok: true, result: ex.cancelAll(typeof msg.account === 'string' ? msg.account : undefined) });
+      case 'cancelAll': {
+        const account = typeof msg.account === 'string' ? msg.account : undefined;
+        let n = 0;
+        for (const o of ex.ordersFor(account)) {
+          if (!own(o.clientOrderId) || (o.status !== 'new' && o.status !== 'partially_filled')) continue;
+          ex.cancel(o.clientOrderId);
+          n += 1;
+        }
+        return reply({ ok: true, result: n });
+      }
       case 'snapshot': {
         const account = typeof msg.account === 'string' ? msg.account : undefined;
-        return reply({ ok: true, result: { orders: ex.ordersFor(account), fills: ex.fillsFor(account) } });
+        return reply({ ok: true, result: { orders: ex.ordersFor(account).filter((o) => own(o.clientOrderId)), fills: ex.fillsFor(account).filter((f) => own(f.clientOrderId)) } });
       }
       case 'subscribe': {
         const symbol = typeof msg.symbol === 'string' ? msg.symbol.toUpperCase() : '';
@@ -178,8 +222,10 @@ export class ExchangeServer {
     }
   }
 
-  private broadcast(line: string): void {
-    for (const c of this.clients) this.send(c, line);
+  private toOwner(clientOrderId: string, line: string): void {
+    const session = this.ownerOf.get(clientOrderId);
+    if (session === undefined) return;
+    for (const c of this.clients) if (c.session === session) this.send(c, line);
   }
 
   private publish(symbol: string, line: string): void {

@@ -279,6 +279,8 @@ class InProcessLink implements SimLink {
 export interface RemoteLinkOptions {
   host?: string;
   port: number;
+  /** Session name at the exchange (the installation's id): its orders' reports come to it alone. */
+  session?: string;
   /** First redial delay; doubles per failed attempt up to reconnectMaxMs. Default 100 ms. */
   reconnectInitialMs?: number;
   /** Default 5,000 ms. */
@@ -296,12 +298,14 @@ export interface RemoteLinkOptions {
 type InFlight =
   | { kind: 'order'; request: RefusedRequest }
   | { kind: 'subscribe' }
+  | { kind: 'logon' }
   | { kind: 'snapshot'; resolve: (s: BrokerSnapshot) => void; reject: (e: Error) => void; timer?: NodeJS.Timeout };
 
 class RemoteLink implements SimLink {
   readonly name = 'sim-remote';
   private readonly host: string;
   private readonly port: number;
+  private readonly session: string | undefined;
   private readonly reconnectInitialMs: number;
   private readonly reconnectMaxMs: number;
   private readonly connectTimeoutMs: number;
@@ -325,6 +329,7 @@ class RemoteLink implements SimLink {
   constructor(options: RemoteLinkOptions) {
     this.host = options.host ?? '127.0.0.1';
     this.port = options.port;
+    this.session = options.session;
     this.reconnectInitialMs = options.reconnectInitialMs ?? 100;
     this.reconnectMaxMs = options.reconnectMaxMs ?? 5_000;
     this.connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
@@ -431,6 +436,10 @@ class RemoteLink implements SimLink {
       entry.reject(new Error(reason));
     } else if (entry.kind === 'order') {
       this.sink?.refused(entry.request, reason);
+    } else if (entry.kind === 'logon') {
+      // Without its session the link would hear nothing of its orders: fail closed.
+      this.connected = false;
+      this.sink?.connection({ connected: false, message: `bolsa simulada recusou a sessão ${this.session}: ${reason}` });
     }
   }
 
@@ -446,6 +455,8 @@ class RemoteLink implements SimLink {
       this.connected = true;
       this.backoffMs = this.reconnectInitialMs;
       this.buffer = '';
+      // Logon first: the exchange files every later order under this session.
+      if (this.session !== undefined) this.request({ op: 'logon', session: this.session }, { kind: 'logon' });
       for (const s of this.subscriptions) this.request({ op: 'subscribe', symbol: s }, { kind: 'subscribe' });
       this.sink?.connection({ connected: true, message: `conectado à bolsa simulada em ${this.host}:${this.port} / connected` });
       const waiters = this.waiters;

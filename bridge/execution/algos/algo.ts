@@ -107,30 +107,22 @@ export interface ExecAlgorithm {
   /** The parent's qty or limit changed. */
   onAmend(): void;
   onWake(): void;
-  /** A spawn was refused before it left (risk gate): retry later or pause visibly. */
+  /** A spawn was refused before it left by a passing denial (risk gate): retry later. */
   onDenied(reason: string): void;
   onBook?(top: MarketTop): void;
   onTrade?(trade: PrintedTrade): void;
   onPhase?(phase: AlgoPhase): void;
 }
 
-/** Refusals that clear by themselves (a token bucket refills, a quote arrives, the firm's other order goes). */
-const TRANSIENT_DENIALS = new Set(['throttle', 'no_reference', 'self_trade']);
 const RETRY_AFTER_DENIAL_MS = 250;
-const NO_REFERENCE_PATIENCE_MS = 10_000;
 
 /**
- * Shared denial policy: retry what clears by itself; pause with a visible reason what will not
- * (a halted market, a price outside the collar), so no parent sits silently in pending_new.
+ * A spawn refused by a passing denial (throttle, no reference price yet): try again shortly. The OMS
+ * owns the denial policy — lasting refusals end the boleta visibly, and a passing one that lasts
+ * too long pauses it — so an algo only ever hears of denials worth retrying.
  */
-export function retryOrPause(ctx: AlgoContext, reason: string): void {
-  // A symbol that never gets a quote would keep a market boleta waiting forever: give it a while.
-  const waitedTooLong = reason === 'no_reference' && ctx.nowMs() - ctx.parent.createdAtMs > NO_REFERENCE_PATIENCE_MS;
-  if (TRANSIENT_DENIALS.has(reason) && !waitedTooLong) {
-    ctx.wakeAfter(RETRY_AFTER_DENIAL_MS);
-    return;
-  }
-  ctx.pause(`ordem filha recusada pelo controle de risco (${reason}); revise e retome`);
+export function retryAfterDenial(ctx: AlgoContext): void {
+  ctx.wakeAfter(RETRY_AFTER_DENIAL_MS);
 }
 
 export function floorToLot(qty: number, lot: number): number {

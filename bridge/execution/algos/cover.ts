@@ -5,7 +5,7 @@
  * `minMoveTicks` (each re-price loses queue priority at B3; every one is counted in the order's
  * metrics), rests at X once X is reached, and never crosses the spread unless `allowCross`.
  */
-import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryOrPause } from './algo.js';
+import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryAfterDenial } from './algo.js';
 import { ParamReader } from './params.js';
 
 const PARAMS: AlgoDescriptor['params'] = [
@@ -67,8 +67,8 @@ class CoverAlgo implements ExecAlgorithm {
     this.evaluate();
   }
 
-  onDenied(reason: string): void {
-    retryOrPause(this.ctx, reason);
+  onDenied(): void {
+    retryAfterDenial(this.ctx);
   }
 
   /** The price to hold now, given the book and our own child at `ownTicks` with `ownQty` open. */

@@ -2,7 +2,7 @@
  * Ordem cheia: one child for the whole remaining quantity, at the limit (or at market without
  * one). After a restart or a reconnect it re-sends whatever is neither filled nor working.
  */
-import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryOrPause } from './algo.js';
+import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryAfterDenial } from './algo.js';
 import { ParamReader } from './params.js';
 
 class FullAlgo implements ExecAlgorithm {
@@ -35,8 +35,8 @@ class FullAlgo implements ExecAlgorithm {
     this.placeRemainder();
   }
 
-  onDenied(reason: string): void {
-    retryOrPause(this.ctx, reason);
+  onDenied(): void {
+    retryAfterDenial(this.ctx);
   }
 
   private placeRemainder(): void {

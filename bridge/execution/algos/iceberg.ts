@@ -8,7 +8,7 @@
  * peak is easy to spot in the book), and the same code runs on the simulator and the DLL.
  */
 import { Prng } from '../../adapters/sim/prng.js';
-import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryOrPause } from './algo.js';
+import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryAfterDenial } from './algo.js';
 import { ParamReader, seedFor } from './params.js';
 
 const PARAMS: AlgoDescriptor['params'] = [
@@ -65,8 +65,8 @@ class IcebergAlgo implements ExecAlgorithm {
     this.refill();
   }
 
-  onDenied(reason: string): void {
-    retryOrPause(this.ctx, reason);
+  onDenied(): void {
+    retryAfterDenial(this.ctx);
   }
 
   onPhase(): void {

@@ -22,7 +22,7 @@ import {
   type ExecAlgorithm,
   floorToLot,
   type PrintedTrade,
-  retryOrPause,
+  retryAfterDenial,
 } from './algo.js';
 import type { ChildOrder } from '../orders.js';
 import { ParamReader, seedFor } from './params.js';
@@ -144,8 +144,8 @@ class SlicedAlgo implements ExecAlgorithm {
     this.decide();
   }
 
-  onDenied(reason: string): void {
-    retryOrPause(this.ctx, reason);
+  onDenied(): void {
+    retryAfterDenial(this.ctx);
   }
 
   onPhase(phase: AlgoPhase): void {

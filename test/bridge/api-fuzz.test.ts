@@ -1,0 +1,36 @@
+/**
+ * A short property-based pass over the real bridge's inputs (the long one is `npm run fuzz`):
+ * never a 5xx, never a crash, never a journal row for a refused request.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fuzzBridge, prepareFuzzTarget, type FuzzTarget } from '../support/api-fuzz.js';
+import { startTestBridge } from '../support/bridge.js';
+
+let t: FuzzTarget;
+beforeAll(async () => {
+  t = await prepareFuzzTarget(await startTestBridge());
+});
+afterAll(async () => {
+  t.ws.close();
+  await t.bridge.dispose();
+});
+
+describe('fuzzing the API and the WebSocket', () => {
+  it('survives 300 generated boletas, batches, PATCH bodies and frames', async () => {
+    const summary = await fuzzBridge(t, Number(process.env.FUZZ_RUNS ?? 300));
+    // The generators reach acceptance as well as refusal, or the pass would prove little.
+    expect(Object.entries(summary).some(([k, n]) => k === 'boleta 201' && n > 0)).toBe(true);
+    expect(Object.entries(summary).some(([k, n]) => k.startsWith('boleta 4') && n > 0)).toBe(true);
+    expect((await t.bridge.api('GET', '/api/health')).status).toBe(200);
+  }, 120_000);
+
+  it('answers 422, not 500, to a price too large to be exact ticks (found by the long run)', async () => {
+    const b = t.bridge;
+    const patch = await b.api('PATCH', `/api/orders/${t.restingOrderId}`, '{"limitPrice":1.300777474583892e+285}');
+    expect(patch.status).toBe(422);
+    expect(patch.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'off_tick' });
+    const boleta = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 1.300777474583892e285, algo: { type: 'full' } });
+    expect(boleta.status).toBe(422);
+    expect(boleta.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'off_tick' });
+  });
+});
