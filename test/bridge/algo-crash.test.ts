@@ -141,12 +141,13 @@ describe('SIGKILL mid-algo, ten times, against a separate exchange process', () 
     }, 30_000, 200);
     await sleep(500);
 
-    const observer = createRemoteSimBroker({ port: ex.port });
+    // The exchange shows a session's orders to that session alone: watch through the bridge's.
+    const prefix = parentIds[0].slice(0, parentIds[0].lastIndexOf('-'));
+    const observer = createRemoteSimBroker({ port: ex.port, session: prefix });
     observer.setListener({ connection() {}, orderUpdate() {}, fill() {}, trade() {}, book() {} });
     await observer.connect();
     const snap: BrokerSnapshot = await observer.snapshot();
     await observer.close();
-    const prefix = parentIds[0].slice(0, parentIds[0].lastIndexOf('-'));
     const exOrders = snap.orders.filter((o) => o.clientOrderId.startsWith(prefix));
     const exFills = snap.fills.filter((f) => f.clientOrderId.startsWith(prefix));
     expect(exOrders.length).toBeGreaterThan(6);

@@ -16,11 +16,20 @@ afterEach(async () => {
   b = undefined;
 });
 
-function modes(dir: string): Record<string, string> {
-  const out: Record<string, string> = { '.': (statSync(dir).mode & 0o777).toString(8) };
-  for (const f of readdirSync(dir)) out[f] = (statSync(path.join(dir, f)).mode & 0o777).toString(8);
+/** Mode of the folder ('.') and of everything under it, folders marked with a trailing '/'. */
+function modes(dir: string, prefix = ''): Record<string, string> {
+  const out: Record<string, string> = prefix ? {} : { '.': (statSync(dir).mode & 0o777).toString(8) };
+  for (const f of readdirSync(dir)) {
+    const st = statSync(path.join(dir, f));
+    if (st.isDirectory()) {
+      out[`${prefix}${f}/`] = (st.mode & 0o777).toString(8);
+      Object.assign(out, modes(path.join(dir, f), `${prefix}${f}/`));
+    } else out[`${prefix}${f}`] = (st.mode & 0o777).toString(8);
+  }
   return out;
 }
+
+const expectedMode = (f: string) => (f === '.' || f.endsWith('/') ? '700' : '600');
 
 describe('data folder', () => {
   it('is 0700 with every file 0600, after start, writes and a restart', async () => {
@@ -30,9 +39,9 @@ describe('data folder', () => {
     await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 30, algo: { type: 'full' } });
     const files = modes(dataDir);
     expect(Object.keys(files)).toEqual(expect.arrayContaining(['config.json', 'journal.db', 'journal.db-wal', 'token']));
-    for (const [f, m] of Object.entries(files)) expect([f, m]).toEqual([f, f === '.' ? '700' : '600']);
+    for (const [f, m] of Object.entries(files)) expect([f, m]).toEqual([f, expectedMode(f)]);
     b = await b.restart();
-    for (const [f, m] of Object.entries(modes(dataDir))) expect([f, m]).toEqual([f, f === '.' ? '700' : '600']);
+    for (const [f, m] of Object.entries(modes(dataDir))) expect([f, m]).toEqual([f, expectedMode(f)]);
   });
 
   it('narrows the files of an older install that were created 0644', async () => {
@@ -43,7 +52,7 @@ describe('data folder', () => {
     for (const f of ['config.json', 'journal.db', 'journal.db-wal', 'journal.db-shm']) if (existsSync(path.join(dataDir, f))) chmodSync(path.join(dataDir, f), 0o644);
     b = await b.restart();
     await b.api('POST', '/api/clients', { id: 'BETA', name: 'Carteira Beta', openingCash: 1_000 });
-    for (const [f, m] of Object.entries(modes(dataDir))) expect([f, m]).toEqual([f, f === '.' ? '700' : '600']);
+    for (const [f, m] of Object.entries(modes(dataDir))) expect([f, m]).toEqual([f, expectedMode(f)]);
   });
 });
 

@@ -88,8 +88,8 @@ describe('a boleta whose child the risk gate refuses', () => {
 describe('PÂNICO', () => {
   it('is engaged by a trader but released only by admin, with a message naming the role', async () => {
     b = await startTestBridge();
-    const trader = (await b.api('POST', '/api/tokens', { role: 'trader', label: 'mesa' })).body.token as string;
-    const viewer = (await b.api('POST', '/api/tokens', { role: 'viewer' })).body.token as string;
+    const trader = (await b.api('POST', '/api/tokens', { role: 'trader', name: 'Ana Trader', label: 'mesa' })).body.token as string;
+    const viewer = (await b.api('POST', '/api/tokens', { role: 'viewer', name: 'Rui Risco' })).body.token as string;
     expect((await b.api('POST', '/api/kill-switch', { engaged: true }, viewer)).status).toBe(403);
     const engaged = await b.api('POST', '/api/kill-switch', { engaged: true, reason: 'mesa' }, trader);
     expect(engaged.status).toBe(200);

@@ -134,7 +134,7 @@ export async function prepareFuzzTarget(bridge: TestBridge): Promise<FuzzTarget>
   await bridge.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000_000 });
   await bridge.api('POST', '/api/clients', { id: 'BETA', name: 'Carteira Beta', openingCash: 1_000_000_000 });
   const tokens: string[] = [];
-  for (let i = 0; i < 12; i++) tokens.push((await bridge.api('POST', '/api/tokens', { role: 'trader', label: `fuzz ${i}` })).body.token);
+  for (let i = 0; i < 12; i++) tokens.push((await bridge.api('POST', '/api/tokens', { role: 'trader', name: `Fuzz ${i}`, label: `fuzz ${i}` })).body.token);
   const resting = await bridge.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 1, algo: { type: 'full' } });
   if (resting.status !== 201) throw new Error(`could not place the resting order: ${JSON.stringify(resting.body)}`);
   const ws = new WebSocket(bridge.url.replace(/^http/, 'ws') + '/ws');
