@@ -1,6 +1,6 @@
 /**
  * Streams one Profit export into the market database: bytes → iconv-lite (the file's encoding) →
- * csv-parse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
+ * papaparse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
  * file of any length holds only a few thousand rows in memory.
  *
  * A file is one transaction: when it cannot be read to the end (cancelled, cut, unreadable) nothing
@@ -8,20 +8,22 @@
  * and the rest is stored. Re-importing a file writes nothing (every row is keyed by its instant, or
  * for trades by trade number or content); an overlapping file adds only what is new.
  */
-import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { createReadStream } from 'node:fs';
+import type { Transform } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import type { CandleInterval, FileEncoding, ImportFileReport, RefusedLine, SeriesInterval } from '../../../common/marketdata.js';
 import { CANDLE_BATCH, type MarketDb } from '../market-db.js';
 import { saoPauloInstantMs } from '../sp-instant.js';
+import { delimitedRecords, LineTooLongError } from './delimited-records.js';
 import { detectEncoding, detectLayout, iconvName, NotProfitFileError, type CandleColumns, type Layout, type TradeColumns } from './profit-detect.js';
 import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTime, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
 
 /** 1 GiB: about 14 million candle rows; a bigger export is better split by period in Profit. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 const HEAD_BYTES = 64 * 1024;
-const MAX_LINE_CHARS = 64 * 1024;
+export const MAX_LINE_CHARS = 64 * 1024;
+export const IMPORT_CHUNK_BYTES = 256 * 1024;
 const MAX_REFUSED_LISTED = 1_000;
 /** Rows held back until the candle interval is known (the time step between rows says it). */
 const INTERVAL_SAMPLE_ROWS = 2_000;
@@ -331,75 +333,55 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
 
   const headerKey = layout.header ? layout.header.split(layout.delimiter).map(normalizeWord).join('|') : undefined;
   const names = layout.kind === 'candles' ? candleNames(layout.cols) : undefined;
-  const source = createReadStream(file, { highWaterMark: 256 * 1024 });
-  // csv-parse decodes UTF-8 and latin-1 itself, far faster than a decoding stream in front of it;
-  // cp1252 differs from latin-1 only in 0x80–0x9F, which appear in agent names at most (fixed there).
-  // Empty lines stay in as one-field records, so a record's index is its line number.
-  const parser = parse({
-    delimiter: layout.delimiter,
-    quote: false,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    bom: true,
-    encoding: encoding === 'windows-1252' ? 'latin1' : 'utf8',
-    max_record_size: MAX_LINE_CHARS,
-  });
-  const decoder = encoding === 'utf-16le' ? iconv.decodeStream(iconvName(encoding)) : undefined;
-  if (decoder) source.pipe(decoder).pipe(parser);
-  else source.pipe(parser);
+  const source = createReadStream(file, { highWaterMark: IMPORT_CHUNK_BYTES });
+  // Node decodes UTF-8 and latin-1 itself (chunk boundaries inside a character included), far faster
+  // than a decoding stream in front; cp1252 differs from latin-1 only in 0x80–0x9F, which appear in
+  // agent names at most (fixed there). UTF-16 goes through iconv-lite.
+  const decoder = encoding === 'utf-16le' ? (iconv.decodeStream(iconvName(encoding)) as Transform) : undefined;
+  if (decoder) {
+    source.on('error', (e) => decoder.destroy(e));
+    source.pipe(decoder);
+  } else source.setEncoding(encoding === 'windows-1252' ? 'latin1' : 'utf8');
   if (encoding === 'windows-1252') textFix = fixCp1252;
   let lastProgressRows = 0;
   let cancelledAt: number | undefined;
 
   db.begin();
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      source.on('error', onError);
-      decoder?.on('error', onError);
-      parser.on('error', onError);
-      parser.on('end', () => resolve());
-      parser.on('readable', () => {
-        try {
-          let f: string[] | null;
-          while ((f = parser.read()) !== null) {
-            const line = ++lastRecordLine;
-            if (f.length === 1 && f[0].trim() === '') continue;
-            if (headerKey !== undefined && f[0] !== undefined && normalizeWord(f[0]) === 'ativo') {
-              // The file's own header, or the same header again where two exports were joined.
-              if (f.map(normalizeWord).join('|') === headerKey) continue;
-              throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
-            }
-            report.rowsRead++;
-            lastRefusalWasCount = false;
-            if (f.length !== layout.fields) {
-              lastRefusalWasCount = true;
-              refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
-            } else {
-              try {
-                if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
-                else onTrade(f, layout.cols);
-              } catch (e) {
-                if (!(e instanceof Refusal)) throw e;
-                refuse(line, e.message);
-              }
-            }
-            if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
-              lastProgressRows = report.rowsRead;
-              opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
-              if (opts.isCancelled?.()) {
-                cancelledAt = line;
-                source.destroy();
-                resolve();
-                return;
-              }
-            }
-          }
-        } catch (e) {
-          reject(e as Error);
+    batches: for await (const records of delimitedRecords(decoder ?? source, layout.delimiter, MAX_LINE_CHARS)) {
+      for (let r = 0; r < records.length; r++) {
+        const f = records[r];
+        const line = ++lastRecordLine;
+        if (f.length === 1 && f[0].trim() === '') continue;
+        if (headerKey !== undefined && normalizeWord(f[0]) === 'ativo') {
+          // The file's own header, or the same header again where two exports were joined.
+          if (f.map(normalizeWord).join('|') === headerKey) continue;
+          throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
         }
-      });
-    });
+        report.rowsRead++;
+        lastRefusalWasCount = false;
+        if (f.length !== layout.fields) {
+          lastRefusalWasCount = true;
+          refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
+        } else {
+          try {
+            if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
+            else onTrade(f, layout.cols);
+          } catch (e) {
+            if (!(e instanceof Refusal)) throw e;
+            refuse(line, e.message);
+          }
+        }
+        if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
+          lastProgressRows = report.rowsRead;
+          opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
+          if (opts.isCancelled?.()) {
+            cancelledAt = line;
+            break batches; // ends the generator, which destroys the stream
+          }
+        }
+      }
+    }
     if (cancelledAt === undefined && opts.isCancelled?.()) cancelledAt = lastRecordLine;
     if (cancelledAt !== undefined) {
       db.rollback();
@@ -422,10 +404,11 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   } catch (e) {
     db.rollback();
     source.destroy();
-    const err = e as Error & { code?: string };
+    decoder?.destroy();
+    const err = e as Error;
     const where = lastRecordLine ? ` (perto da linha ${lastRecordLine + 1})` : '';
     if (err instanceof NotProfitFileError) return fail(err.message);
-    if (err.code === 'CSV_MAX_RECORD_SIZE') return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
+    if (err instanceof LineTooLongError) return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
     if (err instanceof Refusal) return fail(`${err.message}${where}; nada foi gravado`);
     return fail(`leitura interrompida${where}: ${err.message}; nada foi gravado`);
   }
