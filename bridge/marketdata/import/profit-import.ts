@@ -53,6 +53,12 @@ const DATE_SHAPE = /^\d\d\/\d\d\/(\d\d|\d{4})$/;
 
 class Refusal extends Error {}
 
+/** A first field that could be `Ativo` (any case, after blanks): the cheap test before normalizing a row's word. */
+function mayBeHeader(first: string): boolean {
+  const c = first.charCodeAt(0);
+  return c === 65 || c === 97 || c <= 32;
+}
+
 function fmtBytes(n: number): string {
   return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1).replace('.', ',')} GB` : `${Math.round(n / 1024 ** 2)} MB`;
 }
@@ -389,7 +395,7 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
         const f = records[r];
         const line = ++lastRecordLine;
         if (f.length === 1 && f[0].trim() === '') continue;
-        if (headerKey !== undefined && normalizeWord(f[0]) === 'ativo') {
+        if (headerKey !== undefined && mayBeHeader(f[0]) && normalizeWord(f[0]) === 'ativo') {
           // The file's own header, or the same header again where two exports were joined.
           if (f.map(normalizeWord).join('|') === headerKey) continue;
           throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
