@@ -21,7 +21,7 @@ export interface ImportBenchResult {
 
 const p2 = (n: number) => String(n).padStart(2, '0');
 
-export async function writeFile(file: string, rows: number): Promise<void> {
+async function writeFile(file: string, rows: number): Promise<void> {
   const out = createWriteStream(file);
   let t = Date.UTC(2020, 0, 2, 13, 0); // 10:00 in São Paulo
   let chunk = '';
