@@ -1,8 +1,9 @@
 /**
  * Profit CSV import: rows/s stored for a generated 1,000,000-row 1-minute candle file (formatted
  * numbers: thousands dots, decimal commas), side by side in the same run with the import's own
- * reader (papaparse, same options) reading the same file into nothing (the floor the import stands on), and the range read of one day of 1-minute
- * candles. Bars (PRODUCT.md §7): ≥ 300,000 rows/s stored and ≥ half the bare parser; read ≤ 5 ms.
+ * reader (same stream, decoding, papaparse options) reading the same file into nothing (the floor the
+ * import stands on), and the range read of one day of 1-minute candles. Bars (PRODUCT.md §7):
+ * ≥ 300,000 rows/s stored and ≥ half the bare parser; read ≤ 5 ms.
  */
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';

@@ -426,6 +426,7 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
     }
     if (cancelledAt === undefined && opts.isCancelled?.()) cancelledAt = lastRecordLine;
     if (cancelledAt !== undefined) {
+      source.destroy(); // the UTF-16 path: the reader ended the decoder, not the file under it
       db.rollback();
       return { ...fail(`importação cancelada na linha ${cancelledAt}: nada deste arquivo foi gravado`), cancelled: true, stoppedAtLine: cancelledAt, variant: layout.variant, encoding };
     }
