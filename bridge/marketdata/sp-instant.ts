@@ -36,6 +36,15 @@ export function saoPauloInstantMs(year: number, month: number, day: number, hour
   return DateTime.fromObject({ year, month, day, hour, minute, second, millisecond: ms }, { zone: SAO_PAULO_ZONE }).toMillis();
 }
 
+/**
+ * Epoch ms of São Paulo midnight of a date whose offset holds all day, so a time of day is added
+ * without a calendar call; undefined on a day when the offset changes (use saoPauloInstantMs).
+ */
+export function saoPauloFixedDayStartMs(year: number, month: number, day: number): number | undefined {
+  const info = dayInfo(year, month, day);
+  return info.offsetMs === undefined ? undefined : Date.UTC(year, month - 1, day) - info.offsetMs;
+}
+
 /** [start, end) instants of a São Paulo calendar date `AAAA-MM-DD`. */
 export function saoPauloDayRangeMs(isoDate: string): { fromMs: number; toMs: number } {
   const [y, m, d] = isoDate.split('-').map(Number);

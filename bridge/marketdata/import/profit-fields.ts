@@ -107,25 +107,32 @@ export interface LocalTime {
   ms: number;
 }
 
-/** `HH:mm`, `HH:mm:ss` or `HH:mm:ss.mmm` (1–3 fraction digits). */
-export function parseTime(s: string): LocalTime | undefined {
+/** `HH:mm`, `HH:mm:ss` or `HH:mm:ss.mmm` (1–3 fraction digits) as ms since midnight; -1 when malformed. */
+export function parseTimeOfDayMs(s: string): number {
   const n = s.length;
-  if (n < 5 || s.charCodeAt(2) !== 58) return undefined;
+  if (n < 5 || s.charCodeAt(2) !== 58) return -1;
   const hour = digits(s, 0, 2);
   const minute = digits(s, 3, 2);
   let second = 0;
   let ms = 0;
   if (n > 5) {
-    if (n < 8 || s.charCodeAt(5) !== 58) return undefined;
+    if (n < 8 || s.charCodeAt(5) !== 58) return -1;
     second = digits(s, 6, 2);
     if (n > 8) {
-      if (s.charCodeAt(8) !== 46 || n > 12 || n === 9) return undefined;
+      if (s.charCodeAt(8) !== 46 || n > 12 || n === 9) return -1;
       ms = digits(s, 9, n - 9);
       for (let k = n - 9; k < 3; k++) ms *= 10;
     }
   }
-  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return undefined;
-  return { hour, minute, second, ms };
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59 || ms < 0) return -1;
+  return ((hour * 60 + minute) * 60 + second) * 1000 + ms;
+}
+
+/** `HH:mm`, `HH:mm:ss` or `HH:mm:ss.mmm` as its parts. */
+export function parseTime(s: string): LocalTime | undefined {
+  const t = parseTimeOfDayMs(s);
+  if (t < 0) return undefined;
+  return { hour: Math.floor(t / 3_600_000), minute: Math.floor(t / 60_000) % 60, second: Math.floor(t / 1000) % 60, ms: t % 1000 };
 }
 
 /** An agent as Profit prints it, `3 - XP`; an empty field is an unknown agent. */

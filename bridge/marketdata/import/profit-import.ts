@@ -1,6 +1,6 @@
 /**
  * Streams one Profit export into the market database: bytes → iconv-lite (the file's encoding) →
- * csv-parse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
+ * papaparse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
  * file of any length holds only a few thousand rows in memory.
  *
  * A file is one transaction: when it cannot be read to the end (cancelled, cut, unreadable) nothing
@@ -8,20 +8,22 @@
  * and the rest is stored. Re-importing a file writes nothing (every row is keyed by its instant, or
  * for trades by trade number or content); an overlapping file adds only what is new.
  */
-import { parse } from 'csv-parse';
 import iconv from 'iconv-lite';
 import { createReadStream } from 'node:fs';
+import type { Transform } from 'node:stream';
 import { open, stat } from 'node:fs/promises';
 import type { CandleInterval, FileEncoding, ImportFileReport, RefusedLine, SeriesInterval } from '../../../common/marketdata.js';
 import { CANDLE_BATCH, type MarketDb } from '../market-db.js';
-import { saoPauloInstantMs } from '../sp-instant.js';
+import { saoPauloFixedDayStartMs, saoPauloInstantMs } from '../sp-instant.js';
+import { delimitedRecords, LineTooLongError } from './delimited-records.js';
 import { detectEncoding, detectLayout, iconvName, NotProfitFileError, type CandleColumns, type Layout, type TradeColumns } from './profit-detect.js';
-import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTime, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
+import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTimeOfDayMs, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
 
 /** 1 GiB: about 14 million candle rows; a bigger export is better split by period in Profit. */
 export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
 const HEAD_BYTES = 64 * 1024;
-const MAX_LINE_CHARS = 64 * 1024;
+export const MAX_LINE_CHARS = 64 * 1024;
+export const IMPORT_CHUNK_BYTES = 256 * 1024;
 const MAX_REFUSED_LISTED = 1_000;
 /** Rows held back until the candle interval is known (the time step between rows says it). */
 const INTERVAL_SAMPLE_ROWS = 2_000;
@@ -51,6 +53,12 @@ const DATE_SHAPE = /^\d\d\/\d\d\/(\d\d|\d{4})$/;
 
 class Refusal extends Error {}
 
+/** A first field that could be `Ativo` (any case, after blanks): the cheap test before normalizing a row's word. */
+function mayBeHeader(first: string): boolean {
+  const c = first.charCodeAt(0);
+  return c === 65 || c === 97 || c <= 32;
+}
+
 function fmtBytes(n: number): string {
   return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1).replace('.', ',')} GB` : `${Math.round(n / 1024 ** 2)} MB`;
 }
@@ -74,32 +82,48 @@ function endsWithNewline(last: Buffer, enc: FileEncoding): boolean {
 }
 
 /** Parses fields of a row; every failure is a Refusal naming the column. */
+interface DateEntry {
+  date: LocalDate;
+  iso: string;
+  /** São Paulo midnight in epoch ms when the day's offset holds all day (every day since 2019). */
+  dayStartMs: number | undefined;
+}
+
 class RowReader {
-  private readonly dates = new Map<string, { date: LocalDate; iso: string }>();
+  private readonly dates = new Map<string, DateEntry>();
+  // A file is one symbol, or a few in runs: the last one read is checked once, not per row.
+  private lastSymbolRaw = '';
+  private lastSymbol = '';
   constructor(private readonly style: NumberStyle) {}
 
   symbol(s: string): string {
+    if (s === this.lastSymbolRaw) return this.lastSymbol;
     const v = s.trim().toUpperCase();
     if (!SYMBOL.test(v)) throw new Refusal(`Ativo inválido: "${s}"`);
+    this.lastSymbolRaw = s;
+    this.lastSymbol = v;
     return v;
   }
 
-  date(s: string): { date: LocalDate; iso: string } {
+  date(s: string): DateEntry {
     let hit = this.dates.get(s);
     if (hit) return hit;
     const date = parseDate(s.trim());
     if (!date) throw new Refusal(DATE_SHAPE.test(s.trim()) ? `Data inexistente: "${s}"` : `Data inválida: "${s}" (esperado DD/MM/AAAA)`);
-    hit = { date, iso: `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}` };
+    const iso = `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
+    hit = { date, iso, dayStartMs: saoPauloFixedDayStartMs(date.year, date.month, date.day) };
     if (this.dates.size > 10_000) this.dates.clear();
     this.dates.set(s, hit);
     return hit;
   }
 
-  instant(d: LocalDate, time: string | undefined): number {
-    if (time === undefined) return saoPauloInstantMs(d.year, d.month, d.day);
-    const t = parseTime(time.trim());
-    if (!t) throw new Refusal(`Hora inválida: "${time}" (esperado HH:mm:ss)`);
-    return saoPauloInstantMs(d.year, d.month, d.day, t.hour, t.minute, t.second, t.ms);
+  instant(e: DateEntry, time: string | undefined): number {
+    const d = e.date;
+    if (time === undefined) return e.dayStartMs ?? saoPauloInstantMs(d.year, d.month, d.day);
+    const t = parseTimeOfDayMs(time.trim());
+    if (t < 0) throw new Refusal(`Hora inválida: "${time}" (esperado HH:mm:ss)`);
+    if (e.dayStartMs !== undefined) return e.dayStartMs + t;
+    return saoPauloInstantMs(d.year, d.month, d.day, Math.floor(t / 3_600_000), Math.floor(t / 60_000) % 60, Math.floor(t / 1000) % 60, t % 1000);
   }
 
   price(s: string, name: string): number {
@@ -225,30 +249,49 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   // ---- candles
   let interval: CandleInterval | undefined = layout.variant === 'candles-daily' ? '1d' : opts.interval;
   const pending: PendingCandle[] = [];
-  // Rows of one series wait here for a multi-row INSERT; another series or the end of the file flushes.
-  const batch: Array<number | null> = [];
+  // Rows of one series wait here for a multi-row INSERT; another series or the end of the file
+  // flushes. The array keeps its size for the whole file: rows are written in place, not allocated.
+  const batch: Array<number | null> = new Array(CANDLE_BATCH * 9).fill(0);
+  let batchLen = 0;
   let batchSeries = -1;
   const flushBatch = () => {
-    const n = batch.length / 9;
-    if (n === CANDLE_BATCH) {
+    if (batchLen === batch.length) {
       const written = db.putCandleBatch(batch);
       report.stored += written;
-      report.duplicates += n - written;
+      report.duplicates += CANDLE_BATCH - written;
     } else {
-      for (let k = 0; k < batch.length; k += 9) {
+      for (let k = 0; k < batchLen; k += 9) {
         const [sid, startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades] = batch.slice(k, k + 9) as number[];
         if (db.putCandle(sid, { startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades })) report.stored++;
         else report.duplicates++;
       }
     }
-    batch.length = 0;
+    batchLen = 0;
   };
-  const storeCandle = (p: PendingCandle) => {
-    const id = seriesFor(p.symbol, interval!, p.iso);
-    if (id !== batchSeries && batch.length) flushBatch();
+  let lastSeriesSymbol = '';
+  let lastSeriesIso = '';
+  let lastSeriesId = -1;
+  const storeCandle = (symbol: string, iso: string, startMs: number, o: number, h: number, l: number, c: number, vol: number, qty: number, trades: number | null) => {
+    if (symbol !== lastSeriesSymbol || iso !== lastSeriesIso) {
+      lastSeriesId = seriesFor(symbol, interval!, iso);
+      lastSeriesSymbol = symbol;
+      lastSeriesIso = iso;
+    }
+    const id = lastSeriesId;
+    if (id !== batchSeries && batchLen) flushBatch();
     batchSeries = id;
-    batch.push(id, p.startMs, ...p.values);
-    if (batch.length === CANDLE_BATCH * 9) flushBatch();
+    let k = batchLen;
+    batch[k++] = id;
+    batch[k++] = startMs;
+    batch[k++] = o;
+    batch[k++] = h;
+    batch[k++] = l;
+    batch[k++] = c;
+    batch[k++] = vol;
+    batch[k++] = qty;
+    batch[k++] = trades;
+    batchLen = k;
+    if (batchLen === batch.length) flushBatch();
   };
   const flushPending = () => {
     if (interval === undefined) {
@@ -256,7 +299,7 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
       if (r.length > 3) throw new NotProfitFileError(r);
       interval = r as CandleInterval;
     }
-    for (const p of pending) storeCandle(p);
+    for (const p of pending) storeCandle(p.symbol, p.iso, p.startMs, ...p.values);
     pending.length = 0;
   };
   const candleNames = (cols: CandleColumns) => {
@@ -266,9 +309,9 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   };
   const onCandle = (f: string[], line: number, cols: CandleColumns, names: ReturnType<typeof candleNames>) => {
     const symbol = reader.symbol(f[cols.symbol]);
-    const { date, iso } = reader.date(f[cols.date]);
+    const day = reader.date(f[cols.date]);
     const timeKey = cols.time === undefined ? undefined : f[cols.time];
-    const startMs = reader.instant(date, interval === '1d' ? undefined : timeKey);
+    const startMs = reader.instant(day, interval === '1d' ? undefined : timeKey);
     const o = reader.price(f[cols.open], names.open);
     const h = reader.price(f[cols.high], names.high);
     const l = reader.price(f[cols.low], names.low);
@@ -279,11 +322,11 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
     if (h < l) throw new Refusal(`${names.high} menor que ${names.low}`);
     if (o < l || o > h) throw new Refusal(`${names.open} fora do intervalo ${names.low}–${names.high}`);
     if (c < l || c > h) throw new Refusal(`${names.close} fora do intervalo ${names.low}–${names.high}`);
-    const p: PendingCandle = { line, symbol, iso, startMs, timeKey, values: [o, h, l, c, vol, qty, trades] };
-    if (interval === undefined) {
-      pending.push(p);
+    if (interval !== undefined) storeCandle(symbol, day.iso, startMs, o, h, l, c, vol, qty, trades);
+    else {
+      pending.push({ line, symbol, iso: day.iso, startMs, timeKey, values: [o, h, l, c, vol, qty, trades] });
       if (pending.length >= INTERVAL_SAMPLE_ROWS) flushPending();
-    } else storeCandle(p);
+    }
   };
 
   // ---- trades
@@ -292,8 +335,9 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   const agents = new Map<number, string>();
   const onTrade = (f: string[], cols: TradeColumns) => {
     const symbol = reader.symbol(f[cols.symbol]);
-    const { date, iso } = reader.date(f[cols.date]);
-    const timeMs = reader.instant(date, f[cols.time]);
+    const day = reader.date(f[cols.date]);
+    const iso = day.iso;
+    const timeMs = reader.instant(day, f[cols.time]);
     const priceH = reader.price(f[cols.price], 'Preço');
     const qty = reader.amount(f[cols.qty], 'Quantidade', 0);
     if (qty === 0) throw new Refusal('Quantidade zero');
@@ -331,77 +375,58 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
 
   const headerKey = layout.header ? layout.header.split(layout.delimiter).map(normalizeWord).join('|') : undefined;
   const names = layout.kind === 'candles' ? candleNames(layout.cols) : undefined;
-  const source = createReadStream(file, { highWaterMark: 256 * 1024 });
-  // csv-parse decodes UTF-8 and latin-1 itself, far faster than a decoding stream in front of it;
-  // cp1252 differs from latin-1 only in 0x80–0x9F, which appear in agent names at most (fixed there).
-  // Empty lines stay in as one-field records, so a record's index is its line number.
-  const parser = parse({
-    delimiter: layout.delimiter,
-    quote: false,
-    relax_column_count: true,
-    skip_empty_lines: false,
-    bom: true,
-    encoding: encoding === 'windows-1252' ? 'latin1' : 'utf8',
-    max_record_size: MAX_LINE_CHARS,
-  });
-  const decoder = encoding === 'utf-16le' ? iconv.decodeStream(iconvName(encoding)) : undefined;
-  if (decoder) source.pipe(decoder).pipe(parser);
-  else source.pipe(parser);
+  const source = createReadStream(file, { highWaterMark: IMPORT_CHUNK_BYTES });
+  // Node decodes UTF-8 and latin-1 itself (chunk boundaries inside a character included), far faster
+  // than a decoding stream in front; cp1252 differs from latin-1 only in 0x80–0x9F, which appear in
+  // agent names at most (fixed there). UTF-16 goes through iconv-lite.
+  const decoder = encoding === 'utf-16le' ? (iconv.decodeStream(iconvName(encoding)) as Transform) : undefined;
+  if (decoder) {
+    source.on('error', (e) => decoder.destroy(e));
+    source.pipe(decoder);
+  } else source.setEncoding(encoding === 'windows-1252' ? 'latin1' : 'utf8');
   if (encoding === 'windows-1252') textFix = fixCp1252;
   let lastProgressRows = 0;
   let cancelledAt: number | undefined;
 
   db.begin();
   try {
-    await new Promise<void>((resolve, reject) => {
-      const onError = (e: Error) => reject(e);
-      source.on('error', onError);
-      decoder?.on('error', onError);
-      parser.on('error', onError);
-      parser.on('end', () => resolve());
-      parser.on('readable', () => {
-        try {
-          let f: string[] | null;
-          while ((f = parser.read()) !== null) {
-            const line = ++lastRecordLine;
-            if (f.length === 1 && f[0].trim() === '') continue;
-            if (headerKey !== undefined && f[0] !== undefined && normalizeWord(f[0]) === 'ativo') {
-              // The file's own header, or the same header again where two exports were joined.
-              if (f.map(normalizeWord).join('|') === headerKey) continue;
-              throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
-            }
-            report.rowsRead++;
-            lastRefusalWasCount = false;
-            if (f.length !== layout.fields) {
-              lastRefusalWasCount = true;
-              refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
-            } else {
-              try {
-                if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
-                else onTrade(f, layout.cols);
-              } catch (e) {
-                if (!(e instanceof Refusal)) throw e;
-                refuse(line, e.message);
-              }
-            }
-            if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
-              lastProgressRows = report.rowsRead;
-              opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
-              if (opts.isCancelled?.()) {
-                cancelledAt = line;
-                source.destroy();
-                resolve();
-                return;
-              }
-            }
-          }
-        } catch (e) {
-          reject(e as Error);
+    batches: for await (const records of delimitedRecords(decoder ?? source, layout.delimiter, MAX_LINE_CHARS)) {
+      for (let r = 0; r < records.length; r++) {
+        const f = records[r];
+        const line = ++lastRecordLine;
+        if (f.length === 1 && f[0].trim() === '') continue;
+        if (headerKey !== undefined && mayBeHeader(f[0]) && normalizeWord(f[0]) === 'ativo') {
+          // The file's own header, or the same header again where two exports were joined.
+          if (f.map(normalizeWord).join('|') === headerKey) continue;
+          throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
         }
-      });
-    });
+        report.rowsRead++;
+        lastRefusalWasCount = false;
+        if (f.length !== layout.fields) {
+          lastRefusalWasCount = true;
+          refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
+        } else {
+          try {
+            if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
+            else onTrade(f, layout.cols);
+          } catch (e) {
+            if (!(e instanceof Refusal)) throw e;
+            refuse(line, e.message);
+          }
+        }
+        if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
+          lastProgressRows = report.rowsRead;
+          opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
+          if (opts.isCancelled?.()) {
+            cancelledAt = line;
+            break batches; // ends the generator, which destroys the stream
+          }
+        }
+      }
+    }
     if (cancelledAt === undefined && opts.isCancelled?.()) cancelledAt = lastRecordLine;
     if (cancelledAt !== undefined) {
+      source.destroy(); // the UTF-16 path: the reader ended the decoder, not the file under it
       db.rollback();
       return { ...fail(`importação cancelada na linha ${cancelledAt}: nada deste arquivo foi gravado`), cancelled: true, stoppedAtLine: cancelledAt, variant: layout.variant, encoding };
     }
@@ -422,10 +447,11 @@ export async function importProfitFile(db: MarketDb, file: string, label: string
   } catch (e) {
     db.rollback();
     source.destroy();
-    const err = e as Error & { code?: string };
+    decoder?.destroy();
+    const err = e as Error;
     const where = lastRecordLine ? ` (perto da linha ${lastRecordLine + 1})` : '';
     if (err instanceof NotProfitFileError) return fail(err.message);
-    if (err.code === 'CSV_MAX_RECORD_SIZE') return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
+    if (err instanceof LineTooLongError) return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
     if (err instanceof Refusal) return fail(`${err.message}${where}; nada foi gravado`);
     return fail(`leitura interrompida${where}: ${err.message}; nada foi gravado`);
   }
