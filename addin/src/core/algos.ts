@@ -3,7 +3,7 @@
  * generated from these, so a new algo in the bridge appears in the add-in without a rewrite.
  */
 import type { AlgoDescriptorView as AlgoDescriptor, AlgoParamDescriptor } from '../../../common/types.js';
-import { fold } from './format.js';
+import { fmtDateTime, fold } from './format.js';
 
 export type { AlgoParamKind, AlgoParamDescriptor } from '../../../common/types.js';
 export type { AlgoDescriptorView as AlgoDescriptor } from '../../../common/types.js';
@@ -86,8 +86,12 @@ function pct(v: number | undefined): number | undefined {
   return v === undefined ? undefined : Math.round(v * 100 * 1e6) / 1e6;
 }
 
-/** A parameter's value as the order detail shows it: the enum's label, sim/não, a fraction as %. */
+/** An instant the bridge stored as ISO ("2026-12-02T02:18:17.993Z"), not a HH:mm the PM typed. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** A parameter's value as the order detail shows it: the enum's label, sim/não, a fraction as %, an instant in São Paulo time. */
 export function paramDisplay(p: AlgoParamDescriptor, v: unknown): string {
+  if (p.kind === 'time' && typeof v === 'string' && ISO_INSTANT.test(v)) return fmtDateTime(v);
   if (p.kind === 'enum') return optionLabel(p, v);
   if (p.kind === 'boolean' && typeof v === 'boolean') return v ? 'sim' : 'não';
   if (p.kind === 'percent' && typeof v === 'number') {

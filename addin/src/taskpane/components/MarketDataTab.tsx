@@ -106,15 +106,17 @@ export function MarketDataTab(): JSX.Element {
   useEffect(() => {
     const el = chartEl.current;
     if (!el || !candles) return;
+    // Axis and crosshair in pt-BR (124.200 / 36,51), points without decimals for index futures.
+    const priceDecimals = candles.every((x) => Number.isInteger(x.open) && Number.isInteger(x.close) && Number.isInteger(x.high) && Number.isInteger(x.low)) ? 0 : 2;
     const c = createChart(el, {
       autoSize: true,
       layout: { fontSize: 11, background: { color: 'transparent' } },
       timeScale: { timeVisible: series?.interval !== '1d', secondsVisible: false },
-      localization: { locale: 'pt-BR' },
+      localization: { locale: 'pt-BR', priceFormatter: (p: number) => fmtNumber(p, priceDecimals) },
     });
     chart.current = c;
     const price = c.addSeries(CandlestickSeries, { upColor: '#107c10', downColor: '#c50f1f', wickUpColor: '#107c10', wickDownColor: '#c50f1f', borderVisible: false });
-    const volume = c.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol', color: '#8a8886' });
+    const volume = c.addSeries(HistogramSeries, { priceFormat: { type: 'custom', minMove: 1, formatter: (v: number) => fmtNumber(v, 0) }, priceScaleId: 'vol', color: '#8a8886' });
     c.priceScale('vol').applyOptions({ scaleMargins: { top: 0.78, bottom: 0 } });
     price.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.25 } });
     price.setData(candles.map((x) => ({ time: chartTime(x.t) as UTCTimestamp, open: x.open, high: x.high, low: x.low, close: x.close })));
