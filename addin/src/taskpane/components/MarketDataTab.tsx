@@ -11,8 +11,6 @@ import {
   DialogContent,
   DialogSurface,
   DialogTitle,
-  Field,
-  Input,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
@@ -22,6 +20,7 @@ import { DateTime } from 'luxon';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CandleRow, CoverageRow, ImportJobView } from '../../../../common/marketdata.js';
 import { fmtNumber } from '../../core/format.js';
+import { DateField } from './DateField.js';
 import { chartTime } from '../../core/marketdata.js';
 import { CANDLES_SHEET, writeCandlesTable } from '../../sheets/candles-sheet.js';
 import { usePane } from '../context.js';
@@ -199,12 +198,8 @@ export function MarketDataTab(): JSX.Element {
       {series && (
         <>
           <div className={s.range}>
-            <Field label="De" size="small">
-              <Input size="small" type="date" value={range.from} onChange={(_, d) => setRange({ ...range, from: d.value })} data-testid="range-from" />
-            </Field>
-            <Field label="Até" size="small">
-              <Input size="small" type="date" value={range.to} onChange={(_, d) => setRange({ ...range, to: d.value })} data-testid="range-to" />
-            </Field>
+            <DateField label="De" value={range.from} onChange={(from) => setRange((r) => ({ ...r, from }))} testId="range-from" />
+            <DateField label="Até" value={range.to} onChange={(to) => setRange((r) => ({ ...r, to }))} testId="range-to" />
           </div>
           {series.interval === 'trades' ? (
             <span className={s.small}>Negócios (times &amp; trades): {fmtNumber(series.rows, 0)} guardados; o gráfico mostra séries de velas.</span>
