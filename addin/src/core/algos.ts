@@ -30,11 +30,15 @@ export function percentIsFraction(p: AlgoParamDescriptor): boolean {
   return typeof p.max === 'number' && p.max <= 1;
 }
 
-/** Human range text for a parameter: "entre 1 e 50". */
+const ptNumber = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 6 });
+/** 600000 → "600.000", 0.5 → "0,5". */
+const n = (v: unknown): string => (typeof v === 'number' ? ptNumber.format(v) : String(v));
+
+/** Human range text for a parameter: "entre 1 e 50", "entre 0 e 600.000". */
 export function rangeText(p: AlgoParamDescriptor): string {
-  if (p.min !== undefined && p.max !== undefined) return `entre ${p.min} e ${p.max}`;
-  if (p.min !== undefined) return `no mínimo ${p.min}`;
-  if (p.max !== undefined) return `no máximo ${p.max}`;
+  if (p.min !== undefined && p.max !== undefined) return `entre ${n(p.min)} e ${n(p.max)}`;
+  if (p.min !== undefined) return `no mínimo ${n(p.min)}`;
+  if (p.max !== undefined) return `no máximo ${n(p.max)}`;
   return '';
 }
 
@@ -75,8 +79,8 @@ export function paramHint(p: AlgoParamDescriptor): string {
         : p.kind === 'enum'
           ? optionLabel(p, p.default)
           : p.kind === 'percent' && percentIsFraction(p) && typeof p.default === 'number'
-            ? `${pct(p.default)} %`
-            : String(p.default);
+            ? `${n(pct(p.default))} %`
+            : n(p.default);
     parts.push(`Padrão: ${d}.`);
   }
   return parts.join(' ');
