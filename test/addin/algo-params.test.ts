@@ -74,6 +74,8 @@ describe('ticket form fields from a descriptor', () => {
     expect(paramHint(SNIPER.params[0]!)).toBe('Padrão: Baixa.');
     expect(paramHint(SNIPER.params[1]!)).toBe('Nunca mostra mais que um lote Padrão: não.');
     expect(paramHint(SNIPER.params[4]!)).toBe('Entre 1 e 10. Padrão: 3.');
+    // Large bounds and defaults read in pt-BR: 600.000, not 600000.
+    expect(paramHint({ name: 'minRepriceMs', label: 'Intervalo', kind: 'integer', required: false, min: 0, max: 600_000, default: 1000 })).toBe('Entre 0 e 600.000. Padrão: 1.000.');
   });
 
   it('puts an error on its own field and nowhere else', () => {

@@ -134,7 +134,7 @@ describe('parseBoletaRows', () => {
   it('checks parameter ranges', () => {
     const r = rows(['CLI1', 'PETR4', 'C', '1000', 'Iceberg', 'MERCADO', '0'], ['CLI1', 'PETR4', 'C', '1000', 'TWAP', 'MERCADO', '', '', '10:00', '11:00', '2']);
     expect(r.rows[0]!.errors[0]!.message).toBe('Lote visível: 0 fora do intervalo (no mínimo 1)');
-    expect(r.rows[1]!.errors[0]!.message).toBe('Intervalo (s): 2 fora do intervalo (entre 5 e 3600)');
+    expect(r.rows[1]!.errors[0]!.message).toBe('Intervalo (s): 2 fora do intervalo (entre 5 e 3.600)');
   });
 
   it('reads blocks for many clients in the Cliente cell', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { excelDateSerial, excelSerial, excelTimeSerial, fmtChangePct, fmtDate, fmtDateTime, fmtMoney, fmtNumber, fmtPrice, fmtQty, fmtTime, priceDecimals, roundTo, statusLabel } from '../../addin/src/core/format.js';
+import { excelDateSerial, excelSerial, excelTimeSerial, fmtChangePct, fmtDate, fmtDateTime, fmtMoney, fmtNumber, fmtPrice, fmtQty, fmtTime, parseDateBr, priceDecimals, roundTo, statusLabel } from '../../addin/src/core/format.js';
 import { findQuoteField } from '../../addin/src/core/quote-fields.js';
 import { normalizeBridgeUrl } from '../../addin/src/core/settings.js';
 import { columnLetters, parseAddress, rectAddress } from '../../addin/src/sheets/a1.js';
@@ -66,5 +66,18 @@ describe('small helpers', () => {
     expect(rectAddress({ top: 1, left: 13, rowCount: 50, colCount: 3 }, 'BB Ordens')).toBe("'BB Ordens'!N2:P51");
     expect(parseAddress("'BB Ordens'!N2:P51")).toEqual({ sheet: 'BB Ordens', rect: { top: 1, left: 13, rowCount: 50, colCount: 3 } });
     expect(parseAddress('Plan1!A:C').rect).toMatchObject({ top: 0, left: 0, colCount: 3, rowCount: 1_048_576 });
+  });
+});
+
+describe('dates typed as dd/mm/aaaa', () => {
+  it('reads the Brazilian order and refuses days that do not exist', () => {
+    expect(parseDateBr('30/12/2024')).toBe('2024-12-30');
+    expect(parseDateBr('1/2/2026')).toBe('2026-02-01');
+    expect(parseDateBr('29/02/2028')).toBe('2028-02-29');
+    expect(parseDateBr('29/02/2026')).toBeUndefined();
+    expect(parseDateBr('31/04/2026')).toBeUndefined();
+    expect(parseDateBr('12/30/2024')).toBeUndefined(); // the US order is not silently swapped
+    expect(parseDateBr('2024-12-30')).toBeUndefined();
+    expect(parseDateBr('')).toBeUndefined();
   });
 });

@@ -92,5 +92,8 @@ describe('order detail wording', () => {
     expect(paramDisplay({ name: 'b', label: 'B', kind: 'boolean', required: false }, true)).toBe('sim');
     expect(paramDisplay({ name: 'c', label: 'C', kind: 'percent', required: false, max: 1 }, 0.125)).toBe('12,5 %');
     expect(paramDisplay({ name: 'd', label: 'D', kind: 'percent', required: false, max: 100 }, 20)).toBe('20 %');
+    // A TWAP's end sent as an instant reads in São Paulo time, dd/mm/aaaa; a typed HH:mm stays as typed.
+    expect(paramDisplay({ name: 'end', label: 'Fim', kind: 'time', required: false }, '2026-12-02T02:18:17.993Z')).toBe('01/12/2026 23:18:17');
+    expect(paramDisplay({ name: 'end', label: 'Fim', kind: 'time', required: false }, '17:30')).toBe('17:30');
   });
 });

@@ -3,7 +3,7 @@
  * generated from these, so a new algo in the bridge appears in the add-in without a rewrite.
  */
 import type { AlgoDescriptorView as AlgoDescriptor, AlgoParamDescriptor } from '../../../common/types.js';
-import { fold } from './format.js';
+import { fmtDateTime, fold } from './format.js';
 
 export type { AlgoParamKind, AlgoParamDescriptor } from '../../../common/types.js';
 export type { AlgoDescriptorView as AlgoDescriptor } from '../../../common/types.js';
@@ -30,11 +30,15 @@ export function percentIsFraction(p: AlgoParamDescriptor): boolean {
   return typeof p.max === 'number' && p.max <= 1;
 }
 
-/** Human range text for a parameter: "entre 1 e 50". */
+const ptNumber = new Intl.NumberFormat('pt-BR', { maximumFractionDigits: 6 });
+/** 600000 → "600.000", 0.5 → "0,5". */
+const n = (v: unknown): string => (typeof v === 'number' ? ptNumber.format(v) : String(v));
+
+/** Human range text for a parameter: "entre 1 e 50", "entre 0 e 600.000". */
 export function rangeText(p: AlgoParamDescriptor): string {
-  if (p.min !== undefined && p.max !== undefined) return `entre ${p.min} e ${p.max}`;
-  if (p.min !== undefined) return `no mínimo ${p.min}`;
-  if (p.max !== undefined) return `no máximo ${p.max}`;
+  if (p.min !== undefined && p.max !== undefined) return `entre ${n(p.min)} e ${n(p.max)}`;
+  if (p.min !== undefined) return `no mínimo ${n(p.min)}`;
+  if (p.max !== undefined) return `no máximo ${n(p.max)}`;
   return '';
 }
 
@@ -75,8 +79,8 @@ export function paramHint(p: AlgoParamDescriptor): string {
         : p.kind === 'enum'
           ? optionLabel(p, p.default)
           : p.kind === 'percent' && percentIsFraction(p) && typeof p.default === 'number'
-            ? `${pct(p.default)} %`
-            : String(p.default);
+            ? `${n(pct(p.default))} %`
+            : n(p.default);
     parts.push(`Padrão: ${d}.`);
   }
   return parts.join(' ');
@@ -86,8 +90,12 @@ function pct(v: number | undefined): number | undefined {
   return v === undefined ? undefined : Math.round(v * 100 * 1e6) / 1e6;
 }
 
-/** A parameter's value as the order detail shows it: the enum's label, sim/não, a fraction as %. */
+/** An instant the bridge stored as ISO ("2026-12-02T02:18:17.993Z"), not a HH:mm the PM typed. */
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/;
+
+/** A parameter's value as the order detail shows it: the enum's label, sim/não, a fraction as %, an instant in São Paulo time. */
 export function paramDisplay(p: AlgoParamDescriptor, v: unknown): string {
+  if (p.kind === 'time' && typeof v === 'string' && ISO_INSTANT.test(v)) return fmtDateTime(v);
   if (p.kind === 'enum') return optionLabel(p, v);
   if (p.kind === 'boolean' && typeof v === 'boolean') return v ? 'sim' : 'não';
   if (p.kind === 'percent' && typeof v === 'number') {

@@ -42,7 +42,7 @@ const BY_CODE: Record<string, (e: ApiErrorItem) => string> = {
   internal: () => 'Erro interno do BlackBox: nada foi alterado além do que ele confirmou. Tente de novo; se persistir, avise o administrador (o log do BlackBox tem o detalhe).',
 };
 
-const ROLE_LABELS: Record<string, string> = { viewer: 'consulta', trader: 'operador', admin: 'administrador' };
+export const ROLE_LABELS: Record<string, string> = { viewer: 'consulta', trader: 'operador', admin: 'administrador' };
 
 /** One bridge error item as a PM reads it: the bridge's own pt-BR text unless it is a known code. */
 export function errorItemMessage(e: ApiErrorItem): string {

@@ -186,3 +186,13 @@ export function fold(s: string): string {
     .trim()
     .toLowerCase();
 }
+
+/** "30/12/2024" → "2024-12-30"; undefined for anything that is not a real calendar day. */
+export function parseDateBr(text: string): string | undefined {
+  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})\s*$/.exec(text);
+  if (!m) return undefined;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(y, mo - 1, d));
+  if (probe.getUTCFullYear() !== y || probe.getUTCMonth() !== mo - 1 || probe.getUTCDate() !== d) return undefined;
+  return `${m[3]}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`;
+}

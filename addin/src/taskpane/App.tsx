@@ -23,6 +23,7 @@ import { ImportProfitTab } from './components/ImportProfitTab.js';
 import { MarketDataTab } from './components/MarketDataTab.js';
 import { OrdersTab } from './components/OrdersTab.js';
 import { PositionsTab } from './components/PositionsTab.js';
+import { BrokerWarningsBanner } from './components/BrokerWarningsBanner.js';
 import { ReconnectBanner } from './components/ReconnectBanner.js';
 import { Header, KillSwitchBanner, PanicDialog, ReleaseDialog, SettingsDialog, useKillSwitch } from './components/Shell.js';
 import { PaneCtx, type PaneContext } from './context.js';
@@ -116,6 +117,7 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
         <Header info={info} client={client} onSettings={() => setSettingsOpen(true)} onPanic={requestPanic} engaged={!!ks?.engaged} />
         {ks?.engaged && <KillSwitchBanner ks={ks} onRelease={() => setReleaseOpen(true)} />}
         <ReconnectBanner client={client} onShowOrders={() => selectTab('orders')} />
+        <BrokerWarningsBanner client={client} />
         {info.state === 'no-token' && (
           <MessageBar intent="info">
             <MessageBarBody>Cole o token do BlackBox para começar (uma vez só; fica guardado neste computador).</MessageBarBody>

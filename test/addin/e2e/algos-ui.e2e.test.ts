@@ -223,7 +223,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
     const text = async (k: string) => (await page.getByTestId(`metric-${k}`).innerText()).replace(/\s+/g, ' ');
     await expect.poll(async () => text('avg')).toContain(detail.avgPrice.toFixed(2).replace('.', ','));
     expect(await text('arrival')).toMatch(/Preço de chegada \d+,\d{2}/);
-    expect(await text('slipArrival')).toMatch(/Slippage vs chegada (\S+ bps( \((pior|melhor)\))?|—)/);
+    expect(await text('slipArrival')).toMatch(/Desvio vs chegada (\S+ bps( \((pior|melhor)\))?|—)/);
     expect(await text('fees')).toMatch(/Custos R\$\s?\d+,\d{2}/);
     for (const k of ['vwap', 'slipVwap', 'participation', 'children', 'reprices']) await page.getByTestId(`metric-${k}`).waitFor();
 
@@ -319,7 +319,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
     await page.getByTestId('param-randomize').click(); // a Switch
     await page.getByTestId('param-end').fill('17:30');
     await page.getByTestId('param-maxShare').fill('15');
-    await shot('boleta-twap-420.png');
+    await shot('boleta-parametros-420.png');
     await page.getByTestId('ticket-submit').click();
     const endField = page.getByTestId('param-field-end');
     await endField.getByText('a janela já fechou').waitFor({ timeout: 10_000 });

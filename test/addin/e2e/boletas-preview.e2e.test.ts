@@ -128,6 +128,10 @@ describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
     await page.screenshot({ path: path.join(SHOTS, 'boletas-preview-420.png') });
     await offTick.scrollIntoViewIfNeeded();
     await page.screenshot({ path: path.join(SHOTS, 'boletas-preview-420-errors.png') });
+    await page.setViewportSize({ width: 1280, height: PANE.height });
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(SHOTS, 'boletas-preview-1280.png') });
+    await page.setViewportSize(PANE);
 
     // Repeated rows: "Enviar" waits for an explicit confirmation.
     const send = page.getByTestId('bulk-send');

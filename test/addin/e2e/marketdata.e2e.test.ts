@@ -86,13 +86,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
     await page.getByTestId('import-drop').dispatchEvent('drop', { dataTransfer: dt });
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="import-job"][data-state="done"] [data-testid="import-report"]').length === 3, undefined, { timeout: 30_000 });
     const reports = await page.getByTestId('import-report').allInnerTexts();
-    expect(reports.join('\n')).toContain('PETR4 15m · candles-intraday · utf-8 — 9 lidas, 4 gravadas, 0 já existiam, 5 recusadas');
-    expect(reports.join('\n')).toContain('WINFUT 5m · candles-formatted · windows-1252 — 200 lidas, 200 gravadas');
-    expect(reports.join('\n')).toContain('PETR4 trades · trades-header · windows-1252 — 5 lidas, 5 gravadas');
+    expect(reports.join('\n')).toContain('PETR4 15m · velas intradiárias · UTF-8 — 9 lidas, 4 gravadas, 0 já existiam, 5 recusadas');
+    expect(reports.join('\n')).toContain('WINFUT 5m · velas (planilha formatada) · WINDOWS-1252 — 200 lidas, 200 gravadas');
+    expect(reports.join('\n')).toContain('PETR4 negócios · negócios (times & trades) · WINDOWS-1252 — 5 lidas, 5 gravadas');
     const refused = await page.getByTestId('import-refused').innerText();
     expect(refused).toContain('linha 3: Data inexistente: "31/02/2024"');
     expect(refused).toContain('linha 9: última linha truncada');
     await page.screenshot({ path: path.join(SHOTS, 'import-profit.png') });
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await page.waitForTimeout(300);
+    await page.screenshot({ path: path.join(SHOTS, 'import-profit-1280.png') });
+    await page.setViewportSize({ width: 420, height: 820 });
   });
 
   it('shows coverage with the missing session, draws the candles, deletes a range after confirming', async () => {
@@ -105,9 +109,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
     await page.locator('[data-testid="candle-chart"][data-candles="100"]').waitFor({ timeout: 10_000 });
     await page.locator('[data-testid="candle-chart"] canvas').first().waitFor();
     expect(await page.getByTestId('marketdata-to-sheet').count()).toBe(0); // no Excel in browser mode
+    // The range reads dd/mm/aaaa whatever the computer's language.
+    expect(await page.getByTestId('range-from').inputValue()).toBe('30/12/2024');
+    expect(await page.getByTestId('range-to').inputValue()).toBe('30/12/2024');
     // The pane fits 420 px: nothing scrolls sideways.
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(420);
     await page.screenshot({ path: path.join(SHOTS, 'base-de-dados.png') });
+    await page.setViewportSize({ width: 1280, height: 820 });
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: path.join(SHOTS, 'base-de-dados-1280.png') });
+    await page.setViewportSize({ width: 420, height: 820 });
+    await page.waitForTimeout(300);
 
     await page.getByTestId('marketdata-delete').click();
     await page.getByTestId('delete-confirm').waitFor();

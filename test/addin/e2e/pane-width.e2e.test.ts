@@ -199,6 +199,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     await p.locator('[data-testid="balances-table"] [role="row"][data-rowkey]').first().waitFor();
     await p.waitForTimeout(300);
     await expectNoHorizontalOverflow(p, `Saldo at ${width}px`);
+    await expectTableFits(p, 'balances-table');
+    // The three days a PM acts on are all on screen, as columns, from 420 px up.
+    const dayHeaders = (await p.locator('[data-testid="balances-table"] [role="columnheader"]').allInnerTexts()).filter((h) => /^D\+\d/.test(h));
+    expect(dayHeaders).toHaveLength(3);
+    for (const d of [0, 1, 2]) expect(await inViewport(p, `[data-testid="balance-ALFA-d${d}"]`)).toBe(true);
     await p.screenshot({ path: path.join(SHOTS, `saldo-${width}.png`) });
   };
 
@@ -266,6 +271,12 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
       await page.waitForTimeout(500);
       await expectNoHorizontalOverflow(page, `${tab} at 320px`);
     }
+    // Saldo at 320 px: two-line rows, the three days still on screen and nothing to scroll.
+    await page.getByTestId('tab-balances-button').click();
+    expect(await page.getByTestId('balances-table').getAttribute('data-layout')).toBe('compact');
+    await expectTableFits(page, 'balances-table');
+    for (const d of [0, 1, 2]) expect(await inViewport(page, `[data-testid="balance-GAMA-d${d}"]`)).toBe(true);
+    expect(await page.locator('[data-testid="balances-table"] [data-rowkey="GAMA"]').innerText()).toContain('Clube de Investimento Gama');
     await page.getByTestId('tab-orders-button').click();
     expect(await inViewport(page, `[data-testid="orders-table"] [data-rowkey="${pausedId}"] [data-status]`)).toBe(true);
     expect(await inViewport(page, '[data-testid="panic-button"]')).toBe(true);

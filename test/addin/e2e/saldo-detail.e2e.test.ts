@@ -129,6 +129,10 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
     expect(overflow.scroll).toBeLessThanOrEqual(overflow.client);
     expect(overflow.page).toBeLessThanOrEqual(PANE.width);
     await page.screenshot({ path: path.join(SHOTS, 'saldo-detalhe.png') });
+    await page.setViewportSize({ width: 1280, height: PANE.height });
+    await page.waitForTimeout(400);
+    await page.screenshot({ path: path.join(SHOTS, 'saldo-detalhe-1280.png') });
+    await page.setViewportSize(PANE);
   });
 
   it('D+1 holds the futures trade (adjustment and fees); D+0 says nothing settles', async () => {

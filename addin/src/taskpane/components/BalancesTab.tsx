@@ -11,13 +11,23 @@ import { useAsync, useChannel } from '../hooks.js';
 import { Signed, StaleNotice, UpdatedAt, useTabStyles } from './common.js';
 import { SendToSheet } from './SendToSheet.js';
 import { SettlementDetail } from './SettlementDetail.js';
-import { VirtualTable, type Column } from './VirtualTable.js';
+import { VirtualTable, type Column, type CompactRows } from './VirtualTable.js';
 
 type Row = BalanceView & { name: string };
 
 const DAYS = ['d0', 'd1', 'd2'] as const;
 
+/** Client + three day columns at their minimum widths: below this the rows go to two lines. */
+const CLIENT_PX = 70;
+const DAY_PX = 100;
+export const BALANCES_COMPACT_BELOW_PX = CLIENT_PX + 3 * DAY_PX;
+
 const useStyles = makeStyles({
+  compactLine: { display: 'flex', gap: '6px', alignItems: 'baseline', whiteSpace: 'nowrap', overflow: 'hidden', lineHeight: '18px' },
+  compactName: { color: tokens.colorNeutralForeground3, overflow: 'hidden', textOverflow: 'ellipsis' },
+  compactDays: { display: 'grid', gridTemplateColumns: 'repeat(3, minmax(0, 1fr))', gap: '6px', lineHeight: '18px' },
+  compactDay: { display: 'flex', flexDirection: 'column', minWidth: 0 },
+  compactDayLabel: { fontSize: tokens.fontSizeBase100, color: tokens.colorNeutralForeground3, textAlign: 'right', lineHeight: '12px' },
   // A figure that opens its day's detail: looks like the number, acts as a button.
   dayButton: {
     backgroundColor: 'transparent',
@@ -73,13 +83,35 @@ export function BalancesTab(): JSX.Element {
   };
   const openRow = open && view.data?.find((b) => b.client === open.client);
 
+  const dayLabel = (i: number) => `D+${i}${dates ? ` · ${fmtDate(dates[i]).slice(0, 5)}` : ''}`;
+  // The three days a PM acts on always show; the name gives way first (it is the client's tooltip).
   const columns: Column<Row>[] = [
-    { key: 'client', label: 'Cliente', width: 86, render: (r) => <b>{r.client}</b>, sortValue: (r) => r.client, title: (r) => r.name },
-    { key: 'd0', label: `D+0${dates ? ` · ${fmtDate(dates[0]).slice(0, 5)}` : ''}`, width: 116, align: 'right', render: money('d0'), sortValue: (r) => r.d0 },
-    { key: 'd1', label: `D+1${dates ? ` · ${fmtDate(dates[1]).slice(0, 5)}` : ''}`, width: 116, align: 'right', render: money('d1'), sortValue: (r) => r.d1 },
-    { key: 'd2', label: `D+2${dates ? ` · ${fmtDate(dates[2]).slice(0, 5)}` : ''}`, width: 116, align: 'right', render: money('d2'), sortValue: (r) => r.d2 },
-    { key: 'name', label: 'Nome', width: 180, render: (r) => r.name, sortValue: (r) => r.name },
+    { key: 'client', label: 'Cliente', width: CLIENT_PX, render: (r) => <b>{r.client}</b>, sortValue: (r) => r.client, title: (r) => r.name },
+    ...DAYS.map((k, i): Column<Row> => ({ key: k, label: dayLabel(i), width: DAY_PX, align: 'right', render: money(k), sortValue: (r) => r[k] })),
+    { key: 'name', label: 'Nome', width: 180, priority: 2, flex: true, render: (r) => r.name, sortValue: (r) => r.name },
   ];
+  // Narrower than the four columns (a 320 px pane): client and name on one line, the three days below.
+  const compact: CompactRows<Row> = {
+    belowPx: BALANCES_COMPACT_BELOW_PX,
+    rowHeight: 58,
+    sortKeys: ['client', 'd0', 'd1', 'd2'],
+    render: (r) => (
+      <>
+        <div className={own.compactLine}>
+          <b>{r.client}</b>
+          <span className={own.compactName}>{r.name}</span>
+        </div>
+        <div className={own.compactDays}>
+          {DAYS.map((k, i) => (
+            <div className={own.compactDay} key={k}>
+              <span className={own.compactDayLabel}>{dayLabel(i)}</span>
+              {money(k)(r)}
+            </div>
+          ))}
+        </div>
+      </>
+    ),
+  };
 
   return (
     <div className={s.root} data-testid="tab-balances">
@@ -109,6 +141,7 @@ export function BalancesTab(): JSX.Element {
         testId="balances-table"
         rows={rows}
         columns={columns}
+        compact={compact}
         rowKey={(r) => r.client}
         defaultSort={{ key: 'client', dir: 'asc' }}
         emptyText={view.status === 'loading' ? 'Carregando saldos…' : 'Nenhum cliente.'}

@@ -42,9 +42,9 @@ export function ExecutionQuality({ metrics, childCount }: { metrics: OrderMetric
   const rows: Array<[string, string, JSX.Element | string]> = [
     ['arrival', 'Preço de chegada', fmtPrice(m?.arrivalPrice)],
     ['avg', 'Preço médio', fmtPrice(m?.avgPrice)],
-    ['slipArrival', 'Slippage vs chegada', slip(m?.slippageVsArrivalBps)],
+    ['slipArrival', 'Desvio vs chegada', slip(m?.slippageVsArrivalBps)],
     ['vwap', 'VWAP do intervalo', fmtPrice(m?.intervalVwap)],
-    ['slipVwap', 'Slippage vs VWAP', slip(m?.slippageVsVwapBps)],
+    ['slipVwap', 'Desvio vs VWAP', slip(m?.slippageVsVwapBps)],
     ['participation', 'Participação no volume', m?.participationRate !== undefined ? fmtPct(m.participationRate * 100, 1) : '—'],
     ['children', 'Ordens filhas', fmtQty(m?.children ?? childCount)],
     ['reprices', 'Re-preços', fmtQty(m?.reprices)],

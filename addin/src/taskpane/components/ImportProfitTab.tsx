@@ -6,7 +6,7 @@
 import { Button, Field, Input, makeStyles, MessageBar, MessageBarBody, ProgressBar, tokens } from '@fluentui/react-components';
 import { ArrowUpload20Regular, Dismiss16Regular, CloudArrowDown20Regular } from '@fluentui/react-icons';
 import { useEffect, useRef, useState } from 'react';
-import type { ImportJobView } from '../../../../common/marketdata.js';
+import type { ImportJobView, ProfitVariant } from '../../../../common/marketdata.js';
 import { fmtNumber } from '../../core/format.js';
 import { mergeJobs, uploadProfitFiles } from '../../core/marketdata.js';
 import { usePane } from '../context.js';
@@ -34,6 +34,17 @@ const useStyles = makeStyles({
   refused: { fontSize: tokens.fontSizeBase200, margin: 0, paddingLeft: '16px', maxHeight: '140px', overflowY: 'auto' },
   history: { display: 'grid', gridTemplateColumns: '1fr 1fr 1fr', gap: '6px', alignItems: 'end' },
 });
+
+/** The layout the bridge recognised, as a PM knows Profit's exports. */
+const VARIANT_LABEL: Record<ProfitVariant, string> = {
+  'candles-intraday': 'velas intradiárias',
+  'candles-daily': 'velas diárias',
+  'candles-formatted': 'velas (planilha formatada)',
+  'trades-header': 'negócios (times & trades)',
+  'trades-headerless': 'negócios (times & trades, sem cabeçalho)',
+};
+/** "PETR4 trades" → "PETR4 negócios"; candle series ("PETR4 15m") read the same in both languages. */
+const seriesLabel = (s: string): string => s.replace(/ trades$/, ' negócios');
 
 const STATE_LABEL: Record<ImportJobView['state'], string> = { queued: 'na fila', running: 'importando', done: 'concluída', failed: 'falhou', cancelled: 'cancelada' };
 
@@ -64,7 +75,7 @@ function JobCard({ job, onCancel }: { job: ImportJobView; onCancel: () => void }
       )}
       {r && !r.error && (
         <span className={s.small} data-testid="import-report">
-          {r.series?.join(', ')} · {r.variant} · {r.encoding} — {fmtNumber(r.rowsRead, 0)} lidas, {fmtNumber(r.stored, 0)} gravadas, {fmtNumber(r.duplicates, 0)} já existiam, {fmtNumber(refusedCount, 0)} recusadas
+          {r.series?.map(seriesLabel).join(', ')} · {r.variant ? VARIANT_LABEL[r.variant] ?? r.variant : ''} · {r.encoding?.toUpperCase()} — {fmtNumber(r.rowsRead, 0)} lidas, {fmtNumber(r.stored, 0)} gravadas, {fmtNumber(r.duplicates, 0)} já existiam, {fmtNumber(refusedCount, 0)} recusadas
         </span>
       )}
       {job.error && (

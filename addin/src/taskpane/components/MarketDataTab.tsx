@@ -11,8 +11,6 @@ import {
   DialogContent,
   DialogSurface,
   DialogTitle,
-  Field,
-  Input,
   makeStyles,
   tokens,
 } from '@fluentui/react-components';
@@ -22,6 +20,7 @@ import { DateTime } from 'luxon';
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { CandleRow, CoverageRow, ImportJobView } from '../../../../common/marketdata.js';
 import { fmtNumber } from '../../core/format.js';
+import { DateField } from './DateField.js';
 import { chartTime } from '../../core/marketdata.js';
 import { CANDLES_SHEET, writeCandlesTable } from '../../sheets/candles-sheet.js';
 import { usePane } from '../context.js';
@@ -106,15 +105,17 @@ export function MarketDataTab(): JSX.Element {
   useEffect(() => {
     const el = chartEl.current;
     if (!el || !candles) return;
+    // Axis and crosshair in pt-BR (124.200 / 36,51), points without decimals for index futures.
+    const priceDecimals = candles.every((x) => Number.isInteger(x.open) && Number.isInteger(x.close) && Number.isInteger(x.high) && Number.isInteger(x.low)) ? 0 : 2;
     const c = createChart(el, {
       autoSize: true,
       layout: { fontSize: 11, background: { color: 'transparent' } },
       timeScale: { timeVisible: series?.interval !== '1d', secondsVisible: false },
-      localization: { locale: 'pt-BR' },
+      localization: { locale: 'pt-BR', priceFormatter: (p: number) => fmtNumber(p, priceDecimals) },
     });
     chart.current = c;
     const price = c.addSeries(CandlestickSeries, { upColor: '#107c10', downColor: '#c50f1f', wickUpColor: '#107c10', wickDownColor: '#c50f1f', borderVisible: false });
-    const volume = c.addSeries(HistogramSeries, { priceFormat: { type: 'volume' }, priceScaleId: 'vol', color: '#8a8886' });
+    const volume = c.addSeries(HistogramSeries, { priceFormat: { type: 'custom', minMove: 1, formatter: (v: number) => fmtNumber(v, 0) }, priceScaleId: 'vol', color: '#8a8886' });
     c.priceScale('vol').applyOptions({ scaleMargins: { top: 0.78, bottom: 0 } });
     price.priceScale().applyOptions({ scaleMargins: { top: 0.05, bottom: 0.25 } });
     price.setData(candles.map((x) => ({ time: chartTime(x.t) as UTCTimestamp, open: x.open, high: x.high, low: x.low, close: x.close })));
@@ -197,12 +198,8 @@ export function MarketDataTab(): JSX.Element {
       {series && (
         <>
           <div className={s.range}>
-            <Field label="De" size="small">
-              <Input size="small" type="date" value={range.from} onChange={(_, d) => setRange({ ...range, from: d.value })} data-testid="range-from" />
-            </Field>
-            <Field label="Até" size="small">
-              <Input size="small" type="date" value={range.to} onChange={(_, d) => setRange({ ...range, to: d.value })} data-testid="range-to" />
-            </Field>
+            <DateField label="De" value={range.from} onChange={(from) => setRange((r) => ({ ...r, from }))} testId="range-from" />
+            <DateField label="Até" value={range.to} onChange={(to) => setRange((r) => ({ ...r, to }))} testId="range-to" />
           </div>
           {series.interval === 'trades' ? (
             <span className={s.small}>Negócios (times &amp; trades): {fmtNumber(series.rows, 0)} guardados; o gráfico mostra séries de velas.</span>

@@ -28,7 +28,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { HealthView, KillSwitchView } from '../../../../common/types.js';
 import type { BridgeClient, ConnectionInfo } from '../../core/bridge-client.js';
 import { fmtDateTime } from '../../core/format.js';
-import { unreachableMessage } from '../../core/errors.js';
+import { portugueseOf } from '../../core/broker-diagnostics.js';
+import { ROLE_LABELS, unreachableMessage } from '../../core/errors.js';
 import { normalizeBridgeUrl } from '../../core/settings.js';
 import { useChannel, useTicker } from '../hooks.js';
 
@@ -65,6 +66,12 @@ const useStyles = makeStyles({
   col: { display: 'flex', flexDirection: 'column', gap: '10px' },
 });
 
+const TRADING_STATE_LABELS: Record<HealthView['tradingState'], string> = {
+  ACTIVE: 'normal',
+  REDUCING: 'só redução de posição',
+  HALTED: 'parado',
+};
+
 export function ConnectionBadge({ info, client }: { info: ConnectionInfo; client: BridgeClient }): JSX.Element {
   useTicker(1000);
   const health = useChannel<HealthView>(client, 'health', 1000);
@@ -97,9 +104,9 @@ export function ConnectionBadge({ info, client }: { info: ConnectionInfo; client
   }
   const tip = [
     `BlackBox em ${info.url}`,
-    info.role ? `Perfil: ${info.role}` : '',
-    h ? `Corretora ${h.broker.name}: ${h.broker.connected ? 'conectada' : 'desconectada'}${h.broker.message ? ` (${h.broker.message})` : ''}` : '',
-    h ? `Estado de negociação: ${h.tradingState}` : '',
+    info.role ? `Perfil: ${ROLE_LABELS[info.role] ?? info.role}` : '',
+    h ? `Corretora ${h.broker.name}: ${h.broker.connected ? 'conectada' : 'desconectada'}${h.broker.message ? ` (${portugueseOf(h.broker.message)})` : ''}` : '',
+    h ? `Estado de negociação: ${TRADING_STATE_LABELS[h.tradingState] ?? h.tradingState}` : '',
     info.state !== 'open' && info.message ? info.message : '',
   ]
     .filter(Boolean)
