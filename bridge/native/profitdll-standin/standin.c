@@ -255,8 +255,6 @@ static struct {
   int sameThread;
   pthread_t loginThread;
   pthread_mutex_t cbmu;
-  pthread_t cbOwner;
-  atomic_int cbActive;
   int perfState, slowStreak, fastStreak;
   char hangFn[48];
   int hangMs, hangReleased;
@@ -661,8 +659,12 @@ static int64_t mono_us(void) {
   return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+/* Set on the thread that holds the dispatch lock for a callback: a thread-local flag, so no other
+ * thread ever reads who the owner is while it changes. */
+static _Thread_local int t_dispatching;
+
 static int on_dispatching_thread(void) {
-  return atomic_load(&g.cbActive) && pthread_equal(g.cbOwner, pthread_self());
+  return t_dispatching;
 }
 
 /* Called around every callback. In adversarial mode the dispatch lock is held for the callback's whole
@@ -671,8 +673,7 @@ static int64_t cb_enter(void) {
   if (!g.adversarial && !g.slowCallbackMs) return 0;
   if (g.adversarial && !on_dispatching_thread()) {
     pthread_mutex_lock(&g.cbmu);
-    g.cbOwner = pthread_self();
-    atomic_store(&g.cbActive, 1);
+    t_dispatching = 1;
   }
   return mono_us();
 }
@@ -703,7 +704,7 @@ static void cb_exit(int64_t t0) {
   if (!g.adversarial && !g.slowCallbackMs) return;
   int64_t elapsedUs = mono_us() - t0;
   if (g.adversarial && on_dispatching_thread()) {
-    atomic_store(&g.cbActive, 0);
+    t_dispatching = 0;
     pthread_mutex_unlock(&g.cbmu);
   }
   if (!g.slowCallbackMs || t_inPerfEmit) return;
