@@ -752,6 +752,7 @@ export class OrderManager {
         this.liveChildCounts.set(p.id, (this.liveChildCounts.get(p.id) ?? 0) + 1);
         p.childIds.push(c.id);
         p.nextChildSeq += 1;
+        this.runtime.childrenChanged(p.id);
         this.touch(p);
         return;
       }
@@ -768,6 +769,7 @@ export class OrderManager {
         c.updatedAtMs = this.d.nowMs();
         if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         const p = this.parents.get(c.parentId)!;
+        this.runtime.childrenChanged(p.id);
         if (u.reprice) p.reprices = (p.reprices ?? 0) + 1;
         if (c.status === 'rejected' && !p.cancelRequested) {
           // The market refused the order: stop the boleta rather than retry into the same refusal.
@@ -802,6 +804,7 @@ export class OrderManager {
           if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         }
         p.filledQty += f.qty;
+        this.runtime.childrenChanged(p.id);
         p.costTicksQty += f.qty * f.priceTicks;
         if (f.allocationState) p.allocationState = f.allocationState;
         const record: FillRecord = { tradeId: f.tradeId, childId: f.childId, parentId: f.parentId, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs, allocations: f.allocations, feesCentavos: fees };
