@@ -7,6 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
+import { performance } from 'node:perf_hooks';
 import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, ReconnectReport, ResumeAllResult, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
@@ -99,6 +100,8 @@ export type OmsListener = {
 type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
 
 const MAX_PARENTS_IN_MEMORY = 1_000_000;
+/** Longest stretch of algo start-ups in one turn when a batch is accepted (well under the 50 ms stall bar). */
+const START_SLICE_MS = 10;
 
 export class OrderManager {
   private readonly parents = new Map<string, ParentOrder>();
@@ -445,7 +448,16 @@ export class OrderManager {
       created.push(...ids.slice(1).map((id) => ({ row: -1, id })));
     }
     await Promise.all(commits);
+    // Starting an algo plans it and sends its first children: for a batch of thousands that is
+    // seconds of work, so it goes in slices of START_SLICE_MS with the event loop let in between
+    // (market events, other requests). The orders are journaled already; one canceled or paused
+    // meanwhile is simply not started (the runtime starts active parents only).
+    let sliceEnd = performance.now() + START_SLICE_MS;
     for (const { row, id } of created) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + START_SLICE_MS;
+      }
       const parent = this.parents.get(id)!;
       if (row >= 0) results[row] = { row, ok: true, order: this.view(parent, false) };
       this.startAlgo(parent);
