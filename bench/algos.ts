@@ -13,6 +13,7 @@
  *
  * Standalone: `npx tsx bench/algos.ts` (ALGOS=10000 SECONDS=10).
  */
+import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { SimExchange } from '../bridge/adapters/sim/exchange.js';
@@ -38,6 +39,12 @@ export interface AlgoBenchResult {
   maxStallMs: number;
   /** Longest stall while the boletas were accepted and the algos started (not in maxStallMs). */
   startupMaxStallMs: number;
+  /**
+   * The process's CPU over the window (100 = one core) and the machine's 1-minute load: a stall
+   * while this process got well under a core on a loaded machine is time it was not scheduled.
+   */
+  cpuPctOfOneCore: number;
+  loadAvg1m: number;
   bytesPerAlgo: number;
   childOrders: number;
   reprices: number;
@@ -165,11 +172,13 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
   h.enable();
   opts.onMeasureStart?.();
   measuring = true;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsedS = (performance.now() - t0) / 1000;
   h.disable();
+  const cpu = process.cpuUsage(cpu0);
 
   const working = oms.list().filter(isWorking).length;
   let childOrders = 0;
@@ -192,6 +201,8 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
     p99Ms: quantile(sorted, 0.99),
     maxStallMs: h.max / 1e6,
     startupMaxStallMs: hStart.max / 1e6,
+    cpuPctOfOneCore: (cpu.user + cpu.system) / 10 / (elapsedS * 1000),
+    loadAvg1m: os.loadavg()[0],
     bytesPerAlgo: (heapAfter - heapBefore) / algos,
     childOrders,
     reprices,
