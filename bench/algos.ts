@@ -5,12 +5,15 @@
  * market event reaching the bridge to the algos' decisions on it (p50/p99: the whole dispatch of
  * the event to every algo that asked for it, including the child orders it journals and sends),
  * the longest event-loop stall (perf_hooks monitorEventLoopDelay) and the heap per working algo.
+ * The measured window opens 1 s after the last boleta was accepted, with every algo started and
+ * working (`workingAtStart`); the start-up itself is reported apart (`startupMaxStallMs`).
  *
  * The journal is an in-memory sink and the risk gate's message throttle is opened wide: this
  * measures the algo runtime, not fsync (bench/journal.ts) nor the throttle.
  *
  * Standalone: `npx tsx bench/algos.ts` (ALGOS=10000 SECONDS=10).
  */
+import os from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { SimExchange } from '../bridge/adapters/sim/exchange.js';
@@ -24,13 +27,24 @@ import { DEFAULT_RISK_LIMITS, RiskGate } from '../bridge/risk/risk-gate.js';
 
 export interface AlgoBenchResult {
   algos: number;
+  /** Working when the measured window opened, and when it closed (icebergs and covers may fill meanwhile). */
+  workingAtStart: number;
   working: number;
   symbols: number;
   seconds: number;
   marketEventsPerSec: number;
   p50Ms: number;
   p99Ms: number;
+  /** Longest event-loop stall in the steady-state window (all algos accepted and working). */
   maxStallMs: number;
+  /** Longest stall while the boletas were accepted and the algos started (not in maxStallMs). */
+  startupMaxStallMs: number;
+  /**
+   * The process's CPU over the window (100 = one core) and the machine's 1-minute load: a stall
+   * while this process got well under a core on a loaded machine is time it was not scheduled.
+   */
+  cpuPctOfOneCore: number;
+  loadAvg1m: number;
   bytesPerAlgo: number;
   childOrders: number;
   reprices: number;
@@ -115,6 +129,10 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
 
   global.gc?.();
   const heapBefore = process.memoryUsage().heapUsed;
+  // Start-up (10,000 boletas accepted in batches of 1,000, journaled, planned, first children sent)
+  // is measured on its own; the steady-state window below starts once every algo is working.
+  const hStart = monitorEventLoopDelay({ resolution: 5 });
+  hStart.enable();
   const now = Date.now();
   const endIso = new Date(now + 3_600_000).toISOString();
   const rows: BoletaInput[] = [];
@@ -144,20 +162,25 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
     await new Promise((r) => setImmediate(r));
   }
   await new Promise((r) => setTimeout(r, 1_000));
+  hStart.disable();
   global.gc?.();
   const heapAfter = process.memoryUsage().heapUsed;
+  const isWorking = (p: { status: string }) => p.status === 'working' || p.status === 'partially_filled' || p.status === 'pending_new';
+  const workingAtStart = oms.list().filter(isWorking).length;
 
   const h = monitorEventLoopDelay({ resolution: 5 });
   h.enable();
   opts.onMeasureStart?.();
   measuring = true;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
   measuring = false;
   const elapsedS = (performance.now() - t0) / 1000;
   h.disable();
+  const cpu = process.cpuUsage(cpu0);
 
-  const working = oms.list().filter((p) => p.status === 'working' || p.status === 'partially_filled' || p.status === 'pending_new').length;
+  const working = oms.list().filter(isWorking).length;
   let childOrders = 0;
   let reprices = 0;
   for (const p of oms.list()) {
@@ -169,6 +192,7 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
   await broker.close();
   return {
     algos,
+    workingAtStart,
     working,
     symbols: symbolsN,
     seconds: elapsedS,
@@ -176,6 +200,9 @@ export async function runAlgoBench(opts: { algos?: number; seconds?: number; sym
     p50Ms: quantile(sorted, 0.5),
     p99Ms: quantile(sorted, 0.99),
     maxStallMs: h.max / 1e6,
+    startupMaxStallMs: hStart.max / 1e6,
+    cpuPctOfOneCore: (cpu.user + cpu.system) / 10 / (elapsedS * 1000),
+    loadAvg1m: os.loadavg()[0],
     bytesPerAlgo: (heapAfter - heapBefore) / algos,
     childOrders,
     reprices,

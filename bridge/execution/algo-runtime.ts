@@ -56,8 +56,9 @@ class SymbolMarket {
   head = 0;
   totalQty = 0;
   totalCostTicksQty = 0;
-  bookSubs = new Set<string>();
-  tradeSubs = new Set<string>();
+  /** The running algos themselves (not ids): a market event reaches each without a lookup. */
+  bookSubs = new Set<Running>();
+  tradeSubs = new Set<Running>();
   algos = new Set<string>();
 
   constructor(readonly inst: Instrument) {}
@@ -97,6 +98,8 @@ class SymbolMarket {
 interface Running {
   algo: ExecAlgorithm;
   p: ParentOrder;
+  /** Bumped by the OMS on every change to this parent's children or fills: what the context derived from them is stale. */
+  childEpoch: number;
 }
 
 /** Market traded in the symbol over an order's working interval (for interval VWAP and participation). */
@@ -133,7 +136,7 @@ export class AlgoRuntime {
         return;
       }
       const m = this.market(p.symbol);
-      r = { algo: undefined as unknown as ExecAlgorithm, p };
+      r = { algo: undefined as unknown as ExecAlgorithm, p, childEpoch: 0 };
       this.running.set(p.id, r);
       m.algos.add(p.id);
       if (!this.intervals.has(p.id)) this.intervals.set(p.id, { fromQty: m.totalQty, fromCost: m.totalCostTicksQty, symbol: p.symbol });
@@ -146,7 +149,7 @@ export class AlgoRuntime {
           iv.toQty = iv.toCost = undefined;
         }
       }
-      r.algo = desc.create(this.contextFor(p));
+      r.algo = desc.create(this.contextFor(r));
       this.armPhasePoll(p.symbol);
     }
     this.guard(p.id, () => r.algo.start());
@@ -160,8 +163,8 @@ export class AlgoRuntime {
     this.scheduler.cancel(id);
     const m = this.markets.get(r.p.symbol);
     if (m) {
-      m.bookSubs.delete(id);
-      m.tradeSubs.delete(id);
+      m.bookSubs.delete(r);
+      m.tradeSubs.delete(r);
       m.algos.delete(id);
       const iv = this.intervals.get(id);
       if (iv && iv.toQty === undefined) {
@@ -169,6 +172,12 @@ export class AlgoRuntime {
         iv.toCost = m.totalCostTicksQty;
       }
     }
+  }
+
+  /** A child of `id` was created, changed state or filled (called from the OMS's apply, for every such change). */
+  childrenChanged(id: string): void {
+    const r = this.running.get(id);
+    if (r) r.childEpoch++;
   }
 
   isRunning(id: string): boolean {
@@ -211,9 +220,15 @@ export class AlgoRuntime {
     t.askTicks = b.askTicks;
     t.askQty = b.askQty;
     if (!changed) return;
-    for (const id of m.bookSubs) {
-      const r = this.running.get(id);
-      if (r?.algo.onBook && this.host.isActive(r.p)) this.guard(id, () => r.algo.onBook!(t));
+    // The hottest loop of the bridge (every book change × every algo on the symbol): no closure or
+    // lookup per algo, and an algo that throws is paused without stopping the others.
+    for (const r of m.bookSubs) {
+      if (!r.algo.onBook || !this.host.isActive(r.p)) continue;
+      try {
+        r.algo.onBook(t);
+      } catch (e) {
+        this.failed(r.p.id, e);
+      }
     }
   }
 
@@ -221,9 +236,13 @@ export class AlgoRuntime {
     const m = this.markets.get(tr.symbol) ?? this.marketIfKnown(tr.symbol);
     if (!m) return;
     m.print(tr);
-    for (const id of m.tradeSubs) {
-      const r = this.running.get(id);
-      if (r?.algo.onTrade && this.host.isActive(r.p)) this.guard(id, () => r.algo.onTrade!(tr));
+    for (const r of m.tradeSubs) {
+      if (!r.algo.onTrade || !this.host.isActive(r.p)) continue;
+      try {
+        r.algo.onTrade(tr);
+      } catch (e) {
+        this.failed(r.p.id, e);
+      }
     }
   }
 
@@ -304,39 +323,64 @@ export class AlgoRuntime {
     try {
       fn();
     } catch (e) {
-      const r = this.running.get(id);
-      this.o.log('error', `algo of ${id} failed`, e);
-      if (r) {
-        this.stop(id);
-        this.host.pause(r.p, `erro no algoritmo: ${(e as Error).message}`);
-      }
+      this.failed(id, e);
     }
   }
 
-  private contextFor(p: ParentOrder): AlgoContext {
+  private failed(id: string, e: unknown): void {
+    const r = this.running.get(id);
+    this.o.log('error', `algo of ${id} failed`, e);
+    if (r) {
+      this.stop(id);
+      this.host.pause(r.p, `erro no algoritmo: ${(e as Error).message}`);
+    }
+  }
+
+  private contextFor(r: Running): AlgoContext {
+    const p = r.p;
     const inst = this.o.instruments.require(p.symbol);
     const m = this.market(p.symbol);
     const host = this.host;
-    // Children before `firstLive` are done and fully booked: hot paths scan only from there, so a
-    // TWAP with hundreds of finished slices costs what its few live children cost. A done child never
-    // comes back to life (a late fill keeps it done), so the index only moves forward.
+    // Children before `firstLive` are done and fully booked: they are skipped, so a TWAP with
+    // hundreds of finished slices costs what its few live children cost. A done child never comes
+    // back to life (a late fill keeps it done), so the index only moves forward.
     let firstLive = 0;
-    const advance = () => {
+    // What algos ask on every market event (live children, working and placed quantity) is derived
+    // once per change of the children: the OMS bumps `r.childEpoch` on each, so between changes a
+    // print or a book change costs no scan and no allocation.
+    let epoch = -1;
+    let live: readonly ChildOrder[] = [];
+    let working = 0;
+    /** Placed beyond what filled: unplaced = qty - filled - this. */
+    let placedOpen = 0;
+    const refresh = () => {
+      if (epoch === r.childEpoch) return;
+      epoch = r.childEpoch;
       const ids = p.childIds;
       while (firstLive < ids.length) {
         const c = host.child(ids[firstLive]);
         if (!isChildDone(c.status) || (c.status === 'filled' && c.filledQty < c.qty)) break;
         firstLive++;
       }
+      const out: ChildOrder[] = [];
+      working = 0;
+      placedOpen = 0;
+      for (let i = firstLive; i < ids.length; i++) {
+        const c = host.child(ids[i]);
+        const done = isChildDone(c.status);
+        if (!done) {
+          out.push(c);
+          working += c.qty - c.filledQty;
+        }
+        // A child reported filled whose fills are still on the way counts as fully placed.
+        placedOpen += (!done || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
+      }
+      // A new array each time: an algo iterating the previous one while it cancels stays on that one.
+      live = out;
     };
     const liveChildren = () => {
-      advance();
-      const out: ChildOrder[] = [];
-      for (let i = firstLive; i < p.childIds.length; i++) {
-        const c = host.child(p.childIds[i]);
-        if (!isChildDone(c.status)) out.push(c);
-      }
-      return out;
+      refresh();
+      return live;
     };
     return {
       parent: p,
@@ -346,32 +390,23 @@ export class AlgoRuntime {
       phase: () => this.o.session.phase(inst, this.o.nowMs()),
       session: () => this.o.session,
       subscribe: (ev) => {
-        if (ev.book) m.bookSubs.add(p.id);
-        if (ev.trades) m.tradeSubs.add(p.id);
+        // Only while running: an algo stopped mid-call must not come back through a late subscribe.
+        if (this.running.get(p.id) !== r) return;
+        if (ev.book) m.bookSubs.add(r);
+        if (ev.trades) m.tradeSubs.add(r);
       },
       printedQtySince: (sinceMs) => m.qtySince(sinceMs),
       children: () => p.childIds.map((id) => host.child(id)),
       fills: () => host.fills(p.id),
       liveChildren,
       unplacedQty: () => {
-        advance();
-        // Children before firstLive are placed exactly as far as they filled: p.filledQty minus the rest's fills.
-        let placed = p.filledQty;
-        for (let i = firstLive; i < p.childIds.length; i++) {
-          const c = host.child(p.childIds[i]);
-          // A child reported filled whose fills are still on the way counts as fully placed.
-          placed += (!isChildDone(c.status) || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
-        }
-        return Math.max(0, p.qty - placed);
+        refresh();
+        // Children before firstLive are placed exactly as far as they filled (p.filledQty); the rest add what is open.
+        return Math.max(0, p.qty - p.filledQty - placedOpen);
       },
       workingQty: () => {
-        advance();
-        let w = 0;
-        for (let i = firstLive; i < p.childIds.length; i++) {
-          const c = host.child(p.childIds[i]);
-          if (!isChildDone(c.status)) w += c.qty - c.filledQty;
-        }
-        return w;
+        refresh();
+        return working;
       },
       spawn: (qty, priceTicks) => host.spawn(p, qty, priceTicks),
       replace: (childId, change) => host.replace(childId, change),

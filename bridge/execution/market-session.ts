@@ -45,11 +45,31 @@ export function b3Session(hours: TradingHours = tradingHours(), calendar: Busine
       return [];
     }
   };
+  // Algos ask for the phase on every market event: the São Paulo day (its bounds and phase grid) is
+  // worked out once per segment and day, so a phase is a range check, not two time-zone conversions.
+  const days = new Map<string, { fromMs: number; toMs: number; phases: ReturnType<typeof dayPhases> }>();
+  const dayOf = (inst: Instrument, timeMs: number) => {
+    let seg = '';
+    try {
+      seg = segmentOf(inst);
+    } catch {
+      // No grid for this instrument: dayPhases gives it none (closed), under the '' key.
+    }
+    let d = days.get(seg);
+    if (!d || timeMs < d.fromMs || timeMs >= d.toMs) {
+      const isoDate = saoPauloDate(timeMs);
+      const fromMs = spMidnightMs(isoDate);
+      const toMs = DateTime.fromMillis(fromMs, { zone: ZONE }).plus({ days: 1 }).toMillis();
+      d = { fromMs, toMs, phases: dayPhases(inst, isoDate) };
+      days.set(seg, d);
+    }
+    return d;
+  };
   return {
     phase(inst, timeMs) {
-      const isoDate = saoPauloDate(timeMs);
-      const minute = (timeMs - spMidnightMs(isoDate)) / 60_000;
-      const p = dayPhases(inst, isoDate).find((x) => x.startMinute <= minute && minute < x.endMinute);
+      const d = dayOf(inst, timeMs);
+      const minute = (timeMs - d.fromMs) / 60_000;
+      const p = d.phases.find((x) => x.startMinute <= minute && minute < x.endMinute);
       if (!p || p.phase === 'cancellation') return 'closed';
       return p.phase === 'pre_open' ? 'pre_open' : p.phase === 'closing_call' ? 'closing_call' : 'continuous';
     },

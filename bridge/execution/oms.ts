@@ -7,6 +7,7 @@
  * replayed through the same `apply()`, then the broker's view is reconciled, then algos start
  * again. Live trading, simulation and backtests share this code; only the broker port changes.
  */
+import { performance } from 'node:perf_hooks';
 import type { AlgoSpec, ApiErrorItem, BatchRowResult, OrderView, ReconnectReport, ResumeAllResult, Side, TradingState } from '../../common/types.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import {
@@ -112,6 +113,8 @@ const DENIAL_REASONS: Record<string, string> = {
   throttle: 'limite de envio de ordens por segundo esgotado por tempo demais; retome a ordem',
   no_reference: 'sem preço de referência para a proteção de uma ordem a mercado; retome quando houver cotação',
 };
+/** Longest stretch of algo start-ups in one turn when a batch is accepted (well under the 50 ms stall bar). */
+const START_SLICE_MS = 10;
 
 export class OrderManager {
   private readonly parents = new Map<string, ParentOrder>();
@@ -473,7 +476,16 @@ export class OrderManager {
       created.push(...ids.slice(1).map((id) => ({ row: -1, id })));
     }
     await Promise.all(commits);
+    // Starting an algo plans it and sends its first children: for a batch of thousands that is
+    // seconds of work, so it goes in slices of START_SLICE_MS with the event loop let in between
+    // (market events, other requests). The orders are journaled already; one canceled or paused
+    // meanwhile is simply not started (the runtime starts active parents only).
+    let sliceEnd = performance.now() + START_SLICE_MS;
     for (const { row, id } of created) {
+      if (performance.now() > sliceEnd) {
+        await new Promise((resolve) => setImmediate(resolve));
+        sliceEnd = performance.now() + START_SLICE_MS;
+      }
       const parent = this.parents.get(id)!;
       if (row >= 0) results[row] = { row, ok: true, order: this.view(parent, false) };
       this.startAlgo(parent);
@@ -788,6 +800,7 @@ export class OrderManager {
         this.liveChildCounts.set(p.id, (this.liveChildCounts.get(p.id) ?? 0) + 1);
         p.childIds.push(c.id);
         p.nextChildSeq += 1;
+        this.runtime.childrenChanged(p.id);
         this.touch(p);
         return;
       }
@@ -804,6 +817,7 @@ export class OrderManager {
         c.updatedAtMs = this.d.nowMs();
         if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         const p = this.parents.get(c.parentId)!;
+        this.runtime.childrenChanged(p.id);
         if (u.reprice) p.reprices = (p.reprices ?? 0) + 1;
         if (c.status === 'rejected' && !p.cancelRequested) {
           // The market refused the order: stop the boleta rather than retry into the same refusal.
@@ -838,6 +852,7 @@ export class OrderManager {
           if (isChildDone(c.status)) this.liveBySymbol.get(liveKey(c.symbol, c.side))?.delete(c.id);
         }
         p.filledQty += f.qty;
+        this.runtime.childrenChanged(p.id);
         p.costTicksQty += f.qty * f.priceTicks;
         if (f.allocationState) p.allocationState = f.allocationState;
         const record: FillRecord = { tradeId: f.tradeId, childId: f.childId, parentId: f.parentId, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs, allocations: f.allocations, feesCentavos: fees };

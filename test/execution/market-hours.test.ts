@@ -1,6 +1,7 @@
 /** The simulated market in "b3" mode follows B3's trading calendar and hours, per instrument segment. */
 import { describe, expect, it } from 'vitest';
 import { b3SessionPhase } from '../../bridge/adapters/broker-factory.js';
+import { b3Session } from '../../bridge/execution/market-session.js';
 import { defaultInstruments } from '../../bridge/model/instrument.js';
 
 const phase = b3SessionPhase(defaultInstruments(Date.parse('2026-11-25T15:00:00Z')), () => undefined);
@@ -23,5 +24,28 @@ describe('b3 market hours for the simulated exchange', () => {
   it('runs the opening auction before continuous trading, and fails closed for unknown symbols', () => {
     expect(phase('PETR4', Date.parse('2026-11-25T12:50:00Z'))).toBe('auction'); // 09:50 in São Paulo
     expect(phase('XPTO3', Date.parse('2026-11-25T15:00:00Z'))).toBe('closed');
+  });
+});
+
+describe('algo session phases (b3Session) asked many times, as on every market event', () => {
+  it('give the same phase as a fresh look-up, across phase changes, holidays, weekends and clocks that go back', () => {
+    const insts = defaultInstruments(Date.parse('2026-11-25T15:00:00Z'));
+    const picked = ['PETR4', 'WINZ26', 'WDOZ26'].map((s) => insts.find((i) => i.symbol === s)!);
+    const reused = b3Session();
+    // Every 7 minutes from Thursday 19 Nov (the day before the 20 Nov holiday) to Tuesday 24 Nov,
+    // then backwards over the same span: each answer must match a session with nothing remembered.
+    const from = Date.parse('2026-11-19T03:00:00Z');
+    const to = Date.parse('2026-11-24T23:00:00Z');
+    const times: number[] = [];
+    for (let t = from; t < to; t += 7 * 60_000) times.push(t);
+    const seen = new Set<string>();
+    for (const t of [...times, ...times.reverse()]) {
+      for (const inst of picked) {
+        const expected = b3Session().phase(inst, t);
+        seen.add(expected);
+        expect(reused.phase(inst, t), `${inst.symbol} at ${new Date(t).toISOString()}`).toBe(expected);
+      }
+    }
+    expect([...seen].sort()).toEqual(expect.arrayContaining(['closed', 'continuous', 'pre_open']));
   });
 });

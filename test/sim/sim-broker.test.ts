@@ -53,6 +53,58 @@ describe('SimBroker in-process', () => {
     expect(snap.fills.map((f) => f.tradeId)).toEqual(rec.fills.map((f) => f.tradeId));
   });
 
+  it('hands a busy market step over in slices with the event loop free in between, in order, losing nothing', async () => {
+    let now = Date.parse('2026-03-10T16:00:00Z');
+    const insts = defaultInstruments(LISTING_MS);
+    const exchange = new SimExchange({ instruments: insts, seed: 3, clock: () => now, baseEventsPerSecond: 100, activityProfile: () => 1 });
+    const broker = createInProcessSimBroker({ exchange, tickIntervalMs: 0, clock: () => now });
+    const delivered: unknown[] = [];
+    const emitted: unknown[] = [];
+    // Events handed over per turn of the event loop (counted, not timed: a loaded machine can
+    // pause this process mid-turn, but cannot make a turn carry more events).
+    let inTurn = 0;
+    let busiestTurn = 0;
+    let turns = 0;
+    // The listener costs 0.2 ms an event, like an algo fan-out.
+    const rec = new Recorder();
+    const work = (ev: unknown) => {
+      if (inTurn === 0) {
+        turns++;
+        setImmediate(() => {
+          busiestTurn = Math.max(busiestTurn, inTurn);
+          inTurn = 0;
+        });
+      }
+      inTurn++;
+      delivered.push(ev);
+      const t = performance.now();
+      while (performance.now() - t < 0.2);
+    };
+    broker.setListener({ ...rec, connection: (c) => rec.connection(c), orderUpdate: (u) => rec.orderUpdate(u), fill: (f) => rec.fill(f), book: (b) => work(b), trade: (t) => work(t) });
+    await broker.connect();
+    cleanups.push(() => broker.close());
+    for (const i of insts) broker.subscribe(i.symbol);
+    await broker.snapshot();
+    delivered.length = 0;
+    busiestTurn = 0;
+    turns = 0;
+    cleanups.push(exchange.addListener({ orderUpdate: () => {}, fill: () => {}, book: (b) => emitted.push(b), trade: (t) => emitted.push(t) }));
+    now += 2_000;
+    exchange.step(now);
+    // A timer due meanwhile runs between slices, not after the whole step has been handed over.
+    let timerAt = -1;
+    setTimeout(() => (timerAt = delivered.length), 0);
+    await broker.snapshot();
+    expect(emitted.length).toBeGreaterThan(500);
+    // The snapshot came after everything queued before it; nothing lost, nothing reordered.
+    expect(delivered).toEqual(emitted);
+    expect(timerAt).toBeGreaterThan(0);
+    expect(timerAt).toBeLessThan(delivered.length);
+    // Slices of ~5 ms of listener work (~25 events here), never the whole step in one turn.
+    expect(busiestTurn).toBeLessThanOrEqual(60);
+    expect(turns).toBeGreaterThanOrEqual(Math.ceil(emitted.length / 60));
+  });
+
   it('cancelAll cancels every working order', async () => {
     const broker = createInProcessSimBroker({ instruments: defaultInstruments(LISTING_MS), seed: 9, tickIntervalMs: 0 });
     const rec = new Recorder();

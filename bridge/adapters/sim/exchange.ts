@@ -411,11 +411,18 @@ export class SimExchange {
     this.flush();
   }
 
-  /** Runs `step(clock())` every intervalMs (live use). The timer does not keep the process alive by itself. */
-  start(intervalMs: number): void {
+  /**
+   * Runs `step(clock())` every intervalMs (live use). The timer does not keep the process alive by itself.
+   * `ready` (an in-process consumer sharing this event loop) can hold a step back while it is still
+   * handing out the previous ones: the market then catches up (at most maxCatchUpMs of activity) on
+   * a later tick instead of piling events up faster than they are consumed.
+   */
+  start(intervalMs: number, ready: () => boolean = () => true): void {
     if (!(intervalMs > 0)) throw new RangeError(`interval must be positive, got ${intervalMs}`);
     this.stop();
-    this.timer = setInterval(() => this.step(this.clock()), intervalMs);
+    this.timer = setInterval(() => {
+      if (ready()) this.step(this.clock());
+    }, intervalMs);
     this.timer.unref();
   }
 

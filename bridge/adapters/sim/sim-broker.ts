@@ -15,6 +15,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import net from 'node:net';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type {
   BrokerBook,
@@ -193,6 +194,12 @@ class InProcessLink implements SimLink {
   private removeListener: (() => void) | undefined;
   private readonly subscriptions = new Set<string>();
   private outbox: Delivery[] = [];
+  /** The batch being delivered (taken from the outbox) and how far into it delivery got. */
+  private batch: Delivery[] = [];
+  private batchHead = 0;
+  /** Deliveries queued and handed over so far, so a snapshot can wait for the ones queued before it. */
+  private queued = 0;
+  private delivered = 0;
   private scheduled = false;
 
   constructor(
@@ -214,7 +221,8 @@ class InProcessLink implements SimLink {
         if (this.subscriptions.has(b.symbol)) this.deliver((s) => s.book(b));
       },
     });
-    if (this.tickIntervalMs > 0) this.exchange.start(this.tickIntervalMs);
+    // The next step waits until this link has handed out the previous ones (it shares the event loop).
+    if (this.tickIntervalMs > 0) this.exchange.start(this.tickIntervalMs, () => this.delivered >= this.queued - MAX_BACKLOG_AT_STEP);
     this.deliver((s) => s.connection({ connected: true, message: 'bolsa simulada (no processo) conectada / simulated exchange (in-process) connected' }));
   }
 
@@ -224,6 +232,9 @@ class InProcessLink implements SimLink {
     this.removeListener = undefined;
     this.sink = undefined;
     this.outbox = [];
+    this.batch = [];
+    this.batchHead = 0;
+    this.delivered = this.queued;
   }
 
   isConnected(): boolean {
@@ -248,7 +259,9 @@ class InProcessLink implements SimLink {
 
   async snapshot(): Promise<BrokerSnapshot> {
     // Taken on a later turn, after the events already queued for the listener went out.
-    await new Promise((resolve) => setImmediate(resolve));
+    const queuedBefore = this.queued;
+    do await new Promise((resolve) => setImmediate(resolve));
+    while (this.sink && this.delivered < queuedBefore);
     return { orders: this.exchange.ordersFor(), fills: this.exchange.fillsFor() };
   }
 
@@ -260,19 +273,51 @@ class InProcessLink implements SimLink {
     if (top) this.deliver((sink) => sink.book(top));
   }
 
-  /** Everything goes out in order, in one batch on the next turn of the event loop. */
+  /**
+   * Everything goes out in order, on a later turn of the event loop, at most DELIVERY_TURN_MS of
+   * listener work per turn: a busy market step (hundreds of prints and book changes, each fanned out
+   * to the algos on the symbol, plus the acknowledgements of their children) is handed over in
+   * slices with I/O and timers in between, never as one turn that stalls the bridge.
+   */
   private deliver(d: Delivery): void {
     this.outbox.push(d);
+    this.queued++;
+    this.scheduleDrain();
+  }
+
+  private scheduleDrain(): void {
     if (this.scheduled) return;
     this.scheduled = true;
-    setImmediate(() => {
-      this.scheduled = false;
-      const batch = this.outbox;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    this.scheduled = false;
+    // What was queued before this turn; what its delivery causes waits for a later turn, as before.
+    if (this.batchHead >= this.batch.length) {
+      this.batch = this.outbox;
+      this.batchHead = 0;
       this.outbox = [];
-      for (const item of batch) if (this.sink) item(this.sink);
-    });
+    }
+    const deadline = performance.now() + DELIVERY_TURN_MS;
+    while (this.batchHead < this.batch.length) {
+      const item = this.batch[this.batchHead++];
+      this.delivered++;
+      if (this.sink) item(this.sink);
+      if (performance.now() > deadline) break;
+    }
+    if (this.batchHead >= this.batch.length) {
+      this.batch = [];
+      this.batchHead = 0;
+    }
+    if (this.batch.length > 0 || this.outbox.length > 0) this.scheduleDrain();
   }
 }
+
+/** Listener work the in-process link does in one turn: well under the 50 ms stall bar, long enough to batch. */
+const DELIVERY_TURN_MS = 5;
+/** Deliveries still queued beyond which the in-process exchange holds its next step (its own replies are never held). */
+const MAX_BACKLOG_AT_STEP = 1_000;
 
 // --- remote link ----------------------------------------------------------------------------
 
