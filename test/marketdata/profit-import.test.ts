@@ -202,4 +202,21 @@ describe('bad input', () => {
     expect(await importProfitFile(db, good, 'good.csv')).toMatchObject({ rowsRead: 60_000, stored: 60_000, refused: [], series: ['PETR4 1m'] });
     expect(db.candles('PETR4', '1m', 0, Number.MAX_SAFE_INTEGER, 100_000)).toHaveLength(60_000);
   });
+
+  it('two files imported at once into two databases each arrive whole in their own', async () => {
+    const a = path.join(dir, 'a.csv');
+    const b = path.join(dir, 'b.csv');
+    writeFileSync(a, candleLines(30_000).join('\n') + '\n');
+    writeFileSync(b, candleLines(20_000).map((l) => l.replace('PETR4', 'VALE3')).join('\n') + '\n');
+    const other = MarketDb.open(path.join(dir, 'other.db'));
+    try {
+      const [ra, rb] = await Promise.all([importProfitFile(db, a, 'a.csv'), importProfitFile(other, b, 'b.csv')]);
+      expect(ra).toMatchObject({ stored: 30_000, series: ['PETR4 1m'] });
+      expect(rb).toMatchObject({ stored: 20_000, series: ['VALE3 1m'] });
+      expect(db.series().map((x) => [x.symbol, x.rows])).toEqual([['PETR4', 30_000]]);
+      expect(other.series().map((x) => [x.symbol, x.rows])).toEqual([['VALE3', 20_000]]);
+    } finally {
+      other.close();
+    }
+  });
 });

@@ -42,7 +42,16 @@ function endReader(): void {
   readerThread = undefined;
 }
 
-export async function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
+/** Files of one thread go through its one reader thread one at a time, whatever database they go to. */
+let queue: Promise<unknown> = Promise.resolve();
+
+export function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
+  const run = queue.then(() => importOne(db, file, label, opts));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function importOne(db: MarketDb, file: string, label: string, opts: ImportOptions): Promise<ImportFileReport> {
   const w = reader();
   const writer = new BatchWriter(db);
   let detected: Pick<ImportFileReport, 'variant' | 'encoding'> = {};
