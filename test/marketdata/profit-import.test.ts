@@ -7,7 +7,7 @@ import { mkdtempSync, openSync, closeSync, ftruncateSync, rmSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { importProfitFile } from '../../bridge/marketdata/import/profit-import.js';
 import { MarketDb } from '../../bridge/marketdata/market-db.js';
 import { saoPauloInstantMs } from '../../bridge/marketdata/sp-instant.js';
@@ -148,15 +148,21 @@ describe('bad input', () => {
     expect(r.error).toBe('arquivo de 2,0 GB acima do limite de 1,0 GB: exporte do Profit em períodos menores');
   });
 
-  it('a cancelled import keeps nothing of the file and says at which line it stopped', async () => {
+  /** `n` one-minute PETR4 candles from 02/12/2024 on, one a minute around the clock. */
+  const candleLines = (n: number) => {
     const lines: string[] = [];
-    for (let i = 0; i < 50_000; i++) {
+    for (let i = 0; i < n; i++) {
       const t = saoPauloInstantMs(2024, 12, 2) + i * 60_000;
       const d = new Date(t - 3 * 3_600_000);
       const dd = `${String(d.getUTCDate()).padStart(2, '0')}/${String(d.getUTCMonth() + 1).padStart(2, '0')}/${d.getUTCFullYear()}`;
       const hh = `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}:00`;
       lines.push(`PETR4;${dd};${hh};32,50;32,70;32,45;32,60;1000,00;100`);
     }
+    return lines;
+  };
+
+  it('a cancelled import keeps nothing of the file and says at which line it stopped', async () => {
+    const lines = candleLines(50_000);
     const f = path.join(dir, 'long.csv');
     writeFileSync(f, lines.join('\n') + '\n');
     let cancel = false;
@@ -166,5 +172,51 @@ describe('bad input', () => {
     expect(db.series()).toEqual([]);
     const full = await importProfitFile(db, f, 'long.csv');
     expect(full).toMatchObject({ rowsRead: 50_000, stored: 50_000, refused: [], series: ['PETR4 1m'] });
+  });
+
+  // The reader runs ahead of the writer on its own thread: by the time a file fails, tens of
+  // thousands of its rows are already inside the writer's transaction and must all go.
+  it('a file that fails far in, or a write that fails, keeps nothing, and the next file imports', async () => {
+    const f = path.join(dir, 'bad-tail.csv');
+    const header = 'Ativo;Data;Hora;Abertura;Máximo;Mínimo;Fechamento;Volume;Quantidade\n';
+    writeFileSync(f, header + candleLines(60_000).join('\n') + '\nAtivo;Data;Hora;Agente Comprador;Preço;Quantidade;Agente Vendedor;Agressor\n');
+    const r = await importProfitFile(db, f, 'bad-tail.csv');
+    expect(r.error).toBe('linha 60002: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado');
+    expect(r.stored).toBe(0);
+    expect(db.series()).toEqual([]);
+
+    const good = path.join(dir, 'good.csv');
+    writeFileSync(good, candleLines(60_000).join('\n') + '\n');
+    let batches = 0;
+    const put = db.putCandleBatch.bind(db);
+    const spy = vi.spyOn(db, 'putCandleBatch').mockImplementation((p) => {
+      if (++batches === 500) throw new Error('disk I/O error');
+      return put(p);
+    });
+    const w = await importProfitFile(db, good, 'good.csv');
+    expect(w.error).toBe('não consegui gravar: disk I/O error; nada foi gravado');
+    expect(w.stored).toBe(0);
+    expect(db.series()).toEqual([]);
+    spy.mockRestore();
+
+    expect(await importProfitFile(db, good, 'good.csv')).toMatchObject({ rowsRead: 60_000, stored: 60_000, refused: [], series: ['PETR4 1m'] });
+    expect(db.candles('PETR4', '1m', 0, Number.MAX_SAFE_INTEGER, 100_000)).toHaveLength(60_000);
+  });
+
+  it('two files imported at once into two databases each arrive whole in their own', async () => {
+    const a = path.join(dir, 'a.csv');
+    const b = path.join(dir, 'b.csv');
+    writeFileSync(a, candleLines(30_000).join('\n') + '\n');
+    writeFileSync(b, candleLines(20_000).map((l) => l.replace('PETR4', 'VALE3')).join('\n') + '\n');
+    const other = MarketDb.open(path.join(dir, 'other.db'));
+    try {
+      const [ra, rb] = await Promise.all([importProfitFile(db, a, 'a.csv'), importProfitFile(other, b, 'b.csv')]);
+      expect(ra).toMatchObject({ stored: 30_000, series: ['PETR4 1m'] });
+      expect(rb).toMatchObject({ stored: 20_000, series: ['VALE3 1m'] });
+      expect(db.series().map((x) => [x.symbol, x.rows])).toEqual([['PETR4', 30_000]]);
+      expect(other.series().map((x) => [x.symbol, x.rows])).toEqual([['VALE3', 20_000]]);
+    } finally {
+      other.close();
+    }
   });
 });

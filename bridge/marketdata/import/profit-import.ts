@@ -1,40 +1,24 @@
 /**
- * Streams one Profit export into the market database: bytes → iconv-lite (the file's encoding) →
- * papaparse (records with their line numbers) → field parsers → SQLite, one row at a time, so a
- * file of any length holds only a few thousand rows in memory.
+ * Imports one Profit export into the market database as a two-stage pipeline: a reader thread
+ * (reader-worker.ts → profit-reader.ts) reads and parses the file while this thread, the database's
+ * writer, stores the batch before; neither waits for the other except when the reader is
+ * MAX_BATCHES_IN_FLIGHT batches ahead. Reading and SQLite each cost about half of a row's time, so
+ * on two cores the pipeline runs at the pace of the slower half instead of their sum.
  *
- * A file is one transaction: when it cannot be read to the end (cancelled, cut, unreadable) nothing
- * of it is kept and the report says so; refused lines are listed with their line number and reason
- * and the rest is stored. Re-importing a file writes nothing (every row is keyed by its instant, or
- * for trades by trade number or content); an overlapping file adds only what is new.
+ * A file is one transaction: when it cannot be read to the end (cancelled, cut, unreadable) or a
+ * write fails, nothing of it is kept and the report says so; refused lines are listed with their line
+ * number and reason and the rest is stored. Re-importing a file writes nothing (every row is keyed by
+ * its instant, or for trades by trade number or content); an overlapping file adds only what is new.
  */
-import iconv from 'iconv-lite';
-import { createReadStream } from 'node:fs';
-import type { Transform } from 'node:stream';
-import { open, stat } from 'node:fs/promises';
-import type { CandleInterval, FileEncoding, ImportFileReport, RefusedLine, SeriesInterval } from '../../../common/marketdata.js';
-import { CANDLE_BATCH, type MarketDb } from '../market-db.js';
-import { saoPauloFixedDayStartMs, saoPauloInstantMs } from '../sp-instant.js';
-import { delimitedRecords, LineTooLongError } from './delimited-records.js';
-import { detectEncoding, detectLayout, iconvName, NotProfitFileError, type CandleColumns, type Layout, type TradeColumns } from './profit-detect.js';
-import { normalizeWord, parseAgent, parseAggressor, parseDate, parseScaled, parseTimeOfDayMs, TOO_PRECISE, type LocalDate, type NumberStyle } from './profit-fields.js';
+import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { CandleInterval, ImportFileReport } from '../../../common/marketdata.js';
+import type { MarketDb } from '../market-db.js';
+import { BatchWriter } from './batch-writer.js';
+import type { ImportProgress, ReadResult } from './profit-reader.js';
+import type { ReaderReply, ReaderRequest } from './reader-protocol.js';
 
-/** 1 GiB: about 14 million candle rows; a bigger export is better split by period in Profit. */
-export const DEFAULT_MAX_FILE_BYTES = 1024 ** 3;
-const HEAD_BYTES = 64 * 1024;
-export const MAX_LINE_CHARS = 64 * 1024;
-export const IMPORT_CHUNK_BYTES = 256 * 1024;
-const MAX_REFUSED_LISTED = 1_000;
-/** Rows held back until the candle interval is known (the time step between rows says it). */
-const INTERVAL_SAMPLE_ROWS = 2_000;
-const PROGRESS_EVERY_ROWS = 20_000;
-const PRICE_PLACES = 2;
-
-export interface ImportProgress {
-  bytesRead: number;
-  totalBytes: number;
-  rowsRead: number;
-}
+export { DEFAULT_MAX_FILE_BYTES, IMPORT_CHUNK_BYTES, MAX_LINE_CHARS, type ImportProgress } from './profit-reader.js';
 
 export interface ImportOptions {
   maxBytes?: number;
@@ -44,419 +28,100 @@ export interface ImportOptions {
   isCancelled?: () => boolean;
 }
 
-const INTERVAL_BY_MINUTES = new Map<number, CandleInterval>([
-  [1, '1m'], [2, '2m'], [5, '5m'], [10, '10m'], [15, '15m'], [30, '30m'], [60, '60m'],
-]);
-
-const SYMBOL = /^[A-Z0-9][A-Z0-9$@_.]{0,19}$/;
-const DATE_SHAPE = /^\d\d\/\d\d\/(\d\d|\d{4})$/;
-
-class Refusal extends Error {}
-
-/** A first field that could be `Ativo` (any case, after blanks): the cheap test before normalizing a row's word. */
-function mayBeHeader(first: string): boolean {
-  const c = first.charCodeAt(0);
-  return c === 65 || c === 97 || c <= 32;
+/** The reader thread, kept between files (starting one costs more than a small file) and ended to cancel one. */
+let readerThread: Worker | undefined;
+function reader(): Worker {
+  if (readerThread) return readerThread;
+  const w = new Worker(fileURLToPath(new URL('./reader-entry.mjs', import.meta.url)));
+  w.unref(); // held only while a file is read (below): an idle reader never keeps the process alive
+  readerThread = w;
+  return w;
+}
+function endReader(): void {
+  void readerThread?.terminate();
+  readerThread = undefined;
 }
 
-function fmtBytes(n: number): string {
-  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1).replace('.', ',')} GB` : `${Math.round(n / 1024 ** 2)} MB`;
+/** Files of one thread go through its one reader thread one at a time, whatever database they go to. */
+let queue: Promise<unknown> = Promise.resolve();
+
+export function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
+  const run = queue.then(() => importOne(db, file, label, opts));
+  queue = run.catch(() => undefined);
+  return run;
 }
 
-async function readHead(file: string, size: number): Promise<{ head: Buffer; lastBytes: Buffer }> {
-  const fh = await open(file, 'r');
-  try {
-    const head = Buffer.alloc(Math.min(size, HEAD_BYTES));
-    await fh.read(head, 0, head.length, 0);
-    const lastBytes = Buffer.alloc(Math.min(size, 2));
-    await fh.read(lastBytes, 0, lastBytes.length, size - lastBytes.length);
-    return { head, lastBytes };
-  } finally {
-    await fh.close();
-  }
-}
-
-function endsWithNewline(last: Buffer, enc: FileEncoding): boolean {
-  if (enc === 'utf-16le') return last.length === 2 && last[0] === 0x0a && last[1] === 0;
-  return last.length > 0 && last[last.length - 1] === 0x0a;
-}
-
-/** Parses fields of a row; every failure is a Refusal naming the column. */
-interface DateEntry {
-  date: LocalDate;
-  iso: string;
-  /** São Paulo midnight in epoch ms when the day's offset holds all day (every day since 2019). */
-  dayStartMs: number | undefined;
-}
-
-class RowReader {
-  private readonly dates = new Map<string, DateEntry>();
-  // A file is one symbol, or a few in runs: the last one read is checked once, not per row.
-  private lastSymbolRaw = '';
-  private lastSymbol = '';
-  constructor(private readonly style: NumberStyle) {}
-
-  symbol(s: string): string {
-    if (s === this.lastSymbolRaw) return this.lastSymbol;
-    const v = s.trim().toUpperCase();
-    if (!SYMBOL.test(v)) throw new Refusal(`Ativo inválido: "${s}"`);
-    this.lastSymbolRaw = s;
-    this.lastSymbol = v;
-    return v;
-  }
-
-  date(s: string): DateEntry {
-    let hit = this.dates.get(s);
-    if (hit) return hit;
-    const date = parseDate(s.trim());
-    if (!date) throw new Refusal(DATE_SHAPE.test(s.trim()) ? `Data inexistente: "${s}"` : `Data inválida: "${s}" (esperado DD/MM/AAAA)`);
-    const iso = `${date.year}-${String(date.month).padStart(2, '0')}-${String(date.day).padStart(2, '0')}`;
-    hit = { date, iso, dayStartMs: saoPauloFixedDayStartMs(date.year, date.month, date.day) };
-    if (this.dates.size > 10_000) this.dates.clear();
-    this.dates.set(s, hit);
-    return hit;
-  }
-
-  instant(e: DateEntry, time: string | undefined): number {
-    const d = e.date;
-    if (time === undefined) return e.dayStartMs ?? saoPauloInstantMs(d.year, d.month, d.day);
-    const t = parseTimeOfDayMs(time.trim());
-    if (t < 0) throw new Refusal(`Hora inválida: "${time}" (esperado HH:mm:ss)`);
-    if (e.dayStartMs !== undefined) return e.dayStartMs + t;
-    return saoPauloInstantMs(d.year, d.month, d.day, Math.floor(t / 3_600_000), Math.floor(t / 60_000) % 60, Math.floor(t / 1000) % 60, t % 1000);
-  }
-
-  price(s: string, name: string): number {
-    const v = parseScaled(s, this.style, PRICE_PLACES);
-    if (v === TOO_PRECISE) throw new Refusal(`${name} com mais de ${PRICE_PLACES} casas decimais: "${s}"`);
-    if (Number.isNaN(v)) throw new Refusal(`${name} não é um número: "${s}"`);
-    if (v <= 0) throw new Refusal(`${name} deve ser positivo: "${s}"`);
-    return v;
-  }
-
-  amount(s: string, name: string, places: number): number {
-    const v = parseScaled(s, this.style, places);
-    if (v === TOO_PRECISE) throw new Refusal(places === 0 ? `${name} não é inteira: "${s}"` : `${name} com mais de ${places} casas decimais: "${s}"`);
-    if (Number.isNaN(v)) throw new Refusal(`${name} não é um número: "${s}"`);
-    if (v < 0) throw new Refusal(`${name} negativo: "${s}"`);
-    return v;
-  }
-}
-
-interface PendingCandle {
-  line: number;
-  symbol: string;
-  iso: string;
-  startMs: number;
-  timeKey: string | undefined;
-  values: [number, number, number, number, number, number, number | null];
-}
-
-function detectInterval(rows: PendingCandle[]): CandleInterval | string {
-  const counts = new Map<number, number>();
-  for (let i = 1; i < rows.length; i++) {
-    const a = rows[i - 1];
-    const b = rows[i];
-    if (a.symbol !== b.symbol || a.iso !== b.iso) continue;
-    const minutes = Math.abs(b.startMs - a.startMs) / 60_000;
-    if (minutes > 0) counts.set(minutes, (counts.get(minutes) ?? 0) + 1);
-  }
-  if (counts.size === 0) {
-    if (rows.every((r) => r.timeKey === undefined || /^00:00(:00)?$/.test(r.timeKey.trim()))) return '1d';
-    return 'não consegui identificar o intervalo das velas (nenhum dia com duas velas): informe o intervalo';
-  }
-  const [minutes] = [...counts.entries()].sort((x, y) => y[1] - x[1] || x[0] - y[0])[0];
-  return INTERVAL_BY_MINUTES.get(minutes) ?? `intervalo de ${minutes} min entre velas não suportado (1, 2, 5, 10, 15, 30 ou 60 min)`;
-}
-
-const FNV_PRIME = 16_777_619;
-function hashTrade(a: number, b: number, c: number, d: number, e: number): number {
-  let h = 2_166_136_261;
-  for (const v of [a, b, c, d, e]) {
-    h = Math.imul(h ^ (v & 0xffff), FNV_PRIME);
-    h = Math.imul(h ^ Math.floor(v / 65_536), FNV_PRIME);
-  }
-  return h >>> 0;
-}
-const ORDINALS_PER_KEY = 2 ** 20;
-
-const C1_CONTROLS = /[\u0080-\u009f]/;
-/** Text read as latin-1 from a cp1252 file: the 0x80–0x9F characters (€, ‘, ”, …) put right. */
-function fixCp1252(s: string): string {
-  return C1_CONTROLS.test(s) ? iconv.decode(Buffer.from(s, 'latin1'), 'win1252') : s;
-}
-
-export async function importProfitFile(db: MarketDb, file: string, label: string, opts: ImportOptions = {}): Promise<ImportFileReport> {
-  const report: ImportFileReport = { file: label, rowsRead: 0, stored: 0, duplicates: 0, refused: [] };
-  const fail = (error: string) => ({ ...report, stored: 0, duplicates: 0, error });
-  let size: number;
-  try {
-    const st = await stat(file);
-    if (!st.isFile()) return fail('não é um arquivo');
-    size = st.size;
-  } catch (e) {
-    return fail(`não consegui abrir o arquivo: ${(e as Error).message}`);
-  }
-  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (size === 0) return fail('arquivo vazio');
-  if (size > maxBytes) return fail(`arquivo de ${fmtBytes(size)} acima do limite de ${fmtBytes(maxBytes)}: exporte do Profit em períodos menores`);
-
-  let layout: Layout;
-  let encoding: FileEncoding;
-  let lastBytes: Buffer;
-  try {
-    const h = await readHead(file, size);
-    lastBytes = h.lastBytes;
-    encoding = detectEncoding(h.head, size > h.head.length);
-    const text = iconv.decode(h.head, iconvName(encoding));
-    const lines = text.split(/\r?\n/);
-    if (size > h.head.length) lines.pop();
-    layout = detectLayout(lines);
-  } catch (e) {
-    if (e instanceof NotProfitFileError) return fail(e.message);
-    return fail(`não consegui ler o arquivo: ${(e as Error).message}`);
-  }
-  report.encoding = encoding;
-  report.variant = layout.variant;
-
-  const refusals: RefusedLine[] = report.refused;
-  let refusedNotListed = 0;
-  let lastRefusalWasCount = false;
-  let lastRecordLine = 0;
-  const refuse = (line: number, reason: string) => {
-    if (refusals.length < MAX_REFUSED_LISTED) refusals.push({ line, reason });
-    else refusedNotListed++;
-  };
-
-  let textFix = (s: string) => s;
-  const reader = new RowReader(layout.style);
-  const seriesDays = new Map<number, { interval: SeriesInterval; days: Set<string> }>();
-  const seriesNames = new Set<string>();
-  const seriesCache = new Map<string, number>();
-  const seriesFor = (symbol: string, interval: SeriesInterval, iso: string): number => {
-    const key = `${symbol} ${interval}`;
-    let id = seriesCache.get(key);
-    if (id === undefined) {
-      id = db.seriesId(symbol, interval);
-      seriesCache.set(key, id);
-      seriesNames.add(key);
-      seriesDays.set(id, { interval, days: new Set() });
-    }
-    seriesDays.get(id)!.days.add(iso);
-    return id;
-  };
-
-  // ---- candles
-  let interval: CandleInterval | undefined = layout.variant === 'candles-daily' ? '1d' : opts.interval;
-  const pending: PendingCandle[] = [];
-  // Rows of one series wait here for a multi-row INSERT; another series or the end of the file
-  // flushes. The array keeps its size for the whole file: rows are written in place, not allocated.
-  const batch: Array<number | null> = new Array(CANDLE_BATCH * 9).fill(0);
-  let batchLen = 0;
-  let batchSeries = -1;
-  const flushBatch = () => {
-    if (batchLen === batch.length) {
-      const written = db.putCandleBatch(batch);
-      report.stored += written;
-      report.duplicates += CANDLE_BATCH - written;
-    } else {
-      for (let k = 0; k < batchLen; k += 9) {
-        const [sid, startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades] = batch.slice(k, k + 9) as number[];
-        if (db.putCandle(sid, { startMs, openH, highH, lowH, closeH, volumeCentavos, qty, trades })) report.stored++;
-        else report.duplicates++;
-      }
-    }
-    batchLen = 0;
-  };
-  let lastSeriesSymbol = '';
-  let lastSeriesIso = '';
-  let lastSeriesId = -1;
-  const storeCandle = (symbol: string, iso: string, startMs: number, o: number, h: number, l: number, c: number, vol: number, qty: number, trades: number | null) => {
-    if (symbol !== lastSeriesSymbol || iso !== lastSeriesIso) {
-      lastSeriesId = seriesFor(symbol, interval!, iso);
-      lastSeriesSymbol = symbol;
-      lastSeriesIso = iso;
-    }
-    const id = lastSeriesId;
-    if (id !== batchSeries && batchLen) flushBatch();
-    batchSeries = id;
-    let k = batchLen;
-    batch[k++] = id;
-    batch[k++] = startMs;
-    batch[k++] = o;
-    batch[k++] = h;
-    batch[k++] = l;
-    batch[k++] = c;
-    batch[k++] = vol;
-    batch[k++] = qty;
-    batch[k++] = trades;
-    batchLen = k;
-    if (batchLen === batch.length) flushBatch();
-  };
-  const flushPending = () => {
-    if (interval === undefined) {
-      const r = detectInterval(pending);
-      if (r.length > 3) throw new NotProfitFileError(r);
-      interval = r as CandleInterval;
-    }
-    for (const p of pending) storeCandle(p.symbol, p.iso, p.startMs, ...p.values);
-    pending.length = 0;
-  };
-  const candleNames = (cols: CandleColumns) => {
-    const h = layout.header?.split(layout.delimiter);
-    const n = (i: number, d: string) => h?.[i]?.trim() || d;
-    return { open: n(cols.open, 'Abertura'), high: n(cols.high, 'Máximo'), low: n(cols.low, 'Mínimo'), close: n(cols.close, 'Fechamento'), volume: n(cols.volume, 'Volume'), qty: n(cols.qty, 'Quantidade') };
-  };
-  const onCandle = (f: string[], line: number, cols: CandleColumns, names: ReturnType<typeof candleNames>) => {
-    const symbol = reader.symbol(f[cols.symbol]);
-    const day = reader.date(f[cols.date]);
-    const timeKey = cols.time === undefined ? undefined : f[cols.time];
-    const startMs = reader.instant(day, interval === '1d' ? undefined : timeKey);
-    const o = reader.price(f[cols.open], names.open);
-    const h = reader.price(f[cols.high], names.high);
-    const l = reader.price(f[cols.low], names.low);
-    const c = reader.price(f[cols.close], names.close);
-    const vol = reader.amount(f[cols.volume], names.volume, 2);
-    const qty = reader.amount(f[cols.qty], names.qty, 0);
-    const trades = cols.trades === undefined ? null : reader.amount(f[cols.trades], 'Negócios', 0);
-    if (h < l) throw new Refusal(`${names.high} menor que ${names.low}`);
-    if (o < l || o > h) throw new Refusal(`${names.open} fora do intervalo ${names.low}–${names.high}`);
-    if (c < l || c > h) throw new Refusal(`${names.close} fora do intervalo ${names.low}–${names.high}`);
-    if (interval !== undefined) storeCandle(symbol, day.iso, startMs, o, h, l, c, vol, qty, trades);
-    else {
-      pending.push({ line, symbol, iso: day.iso, startMs, timeKey, values: [o, h, l, c, vol, qty, trades] });
-      if (pending.length >= INTERVAL_SAMPLE_ROWS) flushPending();
-    }
-  };
-
-  // ---- trades
-  let ordinalMs = Number.NaN;
-  const ordinals = new Map<string, number>();
-  const agents = new Map<number, string>();
-  const onTrade = (f: string[], cols: TradeColumns) => {
-    const symbol = reader.symbol(f[cols.symbol]);
-    const day = reader.date(f[cols.date]);
-    const iso = day.iso;
-    const timeMs = reader.instant(day, f[cols.time]);
-    const priceH = reader.price(f[cols.price], 'Preço');
-    const qty = reader.amount(f[cols.qty], 'Quantidade', 0);
-    if (qty === 0) throw new Refusal('Quantidade zero');
-    const buyer = parseAgent(f[cols.buyer]);
-    if (buyer === undefined) throw new Refusal(`Agente Comprador inválido: "${f[cols.buyer]}" (esperado "código - nome")`);
-    const seller = parseAgent(f[cols.seller]);
-    if (seller === undefined) throw new Refusal(`Agente Vendedor inválido: "${f[cols.seller]}" (esperado "código - nome")`);
-    const aggressor = parseAggressor(f[cols.aggressor]);
-    if (aggressor === undefined) throw new Refusal(`Agressor desconhecido: "${f[cols.aggressor]}" (Comprador, Vendedor, Leilão, RLP ou Indefinido)`);
-    let tradeNumber: number | null = null;
-    if (cols.tradeNumber !== undefined) tradeNumber = reader.amount(f[cols.tradeNumber], 'Número do negócio', 0);
-    if (buyer && agents.size < 10_000) agents.set(buyer.code, textFix(buyer.name));
-    if (seller && agents.size < 10_000) agents.set(seller.code, textFix(seller.name));
-    const id = seriesFor(symbol, 'trades', iso);
-    let seq: number;
-    if (tradeNumber !== null) seq = tradeNumber;
-    else {
-      // Identical trades within one millisecond are told apart by their order; files are sorted by
-      // time (either way), so only the current millisecond's counters are kept.
-      if (timeMs !== ordinalMs) {
-        ordinals.clear();
-        ordinalMs = timeMs;
-      }
-      const h = hashTrade(priceH, qty, buyer?.code ?? -1, seller?.code ?? -1, aggressor);
-      const key = `${id}:${h}`;
-      const ord = ordinals.get(key) ?? 0;
-      if (ord >= ORDINALS_PER_KEY) throw new Refusal('mais de um milhão de negócios idênticos no mesmo instante');
-      ordinals.set(key, ord + 1);
-      seq = -(h * ORDINALS_PER_KEY + ord + 1);
-    }
-    const t = { timeMs, priceH, qty, buyerAgent: buyer?.code ?? null, sellerAgent: seller?.code ?? null, aggressor, tradeNumber };
-    if (db.putTrade(id, seq, t)) report.stored++;
-    else report.duplicates++;
-  };
-
-  const headerKey = layout.header ? layout.header.split(layout.delimiter).map(normalizeWord).join('|') : undefined;
-  const names = layout.kind === 'candles' ? candleNames(layout.cols) : undefined;
-  const source = createReadStream(file, { highWaterMark: IMPORT_CHUNK_BYTES });
-  // Node decodes UTF-8 and latin-1 itself (chunk boundaries inside a character included), far faster
-  // than a decoding stream in front; cp1252 differs from latin-1 only in 0x80–0x9F, which appear in
-  // agent names at most (fixed there). UTF-16 goes through iconv-lite.
-  const decoder = encoding === 'utf-16le' ? (iconv.decodeStream(iconvName(encoding)) as Transform) : undefined;
-  if (decoder) {
-    source.on('error', (e) => decoder.destroy(e));
-    source.pipe(decoder);
-  } else source.setEncoding(encoding === 'windows-1252' ? 'latin1' : 'utf8');
-  if (encoding === 'windows-1252') textFix = fixCp1252;
-  let lastProgressRows = 0;
-  let cancelledAt: number | undefined;
-
-  db.begin();
-  try {
-    batches: for await (const records of delimitedRecords(decoder ?? source, layout.delimiter, MAX_LINE_CHARS)) {
-      for (let r = 0; r < records.length; r++) {
-        const f = records[r];
-        const line = ++lastRecordLine;
-        if (f.length === 1 && f[0].trim() === '') continue;
-        if (headerKey !== undefined && mayBeHeader(f[0]) && normalizeWord(f[0]) === 'ativo') {
-          // The file's own header, or the same header again where two exports were joined.
-          if (f.map(normalizeWord).join('|') === headerKey) continue;
-          throw new NotProfitFileError(`linha ${line}: cabeçalho de outro formato no meio do arquivo (arquivos misturados); nada foi gravado`);
+async function importOne(db: MarketDb, file: string, label: string, opts: ImportOptions): Promise<ImportFileReport> {
+  const w = reader();
+  const writer = new BatchWriter(db);
+  let detected: Pick<ImportFileReport, 'variant' | 'encoding'> = {};
+  let totalBytes = 0;
+  let began = false;
+  const outcome = await new Promise<{ result: ReadResult } | { cancelledAt: number } | { failed: string }>((resolve) => {
+    const stop = (o: Parameters<typeof resolve>[0]) => {
+      w.off('message', onMessage);
+      w.off('error', onError);
+      w.unref();
+      resolve(o);
+    };
+    const onError = (e: Error) => {
+      endReader();
+      stop({ failed: `leitura interrompida: ${e.message}; nada foi gravado` });
+    };
+    const onMessage = (m: ReaderReply) => {
+      try {
+        if (m.op === 'detected') {
+          detected = { variant: m.variant, encoding: m.encoding };
+          totalBytes = m.totalBytes;
         }
-        report.rowsRead++;
-        lastRefusalWasCount = false;
-        if (f.length !== layout.fields) {
-          lastRefusalWasCount = true;
-          refuse(line, `esperados ${layout.fields} campos, encontrados ${f.length}`);
-        } else {
-          try {
-            if (layout.kind === 'candles') onCandle(f, line, layout.cols, names!);
-            else onTrade(f, layout.cols);
-          } catch (e) {
-            if (!(e instanceof Refusal)) throw e;
-            refuse(line, e.message);
+        else if (m.op === 'batch') {
+          if (!began) {
+            db.begin();
+            began = true;
           }
-        }
-        if (report.rowsRead - lastProgressRows >= PROGRESS_EVERY_ROWS) {
-          lastProgressRows = report.rowsRead;
-          opts.onProgress?.({ bytesRead: source.bytesRead, totalBytes: size, rowsRead: report.rowsRead });
+          writer.write(m.batch);
+          w.postMessage({ op: 'ack' } satisfies ReaderRequest);
+        } else if (m.op === 'progress') {
+          opts.onProgress?.(m.progress);
           if (opts.isCancelled?.()) {
-            cancelledAt = line;
-            break batches; // ends the generator, which destroys the stream
+            endReader(); // the rows it read ahead are dropped with the transaction
+            stop({ cancelledAt: m.line });
           }
-        }
+        } else stop({ result: m.result });
+      } catch (e) {
+        endReader();
+        stop({ failed: `não consegui gravar: ${(e as Error).message}; nada foi gravado` });
       }
-    }
-    if (cancelledAt === undefined && opts.isCancelled?.()) cancelledAt = lastRecordLine;
-    if (cancelledAt !== undefined) {
-      source.destroy(); // the UTF-16 path: the reader ended the decoder, not the file under it
-      db.rollback();
-      return { ...fail(`importação cancelada na linha ${cancelledAt}: nada deste arquivo foi gravado`), cancelled: true, stoppedAtLine: cancelledAt, variant: layout.variant, encoding };
-    }
-    if (pending.length) flushPending();
-    flushBatch();
-    if (report.rowsRead === 0) {
-      db.rollback();
-      return fail('arquivo sem linhas de dados (só o cabeçalho)');
-    }
-    // A last line cut short (a copy interrupted, a download that stopped) is named as such.
-    const last = refusals.at(-1);
-    if (lastRefusalWasCount && last && last.line === lastRecordLine && !endsWithNewline(lastBytes, encoding)) {
-      last.reason = `última linha truncada (${last.reason}): o arquivo parece cortado`;
-    }
-    for (const [code, name] of agents) db.putAgent(code, name);
-    for (const [id, s] of seriesDays) db.refreshSeries(id, s.interval, s.days);
+    };
+    w.on('message', onMessage);
+    w.on('error', onError);
+    w.ref();
+    w.postMessage({ op: 'read', file, label, opts: { maxBytes: opts.maxBytes, interval: opts.interval } } satisfies ReaderRequest);
+  });
+  const fail = (error: string, extra: Partial<ImportFileReport> = {}): ImportFileReport => {
+    db.rollback();
+    return { file: label, rowsRead: 0, stored: 0, duplicates: 0, refused: [], ...detected, ...extra, error };
+  };
+  if ('cancelledAt' in outcome) {
+    const at = outcome.cancelledAt;
+    return fail(`importação cancelada na linha ${at}: nada deste arquivo foi gravado`, { cancelled: true, stoppedAtLine: at });
+  }
+  if ('failed' in outcome) return fail(outcome.failed);
+  const { report } = outcome.result;
+  if (report.error) return fail(report.error, { ...report, stored: 0, duplicates: 0 });
+  if (opts.isCancelled?.()) {
+    const at = outcome.result.lastLine;
+    return fail(`importação cancelada na linha ${at}: nada deste arquivo foi gravado`, { cancelled: true, stoppedAtLine: at });
+  }
+  try {
+    if (!began) db.begin();
+    writer.flush();
+    for (const [code, name] of outcome.result.agents) db.putAgent(code, name);
+    for (const [id, s] of writer.seriesDays) db.refreshSeries(id, s.interval, s.days);
     db.commit();
   } catch (e) {
-    db.rollback();
-    source.destroy();
-    decoder?.destroy();
-    const err = e as Error;
-    const where = lastRecordLine ? ` (perto da linha ${lastRecordLine + 1})` : '';
-    if (err instanceof NotProfitFileError) return fail(err.message);
-    if (err instanceof LineTooLongError) return fail(`linha com mais de ${MAX_LINE_CHARS} caracteres${where}: não é uma exportação do Profit; nada foi gravado`);
-    if (err instanceof Refusal) return fail(`${err.message}${where}; nada foi gravado`);
-    return fail(`leitura interrompida${where}: ${err.message}; nada foi gravado`);
+    return fail(`não consegui gravar: ${(e as Error).message}; nada foi gravado`);
   }
-  if (refusedNotListed) report.refusedNotListed = refusedNotListed;
-  report.series = [...seriesNames];
-  opts.onProgress?.({ bytesRead: size, totalBytes: size, rowsRead: report.rowsRead });
-  return report;
+  opts.onProgress?.({ bytesRead: totalBytes, totalBytes, rowsRead: report.rowsRead });
+  return { ...report, stored: writer.stored, duplicates: writer.duplicates, series: [...writer.seriesNames] };
 }
