@@ -10,20 +10,18 @@
  * the browser that adds `lastReconnect` to what the real bridge sends): the pane is under test
  * here, not the bridge's reconciliation.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView, QuoteView, ReconnectReport } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
 
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 const NARROW = { width: 420, height: 860 };
 const WIDE = { width: 1280, height: 800 };
 
@@ -39,16 +37,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
   let filled: OrderView;
   const resting: OrderView[] = [];
 
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
   const order = (id: string) => api<OrderView>('GET', `/api/orders/${id}`);
   const rowKeys = (p: Page) => p.locator('[data-testid="orders-table"] [role="row"][data-rowkey]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rowkey')!));
   const shot = async (name: string) => {
@@ -87,7 +76,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: NARROW,
       locale: 'pt-BR',
       timezoneId: 'America/Sao_Paulo',

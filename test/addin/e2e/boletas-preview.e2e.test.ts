@@ -6,17 +6,15 @@
  * totals per client and side, and hold "Enviar" until repeated rows are confirmed.
  * Saves test-results/screenshots/boletas-preview-420.png.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstrumentView, OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 const PANE = { width: 420, height: 900 };
 
 describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
@@ -27,16 +25,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
   let page: Page;
   const pageErrors: string[] = [];
 
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
 
   beforeAll(async () => {
     ensureAddinBuilt();
@@ -48,7 +37,7 @@ describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: PANE,
       locale: 'pt-BR',
       timezoneId: 'America/Sao_Paulo',

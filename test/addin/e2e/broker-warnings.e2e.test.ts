@@ -10,10 +10,8 @@ import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, OFFICE_DIST, SHOTS } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
-const OFFICE_DIST = path.join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const LIB = path.join(ROOT, 'bridge/native/profitdll-standin/build/libprofitdll.so');
 const ENV = {
   BLACKBOX_PROFIT_KEY: 'chave-de-ativação',

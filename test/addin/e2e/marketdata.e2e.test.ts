@@ -4,17 +4,15 @@
  * the refused lines, the coverage table shows the series with their B3 gaps, the chart draws the
  * candles, and a range is deleted after the confirmation. Screenshots in test-results/screenshots.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageRow } from '../../../common/marketdata.js';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 const FIX = path.join(ROOT, 'test', 'marketdata', 'fixtures');
 
 /** Two sessions of 5-minute WINFUT candles, 2024-12-26 and 2024-12-30: the 27th (a session) is a gap. */
@@ -48,7 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: { width: 420, height: 820 },
       locale: 'pt-BR',
       timezoneId: 'America/Sao_Paulo',

@@ -10,13 +10,10 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BalanceView, InstrumentView, OrderView, QuoteView, SettlementDayView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
+import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
-const OFFICE_DIST = path.join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const PANE = { width: 420, height: 760 };
 
 describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px', () => {
@@ -27,16 +24,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
   let page: Page;
   const pageErrors: string[] = [];
 
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
 
   /** An order priced through the book, so it fills at once on the simulated market. */
   const fillNow = async (client: string, symbol: string, side: 'buy' | 'sell', qty: number, tick: number) => {
@@ -67,7 +55,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
     context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: CHROMIUM_ARGS,
       viewport: PANE,
       locale: 'pt-BR',
       timezoneId: 'America/Sao_Paulo',

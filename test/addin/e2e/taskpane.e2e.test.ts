@@ -17,15 +17,12 @@ import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KillSwitchView, OrderView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
 if (!HAVE_CHROMIUM) {
   console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
 }
 
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
-const OFFICE_DIST = path.join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
 const VIEWPORT = { width: 1040, height: 700 };
 
 /** Records the functions that functions.js associates, and supplies CustomFunctions.Error outside Excel. */
@@ -77,16 +74,7 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
   let excelPage: Page;
   const consoleErrors: string[] = [];
 
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
 
   beforeAll(async () => {
     ensureAddinBuilt();

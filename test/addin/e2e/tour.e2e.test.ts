@@ -12,11 +12,10 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
+import { CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 
 type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
 
@@ -28,16 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('a PM tour: a real TWAP and the algo tick
   let twap: OrderView;
   const pageErrors: string[] = [];
 
-  const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${bridge.token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
   const noHorizontalScroll = async (what: string) => {
     const m = await page.evaluate(() => ({ scroll: document.scrollingElement!.scrollWidth, inner: window.innerWidth }));
     expect(m.scroll, `${what} scrolls sideways`).toBeLessThanOrEqual(m.inner);
