@@ -388,6 +388,8 @@ export class Journal {
     let auditSeq: number | undefined;
     // Event rows go out INSERT_CHUNK_ROWS at a time: one statement step per chunk instead of per row
     // is most of what separated the journal from a bare insert loop (each run() crosses into native code).
+    // The chunk is bound as spread arguments: better-sqlite3 reads those directly, and an array element by
+    // element through property lookups (about 0.07 µs a row of the chunk).
     const args = this.chunkArgs;
     let filled = 0;
     const add = (e: EncodedEvent): void => {
@@ -396,7 +398,7 @@ export class Journal {
       args[filled++] = e.type;
       args[filled++] = e.json;
       if (filled === args.length) {
-        this.insertChunk.run(args);
+        this.insertChunk.run(...args);
         filled = 0;
       }
     };
