@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal } from '../../bridge/journal/index.js';
 import { tempJournalPath } from './helpers.js';
@@ -62,6 +63,14 @@ describe('crash safety', () => {
       expect(new Set(acked).size).toBe(acked.length);
       // The journal is writable again after recovery.
       expect((await journal.append('after-crash', {})).seq).toBe(journal.lastSeq());
+      // Bursts of more than 64 events lift the insert guard inside their transaction; a kill inside one must
+      // leave it in place (open() checks it too). Another connection still cannot leave a hole.
+      const other = new Database(path);
+      try {
+        expect(() => other.exec(`INSERT INTO events VALUES (${journal.lastSeq() + 2}, 0, 't', '{}')`)).toThrow(/MAX\(seq\) \+ 1/);
+      } finally {
+        other.close();
+      }
     } finally {
       journal.close();
     }

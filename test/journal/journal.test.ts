@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Journal, JournalError, MAX_AUDIT_PAGE, SCHEMA_VERSION, type JournalEvent } from '../../bridge/journal/index.js';
+import { SCHEMA_AS_WRITTEN_BY_AE78FE9 } from './fixtures/schema-ae78fe9.js';
 import { nextTurn, tempJournalPath } from './helpers.js';
 
 let path: string;
@@ -27,6 +28,35 @@ function raw(): Database.Database {
   const db = new Database(path);
   toClose.push(db);
   return db;
+}
+
+/**
+ * A plain connection set up like the sqlite3 shell: recursive_triggers off (better-sqlite3 builds it on), so
+ * INSERT OR REPLACE deletes the old row without firing the DELETE trigger and only the insert guard stands.
+ */
+function shell(): Database.Database {
+  const db = raw();
+  db.pragma('recursive_triggers = OFF');
+  return db;
+}
+
+/** The stored text of every trigger on the file, by name. */
+function triggers(): Record<string, string> {
+  const rows = raw().prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`).all() as Array<{ name: string; sql: string }>;
+  return Object.fromEntries(rows.map((r) => [r.name, r.sql]));
+}
+
+/** Every refusal of the append-only guards, run from a shell-like connection against a journal whose last seq is `last`. */
+function expectAppendOnly(last: number): void {
+  const db = shell();
+  expect(() => db.exec(`UPDATE events SET data = '2' WHERE seq = 1`)).toThrow(/append-only: UPDATE refused/);
+  expect(() => db.exec(`DELETE FROM events WHERE seq = ${last}`)).toThrow(/append-only: DELETE refused/);
+  expect(() => db.exec(`INSERT OR REPLACE INTO events VALUES (1, 0, 't', '9')`)).toThrow(/MAX\(seq\) \+ 1/);
+  expect(() => db.exec(`INSERT OR REPLACE INTO events VALUES (${last}, 0, 't', '9')`)).toThrow(/MAX\(seq\) \+ 1/);
+  expect(() => db.exec(`REPLACE INTO events VALUES (${last}, 0, 't', '9')`)).toThrow(/MAX\(seq\) \+ 1/);
+  expect(() => db.exec(`INSERT INTO events VALUES (${last + 2}, 0, 't', '9')`)).toThrow(/MAX\(seq\) \+ 1/);
+  expect(() => db.exec(`INSERT INTO events (time_ms, type, data) VALUES (0, 't', '9')`)).toThrow(/MAX\(seq\) \+ 1/);
+  expect(db.prepare('SELECT COUNT(*) AS n, MAX(seq) AS m FROM events').get()).toEqual({ n: last, m: last });
 }
 
 async function rejectionOf(p: Promise<unknown>): Promise<JournalError> {
@@ -309,6 +339,69 @@ describe('append-only at the SQL level', () => {
     expect([...j.readAll()]).toEqual([expect.objectContaining({ seq: 1, data: 1 })]);
     expect(j.readAudit({ limit: 5 })).toEqual([expect.objectContaining({ seq: 1, actor: 'a' })]);
   });
+
+  it('refuses the same from a shell-like connection, which does not fire the DELETE trigger on REPLACE', async () => {
+    const j = open();
+    await Promise.all([j.append('t', 1), j.append('t', 2)]);
+    expectAppendOnly(2);
+  });
+
+  it('a large batch lifts the insert guard only inside its own transaction: after it, every refusal stands', async () => {
+    const j = open();
+    const schemaVersion = (): number => raw().pragma('schema_version', { simple: true }) as number;
+    const before = triggers();
+    await j.append('lone', 0);
+    const v0 = schemaVersion();
+    await Promise.all(Array.from({ length: 1_000 }, (_, i) => j.append('t', { i })));
+    // The schema cookie moved: the batch dropped and re-created the trigger (a lone append does not).
+    const v1 = schemaVersion();
+    expect(v1).toBeGreaterThan(v0);
+    await j.append('lone', 1);
+    expect(schemaVersion()).toBe(v1);
+    // Re-created with the very text the file had, so the file is as before to every other connection.
+    expect(triggers()).toEqual(before);
+    expectAppendOnly(1_002);
+    const all = [...j.readAll()];
+    expect(all.map((e) => e.seq)).toEqual(Array.from({ length: 1_002 }, (_, i) => i + 1));
+    expect(all[500]).toMatchObject({ seq: 501, type: 't', data: { i: 499 } });
+  });
+
+  it('a large batch that fails rolls back whole, its lifted guard included', async () => {
+    const j = open();
+    await j.append('ok', 0);
+    raw().exec(`CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.type = 'poison'
+                BEGIN SELECT RAISE(ABORT, 'poisoned by test'); END`);
+    const batch = Array.from({ length: 500 }, (_, i) => j.append(i === 300 ? 'poison' : 'ok', i + 1));
+    for (const r of await Promise.allSettled(batch)) {
+      expect(r.status).toBe('rejected');
+      expect(((r as PromiseRejectedResult).reason as JournalError).message).toMatch(/poisoned by test/);
+    }
+    raw().exec('DROP TRIGGER poison');
+    expect(Object.keys(triggers())).toContain('events_seq_gap_free');
+    expectAppendOnly(1);
+    const next = await Promise.all(Array.from({ length: 100 }, (_, i) => j.append('ok', i)));
+    expect(next.map((e) => e.seq)).toEqual(Array.from({ length: 100 }, (_, i) => i + 2));
+    expectAppendOnly(101);
+  });
+
+  it('with the guard lifted, the batch still refuses to commit a hole (checked against MAX(seq))', async () => {
+    const j = open();
+    await j.append('ok', 0);
+    // A trigger that slips a row far ahead of the batch: what the lifted guard would otherwise have refused.
+    raw().exec(`CREATE TRIGGER smuggle AFTER INSERT ON events WHEN NEW.type = 'smuggle'
+                BEGIN INSERT INTO events VALUES (NEW.seq + 1000, 0, 'smuggled', '{}'); END`);
+    // A lone append keeps the per-row guard, which refuses the smuggled row itself.
+    expect((await rejectionOf(j.append('smuggle', 1))).message).toMatch(/MAX\(seq\) \+ 1/);
+    // A large batch lifts it; the check at the end of the batch refuses the commit instead.
+    const batch = Array.from({ length: 200 }, (_, i) => j.append(i === 10 ? 'smuggle' : 'ok', i));
+    for (const r of await Promise.allSettled(batch)) {
+      expect(r.status).toBe('rejected');
+      expect(((r as PromiseRejectedResult).reason as JournalError).message).toMatch(/gap-free check: a batch of 200 events wrote seqs 2\.\.201 but MAX\(seq\) is 1012/);
+    }
+    raw().exec('DROP TRIGGER smuggle');
+    expect(j.lastSeq()).toBe(1);
+    expectAppendOnly(1);
+  });
 });
 
 describe('audit trail', () => {
@@ -399,6 +492,58 @@ describe('schema', () => {
     db.prepare(`UPDATE meta SET value = ? WHERE key = 'schema_version'`).run(String(SCHEMA_VERSION + 1));
     db.close();
     expectCode(() => Journal.open(path), 'SCHEMA', new RegExp(`schema version ${SCHEMA_VERSION + 1}, newer than this build supports \\(${SCHEMA_VERSION}\\)`));
+  });
+
+  it('refuses a journal whose append-only triggers were dropped or altered', () => {
+    open().close();
+    let db = raw();
+    db.exec('DROP TRIGGER events_no_delete');
+    db.close();
+    expectCode(() => Journal.open(path), 'SCHEMA', /append-only trigger events_no_delete is missing/);
+
+    db = raw();
+    db.exec(`CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'x'); END`);
+    db.exec('DROP TRIGGER events_seq_gap_free');
+    db.exec(`CREATE TRIGGER events_seq_gap_free BEFORE INSERT ON events WHEN 0 BEGIN SELECT 1; END`);
+    db.close();
+    expectCode(() => Journal.open(path), 'SCHEMA', /append-only trigger events_no_delete is altered/);
+  });
+
+  it('opens a journal written by an earlier build (ae78fe9), reads every event back and appends more', async () => {
+    // The file as ae78fe9 made it: its schema text, WAL, and rows that went through its triggers.
+    const old = raw();
+    old.pragma('journal_mode = WAL');
+    old.exec(SCHEMA_AS_WRITTEN_BY_AE78FE9);
+    old.prepare(`INSERT INTO meta (key, value) VALUES ('schema_version', '1')`).run();
+    const insert = old.prepare('INSERT INTO events (seq, time_ms, type, data) VALUES (?, ?, ?, ?)');
+    old.transaction(() => {
+      for (let seq = 1; seq <= 3_000; seq++) insert.run(seq, 1_700_000_000_000 + seq, 'order.fill', JSON.stringify({ n: seq }));
+    })();
+    old.prepare(`INSERT INTO audit (seq, time_ms, actor, role, action) VALUES (1, 5, 'ana', 'admin', 'x')`).run();
+    const triggersBefore = triggers();
+    old.close();
+
+    const j = open();
+    expect(j.lastSeq()).toBe(3_000);
+    let n = 0;
+    for (const e of j.readAll()) {
+      n++;
+      expect(e).toEqual({ seq: n, timeMs: 1_700_000_000_000 + n, type: 'order.fill', data: { n } });
+    }
+    expect(n).toBe(3_000);
+    // A large batch (guard lifted and re-created), a lone append (guard in place) and an audit entry.
+    const batch = await Promise.all(Array.from({ length: 1_000 }, (_, i) => j.append('order.fill', { n: 3_001 + i })));
+    expect(batch.map((e) => e.seq)).toEqual(Array.from({ length: 1_000 }, (_, i) => 3_001 + i));
+    expect((await j.append('lone', { n: 4_001 })).seq).toBe(4_001);
+    expect((await j.audit({ actor: 'ana', role: 'admin', action: 'y' })).seq).toBe(2);
+    j.close();
+
+    // The file keeps the earlier build's schema, byte for byte, so that build can still open it.
+    expect(triggers()).toEqual(triggersBefore);
+    expect(raw().prepare(`SELECT value FROM meta WHERE key = 'schema_version'`).pluck().get()).toBe('1');
+    const again = open();
+    expect([...again.readAll()].map((e) => (e.data as { n: number }).n)).toEqual(Array.from({ length: 4_001 }, (_, i) => i + 1));
+    expectAppendOnly(4_001);
   });
 
   it('refuses a SQLite file that is not a journal, and an in-memory database', () => {
