@@ -15,7 +15,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Journal } from '../bridge/journal/index.js';
 
-const RUNS = 5;
+const RUNS = 7;
 const THROUGHPUT_EVENTS = 200_000;
 /** Events a producer issues per event-loop turn; the next burst waits for the next turn, racing the flush. */
 const BURST_EVENTS = 1_000;
@@ -24,6 +24,8 @@ const LONE_APPENDS = 2_000;
 const LONE_WARMUP_APPENDS = 100;
 
 export interface JournalBenchResult {
+  /** Journal / bare throughput of each run, in run order (the README's ratio is of the two medians). */
+  runRatios: number[];
   eventsPerSec: number;
   loneAckP50Ms: number;
   loneAckP99Ms: number;
@@ -83,23 +85,6 @@ async function throughputRun(path: string): Promise<number> {
   }
 }
 
-async function loneRun(path: string): Promise<{ p50Ms: number; p99Ms: number }> {
-  const journal = Journal.open(path);
-  try {
-    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) await journal.append('order.fill', EVENTS[i]);
-    const latenciesMs: number[] = [];
-    for (let i = 0; i < LONE_APPENDS; i++) {
-      const t0 = performance.now();
-      await journal.append('order.fill', EVENTS[i]);
-      latenciesMs.push(performance.now() - t0);
-    }
-    latenciesMs.sort((a, b) => a - b);
-    return { p50Ms: quantile(latenciesMs, 0.5), p99Ms: quantile(latenciesMs, 0.99) };
-  } finally {
-    journal.close();
-  }
-}
-
 /**
  * The floor: a bare better-sqlite3 loop on the same disk, same pragmas (WAL, synchronous=FULL) and
  * the same row (seq, time_ms, type, JSON data) serialised from the same objects, with none of the
@@ -127,22 +112,59 @@ function bareThroughputRun(path: string, txnRows: number): number {
   }
 }
 
-function bareLoneRun(path: string): { p50Ms: number; p99Ms: number } {
-  const { db, insert } = bareDb(path);
+/**
+ * Lone appends of the journal and lone rows of the bare loop, one of each in turn (which goes first alternates),
+ * each waited for before the next. The p99 is set by the slowest fsyncs, and on a shared disk those come in
+ * bursts: interleaved, both sides meet the same bursts, so their difference is the journal's own latency.
+ */
+async function loneRuns(journalPath: string, barePath: string): Promise<{ journal: Latency; bare: Latency }> {
+  const journal = Journal.open(journalPath);
+  const { db, insert } = bareDb(barePath);
   try {
-    const now = Date.now();
-    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) insert.run(i + 1, now, 'order.fill', JSON.stringify(EVENTS[i]));
-    const latenciesMs: number[] = [];
-    for (let i = 0; i < LONE_APPENDS; i++) {
-      const t0 = performance.now();
-      insert.run(LONE_WARMUP_APPENDS + i + 1, Date.now(), 'order.fill', JSON.stringify(EVENTS[i]));
-      latenciesMs.push(performance.now() - t0);
+    let bareSeq = 0;
+    const bareInsert = (i: number): void => {
+      insert.run(++bareSeq, Date.now(), 'order.fill', JSON.stringify(EVENTS[i]));
+    };
+    for (let i = 0; i < LONE_WARMUP_APPENDS; i++) {
+      await journal.append('order.fill', EVENTS[i]);
+      bareInsert(i);
     }
-    latenciesMs.sort((a, b) => a - b);
-    return { p50Ms: quantile(latenciesMs, 0.5), p99Ms: quantile(latenciesMs, 0.99) };
+    const journalMs: number[] = [];
+    const bareMs: number[] = [];
+    const timeJournal = async (i: number): Promise<void> => {
+      const t0 = performance.now();
+      await journal.append('order.fill', EVENTS[i]);
+      journalMs.push(performance.now() - t0);
+    };
+    const timeBare = (i: number): void => {
+      const t0 = performance.now();
+      bareInsert(i);
+      bareMs.push(performance.now() - t0);
+    };
+    for (let i = 0; i < LONE_APPENDS; i++) {
+      if (i % 2 === 0) {
+        await timeJournal(i);
+        timeBare(i);
+      } else {
+        timeBare(i);
+        await timeJournal(i);
+      }
+    }
+    return { journal: latency(journalMs), bare: latency(bareMs) };
   } finally {
+    journal.close();
     db.close();
   }
+}
+
+interface Latency {
+  p50Ms: number;
+  p99Ms: number;
+}
+
+function latency(ms: number[]): Latency {
+  const sorted = [...ms].sort((a, b) => a - b);
+  return { p50Ms: quantile(sorted, 0.5), p99Ms: quantile(sorted, 0.99) };
 }
 
 /** Nearest-rank quantile of an ascending array. */
@@ -163,23 +185,29 @@ export async function runJournalBench(dir: string): Promise<JournalBenchResult> 
   const bareP50s: number[] = [];
   const bareP99s: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    // A fresh file per measurement, so neither sees the other's WAL or checkpoint debt. Journal and
-    // bare loop alternate within each run, so both see the same disk and the same machine load.
+    // A fresh file per measurement, so neither sees the other's WAL or checkpoint debt. Journal and bare
+    // loop take turns within each run, so both see the same disk and machine load; the journal goes first in
+    // even runs and second in odd ones, so neither side always meets what the run before left behind.
     const paths = ['throughput', 'lone', 'bare-throughput', 'bare-lone'].map((n) => join(dir, `${n}-${run}.db`));
     try {
-      rates.push(await throughputRun(paths[0]));
-      const lone = await loneRun(paths[1]);
-      p50s.push(lone.p50Ms);
-      p99s.push(lone.p99Ms);
-      bareRates.push(bareThroughputRun(paths[2], BURST_EVENTS));
-      const bareLone = bareLoneRun(paths[3]);
-      bareP50s.push(bareLone.p50Ms);
-      bareP99s.push(bareLone.p99Ms);
+      if (run % 2 === 0) {
+        rates.push(await throughputRun(paths[0]));
+        bareRates.push(bareThroughputRun(paths[2], BURST_EVENTS));
+      } else {
+        bareRates.push(bareThroughputRun(paths[2], BURST_EVENTS));
+        rates.push(await throughputRun(paths[0]));
+      }
+      const lone = await loneRuns(paths[1], paths[3]);
+      p50s.push(lone.journal.p50Ms);
+      p99s.push(lone.journal.p99Ms);
+      bareP50s.push(lone.bare.p50Ms);
+      bareP99s.push(lone.bare.p99Ms);
     } finally {
       for (const p of paths) for (const suffix of ['', '-wal', '-shm']) rmSync(p + suffix, { force: true });
     }
   }
   return {
+    runRatios: rates.map((r, i) => r / bareRates[i]),
     eventsPerSec: median(rates),
     loneAckP50Ms: median(p50s),
     loneAckP99Ms: median(p99s),
@@ -188,6 +216,10 @@ export async function runJournalBench(dir: string): Promise<JournalBenchResult> 
     bareLoneP99Ms: median(bareP99s),
     batchRows: BURST_EVENTS,
   };
+}
+
+function signed(n: number, digits: number): string {
+  return `${n >= 0 ? '+' : ''}${n.toFixed(digits)}`;
 }
 
 function filesystemOf(dir: string): string {
@@ -227,9 +259,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `journal / bare: throughput ${(r.eventsPerSec / r.bareRowsPerSec).toFixed(2)}x (bar ≥ 0.80), ` +
-        `lone p99 +${(r.loneAckP99Ms - r.bareLoneP99Ms).toFixed(3)} ms (bar ≤ +0.5 ms)`,
+        `lone p99 ${signed(r.loneAckP99Ms - r.bareLoneP99Ms, 3)} ms (bar ≤ +0.5 ms)`,
     );
-    console.log(`medians of ${RUNS} runs`);
+    console.log(`throughput ratio of each run: ${r.runRatios.map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`medians of ${RUNS} runs; lone appends of journal and bare loop interleaved one for one`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
