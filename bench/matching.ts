@@ -15,7 +15,7 @@
 import { pathToFileURL } from 'node:url';
 import { OrderBook as LibOrderBook, Side as LibSide } from 'nodejs-order-book';
 import { OrderBook, type FillSink } from '../bridge/adapters/sim/order-book.js';
-import { Prng } from '../bridge/adapters/sim/prng.js';
+import { Prng } from '../bridge/model/prng.js';
 
 const OP_LIMIT = 0;
 const OP_MARKET = 1;

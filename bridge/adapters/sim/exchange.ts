@@ -26,7 +26,7 @@ import type {
 } from '../../execution/broker-port.js';
 import type { Instrument } from '../../model/instrument.js';
 import { OrderBook } from './order-book.js';
-import { Prng, hashString } from './prng.js';
+import { Prng, hashString } from '../../model/prng.js';
 
 export type SessionPhase = 'open' | 'auction' | 'closed';
 export type SessionPhaseFn = (symbol: string, nowMs: number) => SessionPhase;

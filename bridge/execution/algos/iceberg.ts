@@ -7,7 +7,7 @@
  * SendOrder) carries no disclosed-quantity field, bridge clips can be randomised (a fixed native
  * peak is easy to spot in the book), and the same code runs on the simulator and the DLL.
  */
-import { Prng } from '../../adapters/sim/prng.js';
+import { Prng } from '../../model/prng.js';
 import { type AlgoContext, type AlgoDescriptor, type ExecAlgorithm, retryAfterDenial } from './algo.js';
 import { ParamReader, seedFor } from './params.js';
 

@@ -10,7 +10,7 @@
  * within `maxParticipationPct` of the volume printed in the symbol (own fills included).
  */
 import type { AlgoSpec, ApiErrorItem } from '../../../common/types.js';
-import { Prng } from '../../adapters/sim/prng.js';
+import { Prng } from '../../model/prng.js';
 import type { Instrument } from '../../model/instrument.js';
 import type { AlgoPhase } from '../market-session.js';
 import { saoPauloDate } from '../../calendar/iso-date.js';

@@ -1,5 +1,5 @@
 /**
- * Seeded pseudo-random numbers for the simulated market.
+ * Seeded pseudo-random numbers: the simulated market, algo randomisation and strategies (ctx.random).
  *
  * sfc32 seeded through splitmix32: fast, good enough statistically for synthetic order flow, and
  * above all reproducible, so a test that fixes the seed sees the same participants every run.
