@@ -39,6 +39,21 @@ export class PortfolioService {
     return this.portfolio.positionQty(client, symbol);
   }
 
+  /** One client's position in integer units (undefined when never traded), marked to `lastTicks` when given. */
+  position(client: string, symbol: string, lastTicks?: number): PositionSnapshot | undefined {
+    return this.portfolio.position(client, symbol, lastTicks);
+  }
+
+  /** One client's positions in integer units (flat ones included, for their realised P&L). */
+  positionSnapshots(client: string): PositionSnapshot[] {
+    return this.portfolio.positions(client);
+  }
+
+  /** Fees billed to the client so far, centavos. */
+  feesCentavos(client: string): number {
+    return this.portfolio.feesCentavos(client);
+  }
+
   private view(p: Omit<PositionSnapshot, 'client'> & { client?: string }): PositionView {
     const inst = this.instruments.require(p.symbol);
     return {

@@ -154,10 +154,12 @@ interface ClientBook {
   positions: Map<string, PositionState>;
   /** Notional cash movements of equities (futures move no notional). */
   movements: CashMovement[];
-  futuresTrades: FuturesTrade[];
   trades: BookedTrade[];
   /** Day bills by `${tradeDate}|${segment}|${settlementDate}`. */
   feeDays: Map<string, { day: FeeDay; settlementDate: string }>;
+  /** The notional movements summed per settlement date, and the futures trades per trade date: a balance costs days, not fills. */
+  notionalBySettlement: Map<string, number>;
+  futuresByTradeDate: Map<string, FuturesTrade[]>;
 }
 
 function positiveInt(name: string, v: number): void {
@@ -173,7 +175,7 @@ export class Portfolio {
   private book(client: string): ClientBook {
     let b = this.books.get(client);
     if (!b) {
-      b = { openingCashCentavos: 0, positions: new Map(), movements: [], futuresTrades: [], trades: [], feeDays: new Map() };
+      b = { openingCashCentavos: 0, positions: new Map(), movements: [], trades: [], feeDays: new Map(), notionalBySettlement: new Map(), futuresByTradeDate: new Map() };
       this.books.set(client, b);
     }
     return b;
@@ -222,16 +224,21 @@ export class Portfolio {
 
     if (inst.kind === 'future') {
       // Futures move no notional: the position is paid through the daily adjustment instead.
-      book.futuresTrades.push({
+      const ft: FuturesTrade = {
         symbol: inst.symbol,
         signedQty,
         signedCostCentavos: Math.sign(signedQty) * notional,
         tickValueCentavos: inst.tickValueCentavos,
         tradeDate,
         settlementDate,
-      });
+      };
+      const ofDay = book.futuresByTradeDate.get(tradeDate);
+      if (ofDay) ofDay.push(ft);
+      else book.futuresByTradeDate.set(tradeDate, [ft]);
     } else {
-      book.movements.push({ fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate, kind: 'notional', amountCentavos: f.side === 'buy' ? -notional : notional });
+      const amountCentavos = f.side === 'buy' ? -notional : notional;
+      book.movements.push({ fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate, kind: 'notional', amountCentavos });
+      book.notionalBySettlement.set(settlementDate, (book.notionalBySettlement.get(settlementDate) ?? 0) + amountCentavos);
     }
     const trade: BookedTrade = {
       fillId: f.fillId,
@@ -260,6 +267,31 @@ export class Portfolio {
   positionQty(client: string, symbol: string): number {
     const inst = this.deps.instruments.require(symbol);
     return this.books.get(client)?.positions.get(inst.underlying ?? inst.symbol)?.qty ?? 0;
+  }
+
+  /** One client's position in a symbol (its round-lot asset), or undefined when it never traded it. */
+  position(client: string, symbol: string, lastTicks?: number): PositionSnapshot | undefined {
+    const inst = this.deps.instruments.require(symbol);
+    const key = inst.underlying ?? inst.symbol;
+    const pos = this.books.get(client)?.positions.get(key);
+    if (!pos) return undefined;
+    const snapshot: PositionSnapshot = {
+      client,
+      symbol: key,
+      qty: pos.qty,
+      costCentavos: pos.costCentavos,
+      avgPriceTicks: averagePriceTicks(pos.qty, pos.costCentavos, pos.tickValueCentavos),
+      realisedCentavos: pos.realisedCentavos,
+    };
+    if (lastTicks !== undefined) snapshot.unrealisedCentavos = unrealisedCentavos(pos, lastTicks);
+    return snapshot;
+  }
+
+  /** Everything B3 has billed the client so far (each day and segment rounded once). */
+  feesCentavos(client: string): number {
+    let total = 0;
+    for (const { day } of this.books.get(client)?.feeDays.values() ?? []) total += day.totalCentavos();
+    return total;
   }
 
   /** Positions of one client or of all, by client then symbol; flat positions stay for their realised P&L. */
@@ -406,12 +438,13 @@ export class Portfolio {
         if (settlementDate <= d) totals[i] += amount;
       });
     };
-    for (const m of book?.movements ?? []) add(m.settlementDate, m.amountCentavos);
+    for (const [settlementDate, amount] of book?.notionalBySettlement ?? []) add(settlementDate, amount);
     // Fees as billed: one rounded total per trade date and segment.
     for (const { day, settlementDate } of book?.feeDays.values() ?? []) add(settlementDate, -day.totalCentavos());
     if (lastTicks) {
-      for (const t of book?.futuresTrades ?? []) {
-        const last = t.tradeDate === todayIso ? lastTicks(t.symbol) : undefined;
+      // Only today's futures trades carry a projected adjustment.
+      for (const t of book?.futuresByTradeDate.get(todayIso) ?? []) {
+        const last = lastTicks(t.symbol);
         if (last !== undefined) add(t.settlementDate, notionalCentavos(t, t.signedQty, last) - t.signedCostCentavos);
       }
     }
