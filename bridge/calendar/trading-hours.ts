@@ -122,6 +122,18 @@ export class TradingHours {
     return grid;
   }
 
+  /** The dates every segment has hours for: [first, last], inclusive. */
+  coverage(): { first: string; last: string } {
+    let first = '';
+    let last = '9999-12-31';
+    for (const segment of SEGMENTS) {
+      const sch = this.data.segments[segment].schedules;
+      if (sch[0].validFrom > first) first = sch[0].validFrom;
+      if (sch[sch.length - 1].validTo < last) last = sch[sch.length - 1].validTo;
+    }
+    return { first, last };
+  }
+
   /**
    * The phases of a segment on a date, or [] when the B3 calendar has no session that day.
    * Throws when the date lies outside the hours' schedules.

@@ -120,16 +120,26 @@ export class MarketDb {
   private readonly db: Database.Database;
   private readonly stmts;
 
-  private constructor(readonly file: string) {
-    createPrivateFile(file);
-    this.db = new Database(file);
-    chmodSync(file, 0o600);
-    this.db.pragma('journal_mode = WAL');
-    // Market data can be imported again; the order journal is the one that fsyncs every event.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('cache_size = -65536');
-    this.db.exec(SCHEMA);
+  private constructor(
+    readonly file: string,
+    readonly: boolean,
+  ) {
+    if (readonly) {
+      // A reader beside the writer (a backtest in its own thread): WAL lets it read while an import writes.
+      this.db = new Database(file, { readonly: true, fileMustExist: true });
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+    } else {
+      createPrivateFile(file);
+      this.db = new Database(file);
+      chmodSync(file, 0o600);
+      this.db.pragma('journal_mode = WAL');
+      // Market data can be imported again; the order journal is the one that fsyncs every event.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 5000');
+      this.db.pragma('cache_size = -65536');
+      this.db.exec(SCHEMA);
+    }
     const db = this.db;
     this.stmts = {
       instrument: db.prepare('INSERT INTO instruments (symbol, kind) VALUES (?, ?) ON CONFLICT(symbol) DO NOTHING'),
@@ -164,7 +174,12 @@ export class MarketDb {
   }
 
   static open(file: string): MarketDb {
-    return new MarketDb(file);
+    return new MarketDb(file, false);
+  }
+
+  /** Opens an existing database for reading only (backtests, sweeps). */
+  static openReadOnly(file: string): MarketDb {
+    return new MarketDb(file, true);
   }
 
   close(): void {
@@ -274,6 +289,28 @@ export class MarketDb {
   candles(symbol: string, interval: SeriesInterval, fromMs: number, toMs: number, limit: number): CandleRecord[] {
     const id = this.find(symbol, interval);
     return id === undefined ? [] : (this.stmts.candles.all(id, fromMs, toMs, limit) as CandleRecord[]);
+  }
+
+  /** The `count` candles of a series that start before `beforeMs`, oldest first. */
+  candlesBefore(symbol: string, interval: SeriesInterval, beforeMs: number, count: number): CandleRecord[] {
+    const id = this.find(symbol, interval);
+    if (id === undefined) return [];
+    this.beforeStmt ??= this.db.prepare(
+      'SELECT start_ms AS startMs, open_h AS openH, high_h AS highH, low_h AS lowH, close_h AS closeH, volume_centavos AS volumeCentavos, qty, trades FROM candles WHERE series_id = ? AND start_ms < ? ORDER BY start_ms DESC LIMIT ?',
+    );
+    return (this.beforeStmt.all(id, beforeMs, count) as CandleRecord[]).reverse();
+  }
+
+  private beforeStmt: Database.Statement | undefined;
+
+  /** Rows of a series in [fromMs, toMs). */
+  countRows(seriesId: number, interval: SeriesInterval, fromMs: number, toMs: number): number {
+    return (interval === 'trades' ? this.stmts.countTrades : this.stmts.countCandles).get(seriesId, fromMs, toMs)!.n;
+  }
+
+  /** A read statement returning rows as arrays (the replay's chunked reads). */
+  prepareRaw(sql: string): Database.Statement {
+    return this.db.prepare(sql).raw(true);
   }
 
   trades(symbol: string, fromMs: number, toMs: number, limit: number): TradeRecord[] {

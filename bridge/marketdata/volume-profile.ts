@@ -22,18 +22,24 @@ const MAX_ROWS_PER_SESSION = 2_000_000;
 
 /** Profiles as the API serves them (shares per bucket). */
 export interface VolumeProfileReader {
-  volumeProfile(symbol: string, sessions?: number): VolumeProfile | undefined;
+  /** `beforeDay` (yyyy-mm-dd): only sessions before it, as a backtest on that day would have known them. */
+  volumeProfile(symbol: string, sessions?: number, beforeDay?: string): VolumeProfile | undefined;
 }
 
 /**
  * The VWAP algo's profile port served from the database: a symbol's measured profile where there is
  * one, the U-shaped default where there is not.
  */
-export function vwapProfileSource(reader: VolumeProfileReader, fallback: VolumeProfileSource = U_PROFILE_SOURCE): VolumeProfileSource {
+export function vwapProfileSource(
+  reader: VolumeProfileReader,
+  fallback: VolumeProfileSource = U_PROFILE_SOURCE,
+  options: { asOfDay?: boolean } = {},
+): VolumeProfileSource {
   const built = new WeakMap<VolumeProfile, AlgoVolumeProfile | undefined>();
   return {
     profile(symbol, isoDate) {
-      const p = reader.volumeProfile(symbol);
+      // Live: the latest sessions stored. A backtest: only the sessions before the day it plans (no look-ahead).
+      const p = reader.volumeProfile(symbol, DEFAULT_PROFILE_SESSIONS, options.asOfDay ? isoDate : undefined);
       if (!p) return fallback.profile(symbol, isoDate);
       if (!built.has(p)) {
         const buckets = p.shares.filter((b) => b.share > 0).map((b) => ({ minute: minuteOfDay(b.start), weight: b.share }));
@@ -85,31 +91,34 @@ export class MarketVolumeProfiles implements VolumeProfileReader {
 
   constructor(private readonly db: MarketDb) {}
 
-  volumeProfile(symbol: string, sessions = DEFAULT_PROFILE_SESSIONS): VolumeProfile | undefined {
+  volumeProfile(symbol: string, sessions = DEFAULT_PROFILE_SESSIONS, beforeDay?: string): VolumeProfile | undefined {
     const n = Math.max(1, Math.min(MAX_PROFILE_SESSIONS, Math.floor(sessions)));
     const sym = symbol.toUpperCase();
-    const own = this.profileOf(sym, n);
+    const own = this.profileOf(sym, n, beforeDay);
     if (own) return own;
     const continuous = /^([A-Z]{3})[FGHJKMNQUVXZ]\d{2}$/.exec(sym);
-    return continuous ? this.profileOf(`${continuous[1]}FUT`, n) : undefined;
+    return continuous ? this.profileOf(`${continuous[1]}FUT`, n, beforeDay) : undefined;
   }
 
-  private profileOf(symbol: string, sessions: number): VolumeProfile | undefined {
+  private profileOf(symbol: string, sessions: number, beforeDay?: string): VolumeProfile | undefined {
     const found = (['1m', '5m', 'trades'] as SeriesInterval[])
       .map((interval) => ({ interval, info: this.db.series().find((s) => s.symbol === symbol && s.interval === interval) }))
       .find((x) => x.info && x.info.rows > 0);
     if (!found?.info) return undefined;
     const version = `${found.interval}:${found.info.rows}:${found.info.lastMs}:${sessions}`;
-    const key = `${symbol}:${sessions}`;
+    const key = `${symbol}:${sessions}:${beforeDay ?? ''}`;
     const hit = this.cache.get(key);
     if (hit?.version === version) return hit.profile;
-    const profile = this.compute(symbol, found.interval, found.info.id, sessions);
+    // Bounded: a backtest asks once per symbol and day it plans a VWAP on.
+    if (this.cache.size > 10_000) this.cache.clear();
+    const profile = this.compute(symbol, found.interval, found.info.id, sessions, beforeDay);
     this.cache.set(key, { version, profile });
     return profile;
   }
 
-  private compute(symbol: string, interval: SeriesInterval, seriesId: number, sessions: number): VolumeProfile | undefined {
-    const days = this.db.daysOf(seriesId).slice(-sessions);
+  private compute(symbol: string, interval: SeriesInterval, seriesId: number, sessions: number, beforeDay?: string): VolumeProfile | undefined {
+    const stored = this.db.daysOf(seriesId);
+    const days = (beforeDay === undefined ? stored : stored.filter((d) => d < beforeDay)).slice(-sessions);
     const segment = segmentOfSymbol(symbol);
     const vols: SessionVolume[] = [];
     for (const day of days) {
