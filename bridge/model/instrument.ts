@@ -46,7 +46,8 @@ const STOCKS: Array<[symbol: string, name: string, price: number]> = [
   ['WEGE3', 'WEG ON', 44.3],
 ];
 
-function stock(symbol: string, name: string, price: number): Instrument {
+/** A B3 stock's standard terms: R$ 0,01 tick, round lot of 100, settled D+2. */
+export function stockInstrument(symbol: string, name: string, price: number): Instrument {
   return {
     symbol,
     name,
@@ -115,13 +116,30 @@ function upcomingFutures(nowMs: number, perRoot: number): Instrument[] {
 
 /** Liquid names and their odd-lot books. */
 function equityInstruments(): Instrument[] {
-  const stocks = STOCKS.map(([s, n, p]) => stock(s, n, p));
+  const stocks = STOCKS.map(([s, n, p]) => stockInstrument(s, n, p));
   return [...stocks, ...stocks.map(fractional)];
 }
 
 /** The universe of the simulated B3 on the date of `nowMs`: equities and the listed futures. */
 export function defaultInstruments(nowMs = Date.now()): Instrument[] {
   return [...equityInstruments(), ...upcomingFutures(nowMs, LISTED_CONTRACTS_PER_ROOT)];
+}
+
+/** Profit's continuous futures names: `WINFUT`, `WIN$`, `WIN$N`, `WDO@N`… → the root (`WIN`). */
+export function continuousRoot(symbol: string): string | undefined {
+  const m = /^([A-Z]{3})(FUT|\$N?|@N?)$/.exec(symbol.toUpperCase());
+  return m && futuresCatalog().rootNames().includes(m[1]) ? m[1] : undefined;
+}
+
+/**
+ * The contract a continuous name trades as on a São Paulo date: the front contract, rolled on its
+ * expiry day (on that day the next contract is already the one traded). Other symbols are themselves.
+ */
+export function tradedContract(symbol: string, isoDate: string): string {
+  const root = continuousRoot(symbol);
+  if (!root) return symbol.toUpperCase();
+  const [front, next] = futuresCatalog().upcoming(root, isoDate, 2);
+  return front.expiry > isoDate ? front.symbol : next.symbol;
 }
 
 export class OffTickError extends Error {}
@@ -212,6 +230,20 @@ export class InstrumentRegistry {
       if (this.futures.size < 10_000) this.futures.set(s, fut);
     }
     return fut ?? undefined;
+  }
+
+  /**
+   * Adds a stock the universe does not list (a backtest over a stored series, say) with B3's standard
+   * terms, and its odd-lot book; a symbol already known is left as it is.
+   */
+  addStock(symbol: string, referencePrice: number): Instrument {
+    const s = symbol.toUpperCase();
+    const known = this.get(s);
+    if (known) return known;
+    const inst = stockInstrument(s, s, referencePrice);
+    this.bySymbol.set(s, inst);
+    this.bySymbol.set(`${s}F`, fractional(inst));
+    return inst;
   }
 
   require(symbol: string): Instrument {
