@@ -71,6 +71,25 @@ export interface BrokerBook {
   timeMs: number;
 }
 
+/**
+ * A closed candle, from a venue that replays candles (a backtest, or the bridge on recorded
+ * history): strategies get the bar itself instead of one rebuilt from prints.
+ */
+export interface BrokerBar {
+  /** The series' name (`WINFUT`), as a strategy asked for it. */
+  symbol: string;
+  /** The symbol it trades as now (the front contract of a continuous future). */
+  tradeSymbol: string;
+  startMs: number;
+  endMs: number;
+  openTicks: number;
+  highTicks: number;
+  lowTicks: number;
+  closeTicks: number;
+  qty: number;
+  volumeCentavos: number;
+}
+
 export interface BrokerConnectionState {
   connected: boolean;
   /** Human-readable state, pt-BR and English, e.g. from ProfitDLL's state callback. */
@@ -83,6 +102,8 @@ export interface BrokerEvents {
   fill(fill: BrokerFill): void;
   trade(trade: BrokerTrade): void;
   book(book: BrokerBook): void;
+  /** Only venues that replay candles send bars. */
+  bar?(bar: BrokerBar): void;
 }
 
 export interface BrokerSnapshot {

@@ -742,6 +742,16 @@ export class OrderManager {
     return out;
   }
 
+  /** A boleta's fills, in the order they were booked. */
+  fillsOf(id: string): readonly FillRecord[] {
+    return this.fills.get(id) ?? [];
+  }
+
+  /** The parent an idempotency key was accepted as (a strategy's boleta by run and reference). */
+  idByIdempotencyKey(key: string): string | undefined {
+    return this.byIdempotencyKey.get(key);
+  }
+
   killSwitchState(): { engaged: boolean; reason?: string; atMs?: number; by?: string } {
     return { ...this.killSwitch };
   }

@@ -19,11 +19,11 @@ export class PortEvents {
   }
 
   /** A listener that throws is logged: its failure must not stop the drain that is reporting. */
-  emit<K extends keyof BrokerEvents>(kind: K, payload: Parameters<BrokerEvents[K]>[0]): void {
+  emit<K extends keyof BrokerEvents>(kind: K, payload: Parameters<NonNullable<BrokerEvents[K]>>[0]): void {
     const listener = this.listener;
     if (!listener) return;
     try {
-      (listener[kind] as (p: typeof payload) => void)(payload);
+      (listener[kind] as ((p: typeof payload) => void) | undefined)?.(payload);
     } catch (e) {
       this.log('error', `listener ${kind}: ${(e as Error).message}`);
     }
