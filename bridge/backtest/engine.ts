@@ -1,0 +1,347 @@
+/**
+ * A backtest: one strategy over stored history, through the same kernel as live (OMS, algos, risk
+ * gate, allocation, fees, settlement) with only the market swapped: the replay venue on a simulated
+ * clock that jumps from event to event, an in-memory journal, and the strategy's runner in this
+ * thread. Deterministic: the same data, spec and seed give the same orders, fills and figures.
+ */
+import type { ApiErrorItem } from '../../common/types.js';
+import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestSpec } from '../../common/backtest.js';
+import { saoPauloDate } from '../calendar/iso-date.js';
+import { createAlgoRegistry } from '../execution/algos/registry.js';
+import { createKernel, type TradingKernel } from '../kernel.js';
+import { instrumentKind, type MarketDb } from '../marketdata/market-db.js';
+import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
+import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
+import { brlToCentavos, continuousRoot, defaultInstruments, instrumentView, InstrumentRegistry, tradedContract } from '../model/instrument.js';
+import { resolveParams } from '../strategy/params.js';
+import type { BarInterval, StrategyDefinition } from '../strategy/api.js';
+import type { Bar } from '../strategy/api.js';
+import { StrategyHost, type DispatchResult, type RunnerPort } from '../strategy/host.js';
+import type { HostEvent, StrategyFault } from '../strategy/protocol.js';
+import { StrategyRunner } from '../strategy/runner.js';
+import { EquityTracker } from './equity.js';
+import { MarketFeed, planFeed } from './feed.js';
+import { computeMetrics } from './metrics.js';
+import { CountingSink, DISCARDING_SINK, ReplayDriver, SimClock } from './replay-driver.js';
+import { ReplayVenue } from './replay-venue.js';
+import { replaySession } from './session.js';
+
+export interface BacktestOptions {
+  marketDb: MarketDb;
+  /** The strategy module's file (to find its lines in a stack). */
+  sourceFile?: string;
+  cancelled?: () => boolean;
+  /** 0..1 and events per second, every few thousand events. */
+  progress?: (fraction: number, eventsPerSec: number) => void;
+  /** The runner's probe, read by a watchdog in another thread. */
+  probe?: Int32Array;
+}
+
+export type BacktestOutcome = { ok: true; result: BacktestResultView } | { ok: false; errors: ApiErrorItem[] };
+
+const MAX_LOGS = 1_000;
+
+/** The runner in this thread: a batch is dispatched synchronously, event by event. */
+class InThreadRunner implements RunnerPort {
+  constructor(private readonly runner: StrategyRunner) {}
+
+  dispatch(events: HostEvent[]): DispatchResult {
+    let commands: DispatchResult['commands'] | undefined;
+    for (const ev of events) {
+      const c = this.runner.dispatch(ev);
+      if (c.length > 0) commands = commands ? commands.concat(c) : c;
+      if (this.runner.fault()) break;
+    }
+    return { commands: commands ?? [], nextTimerMs: this.runner.nextTimerMs(), fault: this.runner.fault() };
+  }
+}
+
+export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o: BacktestOptions): Promise<BacktestOutcome> {
+  const started = performance.now();
+  const errors: ApiErrorItem[] = [];
+  const params = resolveParams(def.params, spec.params, 'params');
+  if (!params.ok) errors.push(...params.errors);
+  if (spec.from > spec.to) errors.push({ field: 'from', code: 'range', message: `início ${spec.from} depois do fim ${spec.to}` });
+  if (errors.length) return { ok: false, errors };
+
+  const fromMs = saoPauloDayRangeMs(spec.from).fromMs;
+  const toMs = saoPauloDayRangeMs(spec.to).toMs;
+  const clock = new SimClock(fromMs);
+  const instruments = new InstrumentRegistry(defaultInstruments(fromMs), { nowMs: clock.now });
+  // A stored stock the universe does not list trades on B3's standard terms; futures come from the rules.
+  for (const s of spec.symbols) {
+    if (instruments.get(s) || continuousRoot(s)) continue;
+    if (instrumentKind(s) === 'stock') instruments.addStock(s, 1);
+  }
+  const tradeSymbol = (s: string, ms: number) => tradedContract(s, saoPauloDate(ms));
+  const tickOf = (s: string) => instruments.get(tradeSymbol(s, fromMs))?.tickHundredths;
+  const plan = planFeed(o.marketDb, spec.symbols, spec.interval, spec.source, fromMs, toMs, tickOf);
+  if (!plan.ok) return { ok: false, errors: [{ field: 'symbols', code: 'no_data', message: plan.message }] };
+
+  const warnings: string[] = [];
+  const warn = (m: string) => {
+    if (warnings.length < 100) warnings.push(m);
+  };
+  const venue = new ReplayVenue({ clock: clock.now, instrument: (s) => instruments.get(s), fill: spec.fill });
+  for (const p of plan.series) venue.setSeries(p.dataSymbol, tradeSymbol(p.dataSymbol, fromMs));
+
+  const sink = new CountingSink(DISCARDING_SINK);
+  const openingCentavos = brlToCentavos(spec.cashBrl);
+  const clients = new Set(spec.clients);
+  const profiles = new MarketVolumeProfiles(o.marketDb);
+  const kernel = createKernel({
+    broker: venue,
+    journal: sink,
+    instruments,
+    clients: { has: (c) => clients.has(c), account: () => '', limits: () => undefined, openingCashCentavos: () => openingCentavos },
+    settings: { collarBps: 1_000, maxOrderQty: 100_000_000, maxOrderNotionalBrl: Math.max(50_000_000, spec.cashBrl * 10) },
+    // VWAP plans on the sessions before the day it trades: no look-ahead into the replayed data.
+    algos: createAlgoRegistry(vwapProfileSource(profiles, undefined, { asOfDay: true })),
+    session: replaySession(warn),
+    idPrefix: 'BT',
+    nowMs: clock.now,
+    timers: 'manual',
+    log: (level, msg) => {
+      if (level !== 'info') warn(msg);
+    },
+    audit: () => undefined,
+  });
+  for (const p of plan.series) kernel.quotes.track(instruments.require(tradeSymbol(p.dataSymbol, fromMs)));
+
+  const runId = `bt-${spec.seed}`;
+  const sourceFile = o.sourceFile;
+  const runner = new StrategyRunner(def, {
+    runId,
+    mode: 'backtest',
+    symbols: spec.symbols,
+    clients: spec.clients,
+    interval: spec.interval as BarInterval,
+    params: params.ok ? params.values : {},
+    seed: spec.seed,
+    instruments: spec.symbols.map((s) => {
+      const v = instrumentView(instruments.require(tradeSymbol(s, fromMs)));
+      return { symbol: s, kind: v.kind, tickSize: v.tickSize, lotSize: v.lotSize, pointValue: v.pointValue };
+    }),
+    openingCash: Object.fromEntries(spec.clients.map((c) => [c, spec.cashBrl])),
+    sourceFile,
+    probe: o.probe,
+  });
+  const logs: Array<{ t: string; message: string }> = [];
+  let fault: StrategyFault | undefined;
+  const host = new StrategyHost(
+    kernel,
+    new InThreadRunner(runner),
+    {
+      runId,
+      name: def.name,
+      symbols: spec.symbols,
+      clients: spec.clients,
+      interval: spec.interval as BarInterval,
+      wants: { trades: runner.wantsTrades(), quotes: runner.wantsQuotes() },
+      barsFrom: plan.series.every((p) => p.source === 'bars') ? 'venue' : 'prints',
+    },
+    {
+      nowMs: clock.now,
+      actor: `strategy:${runId}`,
+      onFault: (f) => (fault = f),
+      onLog: (t, message) => {
+        if (logs.length < MAX_LOGS) logs.push({ t: new Date(t).toISOString(), message });
+      },
+    },
+  );
+  const equity = new EquityTracker(kernel, spec.clients, openingCentavos, fromMs, toMs);
+  kernel.listen({ portfolioChanged: () => equity.refresh() });
+
+  const intraday = spec.interval !== '1d';
+  const driver = new ReplayDriver({
+    clock,
+    venue,
+    kernel,
+    sink,
+    hosts: () => (host.isEnded() ? [] : [host]),
+    afterStep: (ev) => equity.sample(ev.timeMs),
+    dayChanged: (_prev, next) => {
+      equity.closeDay();
+      // B3 day orders end with the session; a daily-bar run keeps its orders for the next bar.
+      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão');
+      for (const p of plan.series) {
+        if (!continuousRoot(p.dataSymbol)) continue;
+        const traded = tradedContract(p.dataSymbol, next);
+        if (venue.tradeSymbolOf(p.dataSymbol) === traded) continue;
+        const old = venue.tradeSymbolOf(p.dataSymbol)!;
+        venue.setSeries(p.dataSymbol, traded);
+        kernel.quotes.track(instruments.require(traded));
+        rollPositions(kernel, spec.clients, old, traded, warn);
+      }
+    },
+  });
+
+  await kernel.broker.connect();
+  await kernel.oms.reconcile();
+  host.start(spec.warmupBars > 0 ? [{ kind: 'history', bars: warmup(o.marketDb, plan.series, spec, fromMs, instruments, tradeSymbol) }] : []);
+  await driver.settle();
+
+  const feed = new MarketFeed(o.marketDb, plan.series, fromMs, toMs);
+  const total = Math.max(1, feed.totalRows);
+  const runStart = performance.now();
+  const run = await driver.run(feed, {
+    cancelled: () => (o.cancelled?.() ?? false) || fault !== undefined,
+    progress: (n) => {
+      const secs = (performance.now() - runStart) / 1000;
+      o.progress?.(Math.min(1, n / total), secs > 0 ? n / secs : 0);
+    },
+  });
+  host.stop();
+  await driver.settle();
+  host.close();
+  equity.closeDay();
+
+  const elapsedMs = performance.now() - started;
+  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(plan.series), rows: feed.totalRows }, logs, warnings, fault, run.cancelled) };
+}
+
+function describeSource(series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string }>): string {
+  return series.map((s) => (s.source === 'trades' ? `${s.dataSymbol} negócios` : s.stored === s.interval ? `${s.dataSymbol} ${s.stored}` : `${s.dataSymbol} ${s.interval} de ${s.stored}`)).join(', ');
+}
+
+/** Closed bars before the run, for ctx.bars at start. */
+function warmup(db: MarketDb, series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string; tickHundredths: number }>, spec: BacktestSpec, fromMs: number, instruments: InstrumentRegistry, tradeSymbol: (s: string, ms: number) => string): Bar[] {
+  const out: Bar[] = [];
+  for (const s of series) {
+    if (s.source !== 'bars' || s.stored !== s.interval) continue;
+    const inst = instruments.require(tradeSymbol(s.dataSymbol, fromMs));
+    const rows = db.candlesBefore(s.dataSymbol, s.stored as BarInterval, fromMs, spec.warmupBars);
+    for (const c of rows) {
+      const p = (h: number) => Math.round(h / inst.tickHundredths) * inst.tickHundredths / 100;
+      out.push({ symbol: s.dataSymbol, interval: spec.interval as BarInterval, t: c.startMs, open: p(c.openH), high: p(c.highH), low: p(c.lowH), close: p(c.closeH), qty: c.qty, volume: c.volumeCentavos / 100 });
+    }
+  }
+  return out.sort((a, b) => a.t - b.t);
+}
+
+/**
+ * A continuous future rolled to its next contract: every client's position in the expiring one is
+ * closed and opened again in the new one, both through the OMS (fees, settlement), at market.
+ */
+function rollPositions(kernel: TradingKernel, clients: readonly string[], from: string, to: string, warn: (m: string) => void): void {
+  for (const client of clients) {
+    const qty = kernel.portfolio.position(client, from)?.qty ?? 0;
+    if (qty === 0) continue;
+    const side = qty > 0 ? 'sell' : 'buy';
+    const other = qty > 0 ? 'buy' : 'sell';
+    void kernel.oms
+      .submitMany(
+        [
+          { client, symbol: from, side, qty: Math.abs(qty), algo: { type: 'full' }, idempotencyKey: `roll:${client}:${from}` },
+          { client, symbol: to, side: other, qty: Math.abs(qty), algo: { type: 'full' }, idempotencyKey: `roll:${client}:${to}:${from}` },
+        ],
+        'system:rolagem',
+        false,
+      )
+      .then((rows) => {
+        for (const r of rows) if (!r.ok) warn(`rolagem de ${from} para ${to} (${client}) recusada: ${r.errors.map((e) => e.message).join('; ')}`);
+      });
+  }
+}
+
+function collect(
+  kernel: TradingKernel,
+  equity: EquityTracker,
+  spec: BacktestSpec,
+  stats: { events: number; elapsedMs: number; source: string; rows: number },
+  logs: Array<{ t: string; message: string }>,
+  warnings: string[],
+  fault: StrategyFault | undefined,
+  cancelled: boolean,
+): BacktestResultView {
+  const oms = kernel.oms;
+  const parents = oms.list();
+  const orders: BacktestOrderView[] = [];
+  const fills: BacktestFillView[] = [];
+  let traded = 0;
+  let slipW = 0;
+  let slipQ = 0;
+  let vwapW = 0;
+  let vwapQ = 0;
+  let partSum = 0;
+  let partN = 0;
+  let children = 0;
+  let reprices = 0;
+  for (const p of parents) {
+    const inst = kernel.instruments.require(p.symbol);
+    const v = oms.view(p, false);
+    const m = v.metrics;
+    orders.push({
+      id: v.id,
+      symbol: v.symbol,
+      side: v.side,
+      qty: v.qty,
+      filledQty: v.filledQty,
+      avgPrice: v.avgPrice,
+      ...(v.limitPrice !== undefined ? { limitPrice: v.limitPrice } : {}),
+      algo: v.algo.type,
+      status: v.status,
+      ...(v.statusReason ? { statusReason: v.statusReason } : {}),
+      createdAt: v.createdAt,
+      ...(v.client ? { client: v.client } : {}),
+      ...(m?.slippageVsArrivalBps !== undefined ? { slippageVsArrivalBps: m.slippageVsArrivalBps } : {}),
+      ...(m?.slippageVsVwapBps !== undefined ? { slippageVsVwapBps: m.slippageVsVwapBps } : {}),
+      ...(m?.participationRate !== undefined ? { participationRate: m.participationRate } : {}),
+      ...(m?.children !== undefined ? { children: m.children } : {}),
+      ...(m?.reprices !== undefined ? { reprices: m.reprices } : {}),
+    });
+    if (m && v.filledQty > 0) {
+      if (m.slippageVsArrivalBps !== undefined) {
+        slipW += m.slippageVsArrivalBps * v.filledQty;
+        slipQ += v.filledQty;
+      }
+      if (m.slippageVsVwapBps !== undefined) {
+        vwapW += m.slippageVsVwapBps * v.filledQty;
+        vwapQ += v.filledQty;
+      }
+      if (m.participationRate !== undefined) {
+        partSum += m.participationRate;
+        partN++;
+      }
+    }
+    children += m?.children ?? 0;
+    reprices += m?.reprices ?? 0;
+    for (const f of oms.fillsOf(p.id)) {
+      traded += Math.abs(f.qty * f.priceTicks * inst.tickValueCentavos);
+      fills.push({ orderId: p.id, symbol: f.symbol, side: f.side, qty: f.qty, price: (f.priceTicks * inst.tickHundredths) / 100, t: new Date(f.timeMs).toISOString(), feesBrl: f.feesCentavos / 100 });
+    }
+  }
+  const e = equity.result();
+  const average = e.daily.reduce((a, b) => a + b, 0) / Math.max(1, e.daily.length);
+  const metrics = computeMetrics({
+    dailyEquityCentavos: e.daily,
+    maxDrawdown: e.maxDrawdown,
+    wins: e.wins,
+    losses: e.losses,
+    tradedNotionalCentavos: traded,
+    averageEquityCentavos: average,
+    feesCentavos: e.feesCentavos,
+    fills: fills.length,
+    riskFreeAnnual: spec.riskFreeAnnual,
+  });
+  const round = (x: number | null) => (x === null ? null : Math.round(x * 100) / 100);
+  return {
+    metrics,
+    orders,
+    fills,
+    equity: e.curve.map((p) => ({ t: new Date(p.t).toISOString(), value: p.equityCentavos / 100 })),
+    drawdown: e.curve.map((p) => ({ t: new Date(p.t).toISOString(), value: Math.round(p.drawdown * 1e6) / 1e6 })),
+    executionQuality: {
+      orders: orders.length,
+      slippageVsArrivalBps: round(slipQ > 0 ? slipW / slipQ : null),
+      slippageVsVwapBps: round(vwapQ > 0 ? vwapW / vwapQ : null),
+      participationRate: partN > 0 ? Math.round((partSum / partN) * 1e4) / 1e4 : null,
+      children,
+      reprices,
+    },
+    logs,
+    stats: { ...stats, elapsedMs: Math.round(stats.elapsedMs), eventsPerSec: stats.elapsedMs > 0 ? Math.round(stats.events / (stats.elapsedMs / 1000)) : 0 },
+    ...(fault ? { fault: { hook: fault.hook, message: fault.message, ...(fault.location ? { location: fault.location } : {}) } } : {}),
+    warnings: cancelled && !fault ? [...warnings, 'execução cancelada: resultado parcial'] : warnings,
+  };
+}

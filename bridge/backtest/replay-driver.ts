@@ -1,0 +1,201 @@
+/**
+ * The replay loop shared by a backtest and by the bridge running on recorded history: it moves a
+ * simulated clock from event to event, hands each recorded event to the venue, and lets the kernel
+ * and the strategies finish everything that event caused before the next one ("settle"). Timers
+ * (algo wake-ups, strategy timers, bar ends) fire at their own instants in between. Nothing depends
+ * on how long anything takes in real time, so the same data and seed give the same run.
+ */
+import { DateTime } from 'luxon';
+import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import type { EventSink } from '../execution/oms.js';
+import type { TradingKernel } from '../kernel.js';
+import type { StrategyHost } from '../strategy/host.js';
+import type { MarketFeed } from './feed.js';
+import type { MarketEvent } from './market-events.js';
+import type { ReplayVenue } from './replay-venue.js';
+
+/** A clock that only moves when told to, and never backwards. */
+export class SimClock {
+  constructor(private t: number) {}
+
+  readonly now = (): number => this.t;
+
+  set(t: number): void {
+    if (t > this.t) this.t = t;
+  }
+}
+
+/** An event sink that counts what it was given and what is still being written. */
+export class CountingSink implements EventSink {
+  appended = 0;
+  inFlight = 0;
+
+  constructor(private readonly inner: EventSink) {}
+
+  append(type: string, data: unknown, timeMs?: number): Promise<unknown> {
+    this.appended++;
+    this.inFlight++;
+    const p = this.inner.append(type, data, timeMs);
+    p.then(
+      () => this.inFlight--,
+      () => this.inFlight--,
+    );
+    return p;
+  }
+}
+
+/** Keeps nothing: a backtest's orders live in the OMS's memory for the run and go to the results. */
+export const DISCARDING_SINK: EventSink = { append: () => RESOLVED };
+const RESOLVED = Promise.resolve();
+
+export interface ReplayParticipants {
+  clock: SimClock;
+  venue: ReplayVenue;
+  kernel: TradingKernel;
+  sink: CountingSink;
+  hosts(): Iterable<StrategyHost>;
+  /** After each recorded event has settled (equity sample, progress). */
+  afterStep?(ev: MarketEvent): void;
+  /** A São Paulo date ended: `date` is the one that ended, `next` the new one. */
+  dayChanged?(date: string, next: string): void;
+}
+
+export interface ReplayControl {
+  cancelled(): boolean;
+  progress?(eventsDone: number): void;
+}
+
+/** Settle rounds per step before the loop is declared stuck (an algo re-placing forever). */
+const MAX_SETTLE_ROUNDS = 10_000;
+const PROGRESS_EVERY = 8_192;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+export class ReplayDriver {
+  private date = '';
+  private dayStart = Number.NaN;
+  private dayEnd = Number.NaN;
+  private events = 0;
+
+  constructor(private readonly p: ReplayParticipants) {}
+
+  async run(feed: MarketFeed, control: ReplayControl): Promise<{ events: number; cancelled: boolean }> {
+    for (;;) {
+      const ev = feed.next();
+      if (!ev) break;
+      // The common step (no timer due, nothing sent) runs without giving up the thread.
+      if (this.wakeDue(ev.timeMs)) await this.advanceTo(ev.timeMs);
+      this.apply(ev);
+      if (!this.settleSync()) await this.settle();
+      this.events++;
+      this.p.afterStep?.(ev);
+      if ((this.events & (PROGRESS_EVERY - 1)) === 0) {
+        control.progress?.(this.events);
+        if (control.cancelled()) return { events: this.events, cancelled: true };
+      }
+    }
+    control.progress?.(this.events);
+    return { events: this.events, cancelled: false };
+  }
+
+  /** One recorded event: timers due before it, a new date if it starts one, the event, then settle. */
+  async step(ev: MarketEvent): Promise<void> {
+    await this.advanceTo(ev.timeMs);
+    this.apply(ev);
+    await this.settle();
+    this.events++;
+    this.p.afterStep?.(ev);
+  }
+
+  private apply(ev: MarketEvent): void {
+    if (!(ev.timeMs >= this.dayStart && ev.timeMs < this.dayEnd)) this.newDay(ev.timeMs);
+    this.p.clock.set(ev.timeMs);
+    this.p.venue.apply(ev);
+  }
+
+  private nextWakeMs(): number | undefined {
+    let next = this.p.kernel.oms.runtime.scheduler.nextDueMs();
+    for (const h of this.p.hosts()) {
+      const w = h.nextWakeMs();
+      if (w !== undefined && (next === undefined || w < next)) next = w;
+    }
+    return next;
+  }
+
+  private wakeDue(t: number): boolean {
+    const next = this.nextWakeMs();
+    return next !== undefined && next <= t;
+  }
+
+  /** Runs every algo wake-up and strategy wake-up due at or before `t`, each at its own instant. */
+  async advanceTo(t: number): Promise<void> {
+    const runtime = this.p.kernel.oms.runtime;
+    for (;;) {
+      const next = this.nextWakeMs();
+      if (next === undefined || next > t) return;
+      this.p.clock.set(next);
+      const now = this.p.clock.now();
+      runtime.runDue(now);
+      for (const h of this.p.hosts()) h.onClock(now);
+      if (!this.settleSync()) await this.settle();
+    }
+  }
+
+  /**
+   * One settle round without yielding: reports to the kernel, events to the strategies. True when
+   * that started nothing (no boleta, no journal write, no report left); false when the asynchronous
+   * settle must go on (`waiting` holds a strategy still deciding).
+   */
+  private settleSync(): boolean {
+    const { venue, sink } = this.p;
+    const before = sink.appended;
+    venue.flush();
+    let quiet = true;
+    for (const h of this.p.hosts()) {
+      if (!h.hasPending()) continue;
+      const r = h.pump();
+      if (typeof r === 'boolean') {
+        if (r || h.inFlightCount() > 0) quiet = false;
+      } else {
+        this.waiting.push(r);
+        quiet = false;
+      }
+    }
+    return quiet && sink.appended === before && sink.inFlight === 0 && venue.pendingReports() === 0;
+  }
+
+  private waiting: Array<Promise<boolean>> = [];
+
+  /** Until the venue, the kernel and every strategy host have nothing left to do. */
+  async settle(): Promise<void> {
+    const { sink } = this.p;
+    for (let round = 0; round < MAX_SETTLE_ROUNDS; round++) {
+      if (this.waiting.length > 0) {
+        const w = this.waiting;
+        this.waiting = [];
+        await Promise.all(w);
+      }
+      // Turns for the journal's commits, then for the OMS's own flush (order updates to listeners).
+      await nextTurn();
+      while (sink.inFlight > 0 || this.hostsInFlight()) await nextTurn();
+      await nextTurn();
+      if (this.settleSync() && this.waiting.length === 0) return;
+    }
+    throw new Error(`a reprodução não assentou após ${MAX_SETTLE_ROUNDS} rodadas no instante ${new Date(this.p.clock.now()).toISOString()}`);
+  }
+
+  private hostsInFlight(): boolean {
+    for (const h of this.p.hosts()) if (h.inFlightCount() > 0) return true;
+    return false;
+  }
+
+  private newDay(timeMs: number): void {
+    const d = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE }).startOf('day');
+    const next = d.toISODate()!;
+    this.dayStart = d.toMillis();
+    this.dayEnd = d.plus({ days: 1 }).toMillis();
+    const prev = this.date;
+    this.date = next;
+    if (prev !== '') this.p.dayChanged?.(prev, next);
+  }
+}
