@@ -287,7 +287,9 @@ static struct {
   int adversarial, lockWaitMs, slowCallbackMs, strictBuffers, garbageLengths, routingState, positionInvalidArgs;
   int sameThread;
   pthread_t loginThread;
-  pthread_mutex_t cbmu;
+  pthread_mutex_t cbmu; /* guards cbBusy: a callback is running on the thread that set it */
+  pthread_cond_t cbcv;
+  int cbBusy;
   int perfState, slowStreak, fastStreak;
   char hangFn[48];
   int hangMs, hangReleased;
@@ -298,6 +300,7 @@ static struct {
   FILE *stateFp;
   uint64_t rng;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .cbmu = PTHREAD_MUTEX_INITIALIZER,
+     .cbcv = PTHREAD_COND_INITIALIZER,
      .hangCv = PTHREAD_COND_INITIALIZER};
 
 static wchar16 g_tickerW[NINSTR][16], g_exchW[NINSTR][2], g_isinW[NINSTR][16], g_accountW[NACC][16];
@@ -789,6 +792,9 @@ static int64_t cb_enter(void) {
   if (!g.adversarial && !g.slowCallbackMs) return 0;
   if (g.adversarial && !on_dispatching_thread()) {
     pthread_mutex_lock(&g.cbmu);
+    while (g.cbBusy) pthread_cond_wait(&g.cbcv, &g.cbmu);
+    g.cbBusy = 1;
+    pthread_mutex_unlock(&g.cbmu);
     t_dispatching = 1;
   }
   return mono_us();
@@ -821,6 +827,9 @@ static void cb_exit(int64_t t0) {
   int64_t elapsedUs = mono_us() - t0;
   if (g.adversarial && on_dispatching_thread()) {
     t_dispatching = 0;
+    pthread_mutex_lock(&g.cbmu);
+    g.cbBusy = 0;
+    pthread_cond_broadcast(&g.cbcv);
     pthread_mutex_unlock(&g.cbmu);
   }
   if (!g.slowCallbackMs || t_inPerfEmit) return;
@@ -843,7 +852,10 @@ static void cb_exit(int64_t t0) {
 
 
 /* An accessor or request called from another thread while a callback runs waits for the dispatch lock,
- * as it would for a Delphi critical section, and gives up after lockWaitMs. */
+ * as it would for a Delphi critical section, and gives up after lockWaitMs. The lock is a flag and a
+ * condition, so this wait is a pthread_cond_timedwait like the stand-in's other timed waits: a deadline for
+ * pthread_mutex_timedlock is read on the kernel's clock, which libfaketime does not translate, so under
+ * faketime (the test suite run at another date) that wait never timed out. */
 static int dispatch_lock_free(void) {
   if (!g.adversarial || on_dispatching_thread()) return 1;
   struct timespec deadline;
@@ -854,9 +866,12 @@ static int dispatch_lock_free(void) {
     deadline.tv_sec++;
     deadline.tv_nsec -= 1000000000L;
   }
-  if (pthread_mutex_timedlock(&g.cbmu, &deadline) != 0) return 0;
+  pthread_mutex_lock(&g.cbmu);
+  int rc = 0;
+  while (g.cbBusy && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g.cbcv, &g.cbmu, &deadline);
+  const int idle = !g.cbBusy;
   pthread_mutex_unlock(&g.cbmu);
-  return 1;
+  return idle;
 }
 
 #define ACCESSOR_GUARD()                                  \
