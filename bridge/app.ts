@@ -51,6 +51,15 @@ export interface BridgeOptions {
   quiet?: boolean;
   /** Largest Profit file accepted by an import (default 1 GiB). */
   importMaxFileBytes?: number;
+  /**
+   * Epoch milliseconds of the bridge's business time (default `Date.now`): the date the futures universe
+   * rolls by and contracts expire on, the times of orders and their journal events, the in-process
+   * simulated market's clock, the dates of balances and settlements. Tests fix it so that contracts they
+   * name are live whatever the real date. On the machine's clock stay: elapsed-time guards (login
+   * throttling, the operator-disconnect pause), audit-trail times, log lines, and the market's own times
+   * when it is ProfitDLL or a simulated exchange in another process.
+   */
+  clock?: () => number;
 }
 
 export interface RunningBridge {
@@ -123,8 +132,9 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const config = await ConfigStore.open(opts.dataDir);
   const { auth, adminToken } = await TokenAuth.init(config, opts.dataDir);
   const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
-  const instruments = new InstrumentRegistry(defaultInstruments());
-  const quotes = new QuoteBoard(instruments);
+  const clock = opts.clock ?? Date.now;
+  const instruments = new InstrumentRegistry(defaultInstruments(clock()), { nowMs: clock });
+  const quotes = new QuoteBoard(instruments, clock);
   const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client), () => config.settings.feeUsdBrl);
   const s = config.settings;
   const risk = new RiskGate({
@@ -151,6 +161,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     seed: opts.seed ?? Date.now() % 2_147_483_647,
     simTickMs: opts.simTickMs ?? 100,
     exchange: opts.exchange,
+    clock,
     session: idPrefix,
     marketHours: s.marketHours,
     dataDir: opts.dataDir,
@@ -179,7 +190,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     clients: config,
     quotes,
     idPrefix,
-    nowMs: () => Date.now(),
+    nowMs: clock,
     log,
     audit,
     actorName: (a) => auth.displayName(a),
@@ -243,7 +254,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const positions = (client?: string): PositionView[] => portfolio.positionViews(client, lastTicks);
   const balances = (client?: string): BalanceView[] => {
     const ids = client ? [client] : config.clients().map((c) => c.id);
-    return ids.map((id) => portfolio.balanceView(id, Date.now(), lastTicks));
+    return ids.map((id) => portfolio.balanceView(id, clock(), lastTicks));
   };
 
   const orders: ApiServices['orders'] = {
@@ -294,7 +305,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       return { totals, clientTotals };
     },
     balances,
-    settlements: (client, isoDate) => portfolio.settlementView(client, isoDate, Date.now(), lastTicks),
+    settlements: (client, isoDate) => portfolio.settlementView(client, isoDate, clock(), lastTicks),
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
       if (engaged) await oms.engageKillSwitch(reason, actor);
@@ -422,6 +433,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   log('info', `BlackBox bridge ${VERSION} at ${url} (broker ${broker.name}); token in ${path.join(opts.dataDir, 'token')}`);
 
   function previewView(r: BoletaInput) {
+    const now = new Date(clock()).toISOString();
     return {
       id: '(prévia)',
       client: r.client,
@@ -433,8 +445,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       limitPrice: r.limitPrice,
       algo: r.algo,
       status: 'pending_new' as const,
-      createdAt: new Date().toISOString(),
-      updatedAt: new Date().toISOString(),
+      createdAt: now,
+      updatedAt: now,
     };
   }
 

@@ -4,10 +4,12 @@
  */
 import { fuzzBridge, prepareFuzzTarget } from '../test/support/api-fuzz.js';
 import { startTestBridge } from '../test/support/bridge.js';
+import { offsetClock } from '../test/support/clock.js';
 
 const runs = Number(process.env.FUZZ_RUNS ?? 100_000);
 const seed = process.env.FUZZ_SEED === undefined ? Date.now() % 2_147_483_647 : Number(process.env.FUZZ_SEED);
-const t = await prepareFuzzTarget(await startTestBridge());
+// The generators name WINZ26 and WDOF27 as live contracts: the bridge runs on a day when they are.
+const t = await prepareFuzzTarget(await startTestBridge({ clock: offsetClock() }));
 const t0 = Date.now();
 let code = 0;
 try {

@@ -23,6 +23,8 @@ export interface BrokerFactoryOptions {
   dataDir: string;
   /** This installation's session at a shared exchange: its order reports come to it alone. */
   session?: string;
+  /** The simulated market's clock (default Date.now); ProfitDLL keeps the machine's. */
+  clock?: () => number;
   log: Logger;
 }
 
@@ -50,11 +52,12 @@ export async function createBroker(o: BrokerFactoryOptions): Promise<BrokerPort>
     const { createProfitDllBrokerFromEnv } = await import('./profitdll/index.js');
     return createProfitDllBrokerFromEnv({ instruments: o.instruments, dataDir: o.dataDir, log: (level, msg) => o.log(level, msg) });
   }
-  if (o.exchange) return createRemoteSimBroker({ host: o.exchange.host, port: o.exchange.port, session: o.session });
+  if (o.exchange) return createRemoteSimBroker({ host: o.exchange.host, port: o.exchange.port, session: o.session, clock: o.clock });
   return createInProcessSimBroker({
     instruments: o.instruments,
     seed: o.seed,
     tickIntervalMs: o.simTickMs,
+    clock: o.clock,
     ...(o.marketHours === 'b3' ? { sessionPhase: b3SessionPhase(o.instruments, o.log) } : {}),
   });
 }

@@ -26,7 +26,11 @@ interface QuoteState {
 export class QuoteBoard {
   private readonly quotes = new Map<string, QuoteState>();
 
-  constructor(instruments: InstrumentRegistry) {
+  /** `clock` stamps a quote that has had no trade or book yet (default Date.now). */
+  constructor(
+    instruments: InstrumentRegistry,
+    private readonly clock: () => number = Date.now,
+  ) {
     for (const inst of instruments.all()) this.track(inst);
   }
 
@@ -96,7 +100,7 @@ export class QuoteBoard {
       volumeQty: q.volumeQty,
       volumeBrl: q.volumeCentavos / 100,
       trades: q.trades,
-      time: new Date(q.timeMs || Date.now()).toISOString(),
+      time: new Date(q.timeMs || this.clock()).toISOString(),
     };
   }
 

@@ -5,10 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fuzzBridge, prepareFuzzTarget, type FuzzTarget } from '../support/api-fuzz.js';
 import { startTestBridge } from '../support/bridge.js';
+import { offsetClock } from '../support/clock.js';
 
 let t: FuzzTarget;
 beforeAll(async () => {
-  t = await prepareFuzzTarget(await startTestBridge());
+  // The generators name WINZ26 and WDOF27 as live contracts: the bridge runs on a day when they are.
+  t = await prepareFuzzTarget(await startTestBridge({ clock: offsetClock() }));
 });
 afterAll(async () => {
   t.ws.close();

@@ -12,6 +12,7 @@ import {
 } from '../../bridge/calendar/trading-hours.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { spMs } from './sp-time.js';
+import { LIVE_Z26_MS } from '../support/clock.js';
 
 const cal = b3Calendar();
 const phase = (segment: Segment, local: string) => sessionPhase(segment, spMs(local), cal);
@@ -117,7 +118,7 @@ describe('trading-hours data', () => {
 });
 
 describe('segmentOf', () => {
-  const reg = new InstrumentRegistry(defaultInstruments());
+  const reg = new InstrumentRegistry(defaultInstruments(LIVE_Z26_MS), { nowMs: () => LIVE_Z26_MS });
   it('maps stocks and odd lots to equities, WIN to futures and WDO to futures_fx', () => {
     expect(segmentOf(reg.require('PETR4'))).toBe('equities');
     expect(segmentOf(reg.require('PETR4F'))).toBe('equities');

@@ -7,7 +7,7 @@ import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instr
 import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.js';
 import { spMs } from '../calendar/sp-time.js';
 
-const instruments = new InstrumentRegistry(defaultInstruments(spMs('2026-03-02T10:00')));
+const instruments = new InstrumentRegistry(defaultInstruments(spMs('2026-03-02T10:00')), { nowMs: () => spMs('2026-03-02T10:00') });
 const portfolio = (usdBrl = 5.4) => new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule(), usdBrl: () => usdBrl });
 
 let seq = 0;

@@ -5,8 +5,9 @@ import { FeeSchedule, feesCentavos, feeSchedule } from '../../bridge/fees/fee-sc
 import { divRoundHalfAwayFromZero } from '../../bridge/fees/rounding.js';
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { spMs } from '../calendar/sp-time.js';
+import { LIVE_Z26_MS } from '../support/clock.js';
 
-const reg = new InstrumentRegistry(defaultInstruments());
+const reg = new InstrumentRegistry(defaultInstruments(LIVE_Z26_MS), { nowMs: () => LIVE_Z26_MS });
 const PETR4 = reg.require('PETR4');
 const PETR4F = reg.require('PETR4F');
 const WIN = reg.require('WINZ26');

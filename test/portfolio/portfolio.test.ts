@@ -4,8 +4,9 @@ import { feeSchedule, type FeeCalculator } from '../../bridge/fees/fee-schedule.
 import { defaultInstruments, InstrumentRegistry } from '../../bridge/model/instrument.js';
 import { Portfolio, type PortfolioFill } from '../../bridge/portfolio/portfolio.js';
 import { spMs } from '../calendar/sp-time.js';
+import { LIVE_Z26_MS } from '../support/clock.js';
 
-const instruments = new InstrumentRegistry(defaultInstruments());
+const instruments = new InstrumentRegistry(defaultInstruments(LIVE_Z26_MS), { nowMs: () => LIVE_Z26_MS });
 const noFees: FeeCalculator = { exactFee: () => 0n };
 
 function portfolio(fees: FeeCalculator = noFees): Portfolio {

@@ -6,8 +6,11 @@
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import koffi from 'koffi';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { bindProfitDll } from '../../bridge/adapters/profitdll/abi.js';
 import {
+  NL,
   PROFITDLL_STATE_FILE,
   type ProfitDllBroker,
   createProfitDllBrokerFromEnv,
@@ -17,6 +20,7 @@ import {
   KOFFI_BUILDS,
   Recorder,
   STANDIN_DIR,
+  STANDIN_LIB,
   STANDIN_LISTING_MS,
   buildStandin,
   configureStandin,
@@ -96,6 +100,25 @@ describe('login and connection states', () => {
     expect(b.instrument('WDOZ26')).toMatchObject({ tickHundredths: 50, tickValueCentavos: 500 });
     expect(rec.logged('info', 'PETR4: ProfitDLL corrige lotSize 1→100')).toBe(true);
     expect(b.instruments()).toHaveLength(table.length);
+  });
+
+  it('knows every WIN and WDO code the bridge makes, so a table of any date gets its reference data', async () => {
+    const rec = new Recorder();
+    // The futures a bridge lists in July 2031 and in October 2099, each with a tick value the DLL must correct.
+    const futures = [Date.parse('2031-07-10T15:00:00Z'), Date.parse('2099-10-20T15:00:00Z')]
+      .flatMap((ms) => defaultInstruments(ms).filter((i) => i.kind === 'future'))
+      .map((i) => ({ ...i, tickValueCentavos: 1 }));
+    expect(futures.map((i) => i.symbol)).toEqual(expect.arrayContaining(['WINQ31', 'WDOZ99']));
+    const b = start(rec, { instruments: [...defaultInstruments(STANDIN_LISTING_MS).filter((i) => i.kind !== 'future'), ...futures] });
+    await b.connect();
+    for (const f of futures) expect(b.instrument(f.symbol)?.tickValueCentavos, f.symbol).toBe(f.symbol.startsWith('WIN') ? 100 : 500);
+    expect(rec.logs.filter((l) => l.msg.includes('NL_INVALID_TICKER'))).toEqual([]);
+    // Codes the rules do not make stay unknown: January is not a WIN month, a year has two digits, futures trade on F.
+    const direct = bindProfitDll(koffi.load(STANDIN_LIB));
+    expect(direct.RequestTickerInfo('WINQ31', 'F')).toBe(0);
+    for (const [ticker, exchange] of [['WINF27', 'F'], ['WDOZ2X', 'F'], ['WDOZ267', 'F'], ['winz26', 'F'], ['WINZ26', 'B']]) {
+      expect(direct.RequestTickerInfo(ticker, exchange), `${ticker} ${exchange}`).toBe(NL.NL_INVALID_TICKER);
+    }
   });
 
   it('keeps the bridge table when the DLL sends quantities with junk in the high half (pre-4.0.0.38)', async () => {

@@ -13,7 +13,10 @@ import { Recorder } from '../support/broker-recorder.js';
 export { Recorder };
 import { type ProfitDllBrokerOptions, createProfitDllBroker } from '../../bridge/adapters/profitdll/index.js';
 
-/** The stand-in DLL lists the December 2026 contracts: the bridge's table is the one of that date. */
+/**
+ * The date of the bridge's table in these tests, fixed so the tests that name contracts (WINZ26, WDOZ26) find
+ * them in it whatever the real date (the stand-in knows every WIN and WDO code).
+ */
 export const STANDIN_LISTING_MS = Date.parse('2026-11-25T15:00:00Z');
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -16,6 +16,7 @@ import {
 import { defaultInstruments } from '../../bridge/model/instrument.js';
 import { until } from '../support/wait.js';
 import { Recorder } from '../support/broker-recorder.js';
+import { offsetClock } from '../support/clock.js';
 
 /** The listing the simulated B3 has on this date: WINZ26 and WDOZ26 are among its contracts. */
 const LISTING_MS = Date.parse('2026-11-25T15:00:00Z');
@@ -106,7 +107,8 @@ describe('SimBroker in-process', () => {
   });
 
   it('cancelAll cancels every working order', async () => {
-    const broker = createInProcessSimBroker({ instruments: defaultInstruments(LISTING_MS), seed: 9, tickIntervalMs: 0 });
+    // On the listing's date, so WINZ26 is not expired whatever the real date.
+    const broker = createInProcessSimBroker({ instruments: defaultInstruments(LISTING_MS), seed: 9, tickIntervalMs: 0, clock: offsetClock(LISTING_MS) });
     const rec = new Recorder();
     broker.setListener(rec);
     await broker.connect();

@@ -40,11 +40,11 @@ export interface HarnessOptions {
 export async function algoHarness(o: HarnessOptions) {
   const clockState = o.after?.clock ?? { now: o.startMs };
   const clock = () => clockState.now;
-  const instruments = new InstrumentRegistry(defaultInstruments());
+  const instruments = new InstrumentRegistry(defaultInstruments(clock()), { nowMs: clock });
   const exchange = o.after?.exchange ?? new SimExchange({ instruments: instruments.all(), seed: o.seed ?? 7, clock, baseEventsPerSecond: o.eventsPerSecond ?? 20, activityProfile: () => 1 });
   const broker = createInProcessSimBroker({ exchange, tickIntervalMs: 0, clock });
   const journal = o.journal ?? new MemoryJournal();
-  const quotes = new QuoteBoard(instruments);
+  const quotes = new QuoteBoard(instruments, clock);
   const logs: string[] = [];
   const oms = new OrderManager({
     instruments,

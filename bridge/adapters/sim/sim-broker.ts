@@ -623,8 +623,9 @@ export function createInProcessSimBroker(options: InProcessSimBrokerOptions): Si
   return new SimBroker(new InProcessLink(exchange, options.tickIntervalMs ?? 50), clock);
 }
 
-export function createRemoteSimBroker(options: RemoteLinkOptions): SimBroker {
-  return new SimBroker(new RemoteLink(options));
+/** `clock` stamps what the broker itself reports (a request refused while the link is down); default Date.now. */
+export function createRemoteSimBroker(options: RemoteLinkOptions & { clock?: () => number }): SimBroker {
+  return new SimBroker(new RemoteLink(options), options.clock);
 }
 
 /** The account of orders sent without one. */

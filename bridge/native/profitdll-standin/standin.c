@@ -56,7 +56,8 @@
  *
  * Deviations from the real DLL, on purpose: it can be initialised again after DLLFinalize (tests run
  * many sessions in one process; the real DLL cannot, §3.2); order callbacks are not delivered while
- * routing is down (the client reconciles after reconnecting); the market clock is fixed at UTC-3.
+ * routing is down (the client reconciles after reconnecting); the market clock is fixed at UTC-3; futures
+ * expiries (validDate) follow the weekday rules without B3 holidays.
  */
 #define _GNU_SOURCE
 #include "profitdll.h"
@@ -94,7 +95,7 @@ typedef struct {
 #define FRACTIONAL(t, n, d, ref, isin, sector) \
   {t, "B", n, d, 0.01, 1, 1, 99, 50, 1, ref, stStock, ssFractionary, isin, sector, u""}
 
-static const Instrument INSTRUMENTS[] = {
+static const Instrument EQUITIES[] = {
     STOCK("PETR4", u"PETROBRAS PN", u"Petróleo Brasileiro S.A. – Petrobras", 36.50, ssPreferredShares,
           "BRPETRACNPR6", u"Petróleo, Gás e Biocombustíveis"),
     STOCK("VALE3", u"VALE ON", u"Vale S.A.", 61.80, ssCommonShares, "BRVALEACNOR0", u"Materiais Básicos"),
@@ -116,12 +117,44 @@ static const Instrument INSTRUMENTS[] = {
     FRACTIONAL("B3SA3F", u"B3 ON", u"B3 S.A. – Brasil, Bolsa, Balcão (fracionário)", 13.20, "BRB3SAACNOR6",
                u"Financeiro"),
     FRACTIONAL("WEGE3F", u"WEG ON", u"WEG S.A. (fracionário)", 44.30, "BRWEGEACNOR0", u"Bens Industriais"),
-    {"WINZ26", "F", u"MINI IBOVESPA DEZ/26", u"Mini Índice Bovespa – vencimento dez/2026", 5, 1, 1, 10000, 10, 0.2,
-     155000, stFuture, ssMiniContract, "BRBMEFWIN0Z6", u"", u"16/12/2026"},
-    {"WDOZ26", "F", u"MINI DOLAR DEZ/26", u"Mini Dólar Comercial – vencimento dez/2026", 0.5, 1, 1, 10000, 10, 10,
-     5420, stFuture, ssMiniContract, "BRBMEFWDO0Z6", u"", u"01/12/2026"},
 };
-#define NINSTR ((int)(sizeof(INSTRUMENTS) / sizeof(INSTRUMENTS[0])))
+#define NEQUITIES ((int)(sizeof(EQUITIES) / sizeof(EQUITIES[0])))
+
+/* Futures: every code the bridge's rules make (bridge/model/data/futures-contracts.json), root + month
+ * letter + two-digit year of 2000-2099: WIN in even months, WDO in every month. A bridge asks for the
+ * current and next contracts of whatever date it runs on, so the stand-in lists them all rather than
+ * one month's. Index: NEQUITIES, then each root's block of 100 years x its months. */
+typedef struct {
+  const char *root;
+  const char *name;            /* + " DEZ/26" */
+  const char16_t *description; /* + "dez/2026" */
+  const int *months;
+  int nMonths;
+  double tick, multiplier, ref;
+  const char *isinPrefix; /* + month letter and the year's last digit, as BRBMEFWIN0Z6 */
+  int wednesdayNear15;    /* expiry: the Wednesday closest to the 15th; else the first weekday of the month */
+} FuturesRoot;
+
+static const int WIN_MONTHS[] = {2, 4, 6, 8, 10, 12};
+static const int WDO_MONTHS[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12};
+#define NMONTHS(months) ((int)(sizeof(months) / sizeof(months[0])))
+static const FuturesRoot FUTURES_ROOTS[] = {
+    {"WIN", "MINI IBOVESPA", u"Mini Índice Bovespa – vencimento ", WIN_MONTHS, NMONTHS(WIN_MONTHS), 5, 0.2, 155000,
+     "BRBMEFWIN0", 1},
+    {"WDO", "MINI DOLAR", u"Mini Dólar Comercial – vencimento ", WDO_MONTHS, NMONTHS(WDO_MONTHS), 0.5, 10, 5420,
+     "BRBMEFWDO0", 0},
+};
+#define NROOTS ((int)(sizeof(FUTURES_ROOTS) / sizeof(FUTURES_ROOTS[0])))
+#define FUTURES_YEARS 100
+#define NFUTURES (FUTURES_YEARS * (NMONTHS(WIN_MONTHS) + NMONTHS(WDO_MONTHS)))
+#define NINSTR (NEQUITIES + NFUTURES)
+static const char MONTH_LETTERS[] = "FGHJKMNQUVXZ";
+static const char *const MONTH_ABBR[] = {"JAN", "FEV", "MAR", "ABR", "MAI", "JUN", "JUL", "AGO", "SET", "OUT", "NOV", "DEZ"};
+
+/* Equities, then the futures, filled once by build_tables; read-only afterwards. */
+static Instrument INSTRUMENTS[NINSTR];
+static char g_futTicker[NFUTURES][8], g_futIsin[NFUTURES][16];
+static char16_t g_futName[NFUTURES][32], g_futDescription[NFUTURES][64], g_futValidDate[NFUTURES][11];
 
 typedef struct {
   int32_t broker;
@@ -254,7 +287,9 @@ static struct {
   int adversarial, lockWaitMs, slowCallbackMs, strictBuffers, garbageLengths, routingState, positionInvalidArgs;
   int sameThread;
   pthread_t loginThread;
-  pthread_mutex_t cbmu;
+  pthread_mutex_t cbmu; /* guards cbBusy: a callback is running on the thread that set it */
+  pthread_cond_t cbcv;
+  int cbBusy;
   int perfState, slowStreak, fastStreak;
   char hangFn[48];
   int hangMs, hangReleased;
@@ -265,6 +300,7 @@ static struct {
   FILE *stateFp;
   uint64_t rng;
 } g = {.mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER, .cbmu = PTHREAD_MUTEX_INITIALIZER,
+     .cbcv = PTHREAD_COND_INITIALIZER,
      .hangCv = PTHREAD_COND_INITIALIZER};
 
 static wchar16 g_tickerW[NINSTR][16], g_exchW[NINSTR][2], g_isinW[NINSTR][16], g_accountW[NACC][16];
@@ -397,13 +433,94 @@ static int env_int(const char *name, int fallback) {
   return (*end || n < 0 || n > 86400000) ? fallback : (int)n;
 }
 
+/* Day of the week of days since 1970-01-01 (a Thursday), 0 = Sunday. */
+static unsigned weekday_of_days(int64_t days) {
+  return (unsigned)(((days % 7) + 11) % 7);
+}
+
+/* A contract's last trading day by the weekday rules, as days since 1970-01-01. B3 holidays are not known
+ * here (the bridge takes expiries from its own calendar, never from the DLL): a weekend moves to Monday. */
+static int64_t future_expiry_days(const FuturesRoot *fr, int year, int month) {
+  int64_t days;
+  if (fr->wednesdayNear15) {
+    days = days_from_civil(year, (unsigned)month, 15);
+    days += (int64_t)((6 - weekday_of_days(days) + 7) % 7) - 3; /* -3..+3 to the nearest Wednesday */
+  } else {
+    days = days_from_civil(year, (unsigned)month, 1);
+  }
+  while (weekday_of_days(days) == 0 || weekday_of_days(days) == 6) days++;
+  return days;
+}
+
+static void w16_append_ascii(wchar16 *out, size_t cap, const char *s) {
+  size_t n = w16len(out);
+  if (n < cap) ascii_to_w16(s, out + n, cap - n);
+}
+
+static void build_futures(void) {
+  int k = 0;
+  for (int r = 0; r < NROOTS; r++) {
+    const FuturesRoot *fr = &FUTURES_ROOTS[r];
+    for (int yy = 0; yy < FUTURES_YEARS; yy++) {
+      for (int mi = 0; mi < fr->nMonths; mi++, k++) {
+        const int month = fr->months[mi], year = 2000 + yy;
+        const char letter = MONTH_LETTERS[month - 1];
+        char text[48];
+        snprintf(g_futTicker[k], sizeof g_futTicker[k], "%s%c%02d", fr->root, letter, yy);
+        snprintf(g_futIsin[k], sizeof g_futIsin[k], "%s%c%d", fr->isinPrefix, letter, yy % 10);
+        snprintf(text, sizeof text, "%s %s/%02d", fr->name, MONTH_ABBR[month - 1], yy);
+        ascii_to_w16(text, g_futName[k], 32);
+        w16_copy(g_futDescription[k], 64, fr->description);
+        const char *abbr = MONTH_ABBR[month - 1];
+        snprintf(text, sizeof text, "%c%c%c/%04d", abbr[0] + 32, abbr[1] + 32, abbr[2] + 32, year);
+        w16_append_ascii(g_futDescription[k], 64, text);
+        TSystemTime expiry = systemtime_from_local_ms(future_expiry_days(fr, year, month) * DAY_MS);
+        snprintf(text, sizeof text, "%02u/%02u/%04u", expiry.wDay, expiry.wMonth, expiry.wYear);
+        ascii_to_w16(text, g_futValidDate[k], 11);
+        INSTRUMENTS[NEQUITIES + k] = (Instrument){g_futTicker[k], "F", g_futName[k], g_futDescription[k], fr->tick,
+                                                  1, 1, 10000, 10, fr->multiplier, fr->ref, stFuture, ssMiniContract,
+                                                  g_futIsin[k], u"", g_futValidDate[k]};
+      }
+    }
+  }
+}
+
 static void build_tables(void) {
+  memcpy(INSTRUMENTS, EQUITIES, sizeof EQUITIES);
+  build_futures();
   for (int i = 0; i < NINSTR; i++) {
     ascii_to_w16(INSTRUMENTS[i].ticker, g_tickerW[i], 16);
     ascii_to_w16(INSTRUMENTS[i].exchange, g_exchW[i], 2);
     ascii_to_w16(INSTRUMENTS[i].isin, g_isinW[i], 16);
   }
   for (int i = 0; i < NACC; i++) ascii_to_w16(ACCOUNTS[i].id, g_accountW[i], 16);
+}
+
+static int find_equity(const wchar16 *ticker) {
+  for (int i = 0; i < NEQUITIES; i++)
+    if (w16_eq_ascii(ticker, INSTRUMENTS[i].ticker)) return i;
+  return -1;
+}
+
+/* The index of a futures code (root, month letter of one of the root's months, two digits), or -1. */
+static int find_future(const wchar16 *ticker) {
+  char t[8];
+  if (w16len(ticker) != 6) return -1;
+  w16_to_ascii(ticker, t, sizeof t);
+  const char *letter = strchr(MONTH_LETTERS, t[3]);
+  if (!letter || t[4] < '0' || t[4] > '9' || t[5] < '0' || t[5] > '9') return -1;
+  const int month = (int)(letter - MONTH_LETTERS) + 1, yy = (t[4] - '0') * 10 + (t[5] - '0');
+  int base = NEQUITIES;
+  for (int r = 0; r < NROOTS; r++) {
+    const FuturesRoot *fr = &FUTURES_ROOTS[r];
+    if (!strncmp(t, fr->root, 3)) {
+      for (int mi = 0; mi < fr->nMonths; mi++)
+        if (fr->months[mi] == month) return base + yy * fr->nMonths + mi;
+      return -1;
+    }
+    base += FUTURES_YEARS * fr->nMonths;
+  }
+  return -1;
 }
 
 static int find_instr(const wchar16 *ticker, const wchar16 *exchange, int32_t *err) {
@@ -415,8 +532,10 @@ static int find_instr(const wchar16 *ticker, const wchar16 *exchange, int32_t *e
     *err = NL_EXCHANGE_UNKNOWN;
     return -1;
   }
-  for (int i = 0; i < NINSTR; i++)
-    if (w16_eq_ascii(ticker, INSTRUMENTS[i].ticker) && w16_eq_ascii(exchange, INSTRUMENTS[i].exchange)) return i;
+  int i = find_equity(ticker);
+  if (i < 0) i = find_future(ticker);
+  if (i >= 0 && w16_eq_ascii(ticker, INSTRUMENTS[i].ticker) && w16_eq_ascii(exchange, INSTRUMENTS[i].exchange))
+    return i;
   *err = NL_INVALID_TICKER;
   return -1;
 }
@@ -673,6 +792,9 @@ static int64_t cb_enter(void) {
   if (!g.adversarial && !g.slowCallbackMs) return 0;
   if (g.adversarial && !on_dispatching_thread()) {
     pthread_mutex_lock(&g.cbmu);
+    while (g.cbBusy) pthread_cond_wait(&g.cbcv, &g.cbmu);
+    g.cbBusy = 1;
+    pthread_mutex_unlock(&g.cbmu);
     t_dispatching = 1;
   }
   return mono_us();
@@ -705,6 +827,9 @@ static void cb_exit(int64_t t0) {
   int64_t elapsedUs = mono_us() - t0;
   if (g.adversarial && on_dispatching_thread()) {
     t_dispatching = 0;
+    pthread_mutex_lock(&g.cbmu);
+    g.cbBusy = 0;
+    pthread_cond_broadcast(&g.cbcv);
     pthread_mutex_unlock(&g.cbmu);
   }
   if (!g.slowCallbackMs || t_inPerfEmit) return;
@@ -727,7 +852,10 @@ static void cb_exit(int64_t t0) {
 
 
 /* An accessor or request called from another thread while a callback runs waits for the dispatch lock,
- * as it would for a Delphi critical section, and gives up after lockWaitMs. */
+ * as it would for a Delphi critical section, and gives up after lockWaitMs. The lock is a flag and a
+ * condition, so this wait is a pthread_cond_timedwait like the stand-in's other timed waits: a deadline for
+ * pthread_mutex_timedlock is read on the kernel's clock, which libfaketime does not translate, so under
+ * faketime (the test suite run at another date) that wait never timed out. */
 static int dispatch_lock_free(void) {
   if (!g.adversarial || on_dispatching_thread()) return 1;
   struct timespec deadline;
@@ -738,9 +866,12 @@ static int dispatch_lock_free(void) {
     deadline.tv_sec++;
     deadline.tv_nsec -= 1000000000L;
   }
-  if (pthread_mutex_timedlock(&g.cbmu, &deadline) != 0) return 0;
+  pthread_mutex_lock(&g.cbmu);
+  int rc = 0;
+  while (g.cbBusy && rc != ETIMEDOUT) rc = pthread_cond_timedwait(&g.cbcv, &g.cbmu, &deadline);
+  const int idle = !g.cbBusy;
   pthread_mutex_unlock(&g.cbmu);
-  return 1;
+  return idle;
 }
 
 #define ACCESSOR_GUARD()                                  \
