@@ -22,12 +22,11 @@ import { OrderManager } from './execution/oms.js';
 import { b3Session, DEMO_SESSION } from './execution/market-session.js';
 import { Journal } from './journal/index.js';
 import { createLogger, type Logger } from './log.js';
-import { QuoteBoard } from './marketdata/quote-board.js';
 import { historySourceOf, ImportService } from './marketdata/import/import-service.js';
 import { vwapProfileSource, type VolumeProfileReader } from './marketdata/volume-profile.js';
-import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
-import { PortfolioService } from './portfolio/portfolio-service.js';
-import { DEFAULT_RISK_LIMITS, RiskGate } from './risk/risk-gate.js';
+import { defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
+import { createKernel } from './kernel.js';
+import { NODE_TIMERS } from './execution/scheduler.js';
 import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
 
 export const VERSION = '0.1.0';
@@ -134,15 +133,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
   const clock = opts.clock ?? Date.now;
   const instruments = new InstrumentRegistry(defaultInstruments(clock()), { nowMs: clock });
-  const quotes = new QuoteBoard(instruments, clock);
-  const portfolio = new PortfolioService(instruments, (client) => config.openingCashCentavos(client), () => config.settings.feeUsdBrl);
   const s = config.settings;
-  const risk = new RiskGate({
-    ...DEFAULT_RISK_LIMITS,
-    collarBps: s.collarBps,
-    maxOrderQty: s.maxOrderQty,
-    maxOrderNotionalCentavos: brlToCentavos(s.maxOrderNotionalBrl),
-  });
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
     journal.audit({ role: 'system', ...e }).catch((err) => log('error', 'audit write failed', err));
   };
@@ -178,58 +169,48 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     log,
   });
 
-  // VWAP plans against the symbol's measured intraday profile when the market database has one.
-  const algos = createAlgoRegistry(vwapProfileSource(marketData.profiles));
-  const oms = new OrderManager({
-    algos,
-    instruments,
-    journal,
+  const kernel = createKernel({
     broker,
-    risk,
-    booker: portfolio,
+    journal,
+    instruments,
     clients: config,
-    quotes,
+    settings: s,
+    // VWAP plans against the symbol's measured intraday profile when the market database has one.
+    algos: createAlgoRegistry(vwapProfileSource(marketData.profiles)),
+    session: s.marketHours === 'b3' ? b3Session() : DEMO_SESSION,
     idPrefix,
     nowMs: clock,
+    timers: NODE_TIMERS,
     log,
     audit,
     actorName: (a) => auth.displayName(a),
-    session: s.marketHours === 'b3' ? b3Session() : DEMO_SESSION,
-    reconnect: { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs },
   });
+  const { quotes, portfolio, risk, oms } = kernel;
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
 
   let brokerState = { connected: false, message: 'conectando / connecting' };
   const dirtyQuotes = new Set<string>();
   let positionsDirty = true;
-
-  broker.setListener({
+  kernel.tap({
     connection: (st) => {
       brokerState = st;
-      oms.onConnection(st);
       hub?.publish('health', health());
     },
-    orderUpdate: (u) => guard(() => oms.onOrderUpdate(u)),
-    fill: (f) => guard(() => oms.onFill(f)),
-    trade: (t) => {
-      guard(() => oms.runtime.onTrade(t));
-      if (quotes.onTrade(t)) {
-        dirtyQuotes.add(t.symbol);
-        positionsDirty = true;
-      }
+    trade: (t, changed) => {
+      if (!changed) return;
+      dirtyQuotes.add(t.symbol);
+      positionsDirty = true;
     },
-    book: (b) => {
-      guard(() => oms.runtime.onBook(b));
-      if (quotes.onBook(b)) dirtyQuotes.add(b.symbol);
+    book: (b, changed) => {
+      if (changed) dirtyQuotes.add(b.symbol);
     },
   });
   function guard(fn: () => void): void {
     try {
       fn();
     } catch (e) {
-      // A broker event that breaks an invariant is logged and dropped; the bridge keeps running.
-      log('error', 'broker event rejected', e);
+      log('error', 'universe roll failed', e);
     }
   }
 
@@ -316,7 +297,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       await oms.setTradingState(state, reason, actor);
       return health();
     },
-    algos: () => algos.catalog(),
+    algos: () => kernel.algos.catalog(),
     // Each row names the person as well as the token that acted.
     auditTrail: (q) => journal.readAudit(q).map((r) => ({ ...r, actorName: auth.displayName(r.actor) })),
     audit: (e) => audit(e),
@@ -360,7 +341,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     wsHub.handleUpgrade(req, socket, head);
   });
 
-  oms.setListener({
+  kernel.listen({
     ordersChanged: (ids) => {
       for (const id of ids) {
         const p = oms.get(id);

@@ -58,6 +58,8 @@ export interface TradingKernel {
   risk: RiskGate;
   oms: OrderManager;
   broker: BrokerPort;
+  /** The ticket types (GET /api/algos). */
+  algos: AlgoRegistry;
   /** Adds a listener of market events after the OMS has seen them; returns its removal. */
   tap(t: MarketTap): () => void;
   /** Adds a listener of the OMS (orders changed, portfolio changed, risk state); returns its removal. */
@@ -67,7 +69,7 @@ export interface TradingKernel {
 export function createKernel(o: KernelOptions): TradingKernel {
   const { instruments, broker } = o;
   const s = o.settings;
-  const quotes = new QuoteBoard(instruments);
+  const quotes = new QuoteBoard(instruments, o.nowMs);
   const portfolio = new PortfolioService(instruments, (client) => o.clients.openingCashCentavos(client), () => s.feeUsdBrl);
   const risk = new RiskGate({
     ...DEFAULT_RISK_LIMITS,
@@ -171,6 +173,7 @@ export function createKernel(o: KernelOptions): TradingKernel {
     risk,
     oms,
     broker,
+    algos: o.algos,
     tap(t) {
       taps.add(t);
       return () => taps.delete(t);
