@@ -131,8 +131,10 @@ export class OfficeWorkbook implements WorkbookPort {
         await ctx.sync();
         if (ws.isNullObject) ws = ctx.workbook.worksheets.add(spec.sheet);
         const rows = Math.max(1, spec.initialRows ?? 1);
-        ws.getRangeByIndexes(0, 0, 1, width).values = [spec.header];
-        table = ws.tables.add(ws.getRangeByIndexes(0, 0, rows + 1, width), true);
+        const top = spec.top ?? 0;
+        const left = spec.left ?? 0;
+        ws.getRangeByIndexes(top, left, 1, width).values = [spec.header];
+        table = ws.tables.add(ws.getRangeByIndexes(top, left, rows + 1, width), true);
         table.name = spec.table;
         table.style = spec.style ?? 'TableStyleMedium2';
         await ctx.sync();
@@ -152,7 +154,7 @@ export class OfficeWorkbook implements WorkbookPort {
       table.worksheet.load('name');
       await ctx.sync();
       try {
-        table.worksheet.getRangeByIndexes(0, 0, 1, width).format.autofitColumns();
+        table.worksheet.getRangeByIndexes(range.rowIndex, range.columnIndex, 1, width).format.autofitColumns();
         await ctx.sync();
       } catch {
         /* cosmetic */

@@ -27,6 +27,9 @@ export interface TableSpec {
   initialRows?: number;
   activate?: boolean;
   style?: string;
+  /** Where a new table's header goes (zero-based sheet row and column; default A1). */
+  top?: number;
+  left?: number;
 }
 
 export interface BodyBlock {
