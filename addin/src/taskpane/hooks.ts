@@ -79,3 +79,76 @@ export function useTicker(ms: number): number {
   }, [ms]);
   return n;
 }
+
+/**
+ * A list the bridge keeps live on a channel (snapshot: the whole list; delta: one item), loaded by
+ * REST first and merged by `merge` (which decides what a snapshot and a delta do). When the bridge
+ * refuses the channel (an older bridge), the list is polled instead: `fast` says when to poll often.
+ */
+export function useLiveList<T>(
+  client: BridgeClient,
+  channel: string,
+  path: string,
+  merge: (known: T[], data: unknown) => T[],
+  fast: (items: T[]) => boolean = () => false,
+): { items: T[]; error: string | undefined; loaded: boolean; apply: (data: unknown) => void; reload: () => void; live: boolean } {
+  const [items, setItems] = useState<T[]>([]);
+  const [error, setError] = useState<string | undefined>();
+  const [loaded, setLoaded] = useState(false);
+  const [tick, setTick] = useState(0);
+  const [live, setLive] = useState(false);
+  // Once the channel has delivered, it is the truth: a slower REST answer must not overwrite it.
+  const fromChannel = useRef(false);
+  const open = useConnection(client).state === 'open';
+  const apply = useCallback((data: unknown) => setItems((known) => merge(known, data)), [merge]);
+  const reload = useCallback(() => setTick((t) => t + 1), []);
+
+  useEffect(() => {
+    let alive = true;
+    client.request<unknown>('GET', path).then(
+      (data) => {
+        if (!alive) return;
+        setError(undefined);
+        setLoaded(true);
+        if (!fromChannel.current) apply(data);
+      },
+      (e: Error) => {
+        if (!alive) return;
+        setError(e.message);
+        setLoaded(true);
+      },
+    );
+    return () => {
+      alive = false;
+    };
+  }, [client, path, open, tick, apply]);
+
+  useEffect(() => {
+    let lastVersion = -1;
+    const onView = (v: ChannelView) => {
+      setLive(v.status === 'live');
+      fromChannel.current = v.status === 'live';
+      if (v.status !== 'live' || v.version === lastVersion || v.data === undefined) return;
+      lastVersion = v.version;
+      setLoaded(true);
+      setError(undefined);
+      apply(v.data);
+    };
+    const unsub = client.subscribe(channel, onView);
+    const now = client.channel(channel);
+    // Already live for someone else: its value may be the last delta, not the list; ask for the list.
+    if (now.status === 'live' && !Array.isArray(now.data)) client.requestSnapshot(channel);
+    else onView(now);
+    return unsub;
+  }, [client, channel, apply]);
+
+  // Without the channel, poll: often while something runs, now and then otherwise.
+  const hurry = fast(items);
+  useEffect(() => {
+    if (live || !open) return;
+    const t = setInterval(reload, hurry ? 2_000 : 15_000);
+    return () => clearInterval(t);
+  }, [live, open, hurry, reload]);
+
+  return { items, error, loaded, apply, reload, live };
+}

@@ -8,7 +8,7 @@
 import { makeStyles, mergeClasses, tokens } from '@fluentui/react-components';
 import { ArrowDown12Regular, ArrowUp12Regular } from '@fluentui/react-icons';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 export interface Column<T> {
   key: string;
@@ -118,6 +118,8 @@ export interface VirtualTableProps<T> {
   testId?: string;
   ariaLabel: string;
   compact?: CompactRows<T>;
+  /** Called when the last rows come into view (a table paged from the bridge loads the next page). */
+  onEndReached?: () => void;
 }
 
 /** The columns that fit `widthPx`: all of priority 1, then by priority while they fit. */
@@ -183,6 +185,12 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
   });
   // Row height changes with the mode: the cached sizes must follow.
   useLayoutEffect(() => virtualizer.measure(), [rowHeight, virtualizer]);
+  const items = virtualizer.getVirtualItems();
+  const lastShown = items.length ? items[items.length - 1]!.index : -1;
+  const onEndReached = props.onEndReached;
+  useEffect(() => {
+    if (onEndReached && sorted.length > 0 && lastShown >= sorted.length - 10) onEndReached();
+  }, [onEndReached, lastShown, sorted.length]);
 
   const toggleSort = (c: Column<T>) => {
     if (!c.sortValue) return;
@@ -244,7 +252,7 @@ export function VirtualTable<T>(props: VirtualTableProps<T>): JSX.Element {
         <div className={s.empty}>{props.emptyText ?? 'Nada para mostrar.'}</div>
       ) : (
         <div style={{ height: virtualizer.getTotalSize(), width: isCompact ? '100%' : totalWidth, minWidth: '100%', position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((v) => {
+          {items.map((v) => {
             const row = sorted[v.index]!;
             const key = rowKey(row);
             if (isCompact) {
