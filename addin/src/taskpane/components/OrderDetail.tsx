@@ -148,6 +148,14 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
               <span>{orderClientText(order) || '—'}</span>
               <span>Enviada por</span>
               <span data-testid="detail-created-by">{order.createdBy ?? '—'}</span>
+              {order.origin && (
+                <>
+                  <span>Origem</span>
+                  <span data-testid="detail-origin" title={order.origin.strategyRunId}>
+                    Estratégia {order.origin.strategy}
+                  </span>
+                </>
+              )}
               <span>Tipo</span>
               <span>{labels.get(order.algo?.type) ?? order.algo?.type}</span>
               {params.map(([k, v]) => {

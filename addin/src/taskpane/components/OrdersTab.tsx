@@ -4,6 +4,7 @@
  * time, then client, progress, average price and the reason a paused or rejected order gives.
  */
 import { Dropdown, makeStyles, Option, ProgressBar, SearchBox, tokens } from '@fluentui/react-components';
+import { Bot16Regular } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
 import type { OrderView } from '../../../../common/types.js';
 import { orderClientText } from '../../core/blotters.js';
@@ -27,7 +28,13 @@ const useStyles = makeStyles({
   time: { marginLeft: 'auto', color: tokens.colorNeutralForeground3, flexShrink: 0 },
   bar: { width: '54px', flexShrink: 0 },
   num: { flexShrink: 0 },
+  origin: { display: 'inline-flex', flexShrink: 0, color: tokens.colorBrandForeground1 },
 });
+
+/** Who sent the boleta when it was not a person: "Estratégia Cruzamento de médias". */
+export function originText(o: OrderView): string {
+  return o.origin ? `Estratégia ${o.origin.strategy}` : '';
+}
 
 /** Below this table width, orders are drawn as two-line rows. */
 export const ORDERS_COMPACT_BELOW_PX = 720;
@@ -104,6 +111,7 @@ export function OrdersTab(): JSX.Element {
       title: (o) => o.statusReason,
       sortValue: (o) => o.statusReason ?? '',
     },
+    { key: 'origin', label: 'Origem', width: 150, priority: 3, render: (o) => originText(o), title: (o) => originText(o), sortValue: (o) => originText(o) },
     { key: 'id', label: 'ID', width: 150, priority: 4, render: (o) => <span style={{ fontFamily: 'monospace', fontSize: 11 }}>{o.id}</span>, sortValue: (o) => o.id },
   ];
 
@@ -125,6 +133,11 @@ export function OrdersTab(): JSX.Element {
             <span className={o2.time}>{fmtTime(o.createdAt)}</span>
           </div>
           <div className={`${o2.line} ${o2.sub}`}>
+            {o.origin && (
+              <span className={o2.origin} title={originText(o)} data-testid="order-origin">
+                <Bot16Regular />
+              </span>
+            )}
             <span className={o2.client} title={orderClientText(o)}>
               {orderClientText(o) || '—'}
             </span>
