@@ -9,6 +9,7 @@ import {
   backtestFieldKeys,
   buildBacktestRequest,
   buildSweepRequest,
+  chartPoints,
   combinations,
   drawdownText,
   emptyBacktestForm,
@@ -18,6 +19,7 @@ import {
   mergeLive,
   metricCells,
   normalisedCurve,
+  pageRows,
   paramHintText,
   paramsText,
   parseGridValues,
@@ -26,6 +28,7 @@ import {
   placeApiErrors,
   progressText,
   specSummary,
+  storedText,
 } from '../../addin/src/core/backtests.js';
 
 const nbsp = (s: string) => s.replace(/\u00a0/g, ' ');
@@ -258,5 +261,37 @@ describe('a run as a PM reads it', () => {
     expect(normalisedCurve([])).toEqual([]);
     expect(specSummary({ symbols: ['PETR4', 'VALE3'], interval: '1d', from: '2024-01-02', to: '2024-06-28' })).toBe('PETR4, VALE3 · Diário · 02/01/2024 a 28/06/2024');
     expect(paramsText({ fast: 5, band: 0.5, short: true }, new Map([['fast', 'Média curta']]))).toBe('Média curta 5 · band 0,5 · short sim');
+  });
+
+  it('chart points: São Paulo wall clock, ascending, one per second', () => {
+    const pts = chartPoints(
+      [
+        { t: '2024-01-03T13:00:00.000Z', value: 2 },
+        { t: '2024-01-02T13:00:00.000Z', value: 1 },
+        { t: '2024-01-03T13:00:00.400Z', value: 3 },
+        { t: '2024-01-04T13:00:00.000Z', value: Number.NaN },
+      ],
+      -100,
+    );
+    // 10:00 in São Paulo (UTC-3) drawn as 10:00
+    expect(pts).toEqual([
+      { time: Date.UTC(2024, 0, 2, 10) / 1000, value: -100 },
+      { time: Date.UTC(2024, 0, 3, 10) / 1000, value: -300 },
+    ]);
+  });
+
+  it('what is stored for the typed symbols, in São Paulo dates', () => {
+    const cov = [
+      { symbol: 'PETR4', interval: '1d', from: '2024-01-02T03:00:00.000Z', to: '2024-06-28T03:00:00.000Z' },
+      { symbol: 'PETR4', interval: 'trades', from: '2024-06-03T13:00:00.000Z', to: '2024-06-28T20:00:00.000Z' },
+    ];
+    expect(storedText(cov, ['PETR4', 'VALE3'])).toBe('PETR4: 1d de 02/01/2024 a 28/06/2024, negócios de 03/06/2024 a 28/06/2024; VALE3: nada guardado');
+  });
+
+  it('a page of rows, bare or wrapped', () => {
+    expect(pageRows([{ a: 1 }], 'fills')).toEqual({ rows: [{ a: 1 }] });
+    expect(pageRows({ fills: [{ a: 1 }], total: 5 }, 'fills')).toEqual({ rows: [{ a: 1 }], total: 5 });
+    expect(pageRows({ rows: [{ a: 2 }] }, 'orders')).toEqual({ rows: [{ a: 2 }], total: undefined });
+    expect(pageRows(null, 'orders')).toEqual({ rows: [] });
   });
 });

@@ -22,6 +22,7 @@ import type { ApiErrorItem } from '../../../common/types.js';
 import { parseBoolean, parseInteger, parseNumber } from '../sheets/boleta-rows.js';
 import { errorItemMessage } from './errors.js';
 import { fmtChangePct, fmtDate, fmtMoney, fmtNumber, fmtPct, fmtQty, fold } from './format.js';
+import { chartTime } from './marketdata.js';
 
 // ------------------------------------------------------------------ labels
 
@@ -462,11 +463,11 @@ export function metricCells(m: RunMetricsView | undefined): MetricCell[] {
     { key: 'totalReturn', label: 'Retorno total', text: m ? fmtChangePct(frac(m.totalReturn)) : '—', tone: signTone(m?.totalReturn) },
     { key: 'annualReturn', label: 'Retorno anualizado', text: m ? fmtChangePct(frac(m.annualReturn)) : '—', tone: signTone(m?.annualReturn), hint: '252 pregões/ano' },
     { key: 'volatility', label: 'Volatilidade', text: m ? fmtPct(frac(m.volatility)) : '—', hint: 'anualizada' },
-    { key: 'sharpe', label: 'Sharpe', text: m ? fmtNumber(m.sharpe, 2) : '—', tone: signTone(m?.sharpe), hint: 'sobre o CDI informado' },
+    { key: 'sharpe', label: 'Sharpe', text: m ? fmtNumber(m.sharpe, 2) : '—', tone: signTone(m?.sharpe), hint: 'sobre o CDI' },
     { key: 'maxDrawdown', label: 'Drawdown máximo', text: m ? drawdownText(m.maxDrawdown) : '—', tone: m && m.maxDrawdown > 0 ? 'neg' : undefined },
-    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate), 1) : '—', hint: 'das operações encerradas' },
-    { key: 'turnover', label: 'Giro', text: m ? turnoverText(m.turnover) : '—', hint: 'volume / patrimônio médio' },
-    { key: 'feesBrl', label: 'Custos', text: m ? fmtMoney(m.feesBrl) : '—', hint: 'emolumentos e taxas B3' },
+    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate), 1) : '—', hint: 'operações fechadas' },
+    { key: 'turnover', label: 'Giro', text: m ? turnoverText(m.turnover) : '—', hint: 'volume / patr. médio' },
+    { key: 'feesBrl', label: 'Custos', text: m ? fmtMoney(m.feesBrl) : '—', hint: 'taxas B3' },
     { key: 'trades', label: 'Negócios', text: m ? fmtQty(m.trades) : '—', hint: m ? `${fmtQty(m.sessions)} pregões` : undefined },
     { key: 'endEquity', label: 'Patrimônio final', text: m ? fmtMoney(m.endEquityBrl) : '—', tone: m ? signTone(m.endEquityBrl - m.startEquityBrl) : undefined, hint: m ? `início ${fmtMoney(m.startEquityBrl)}` : undefined },
   ];
@@ -503,4 +504,45 @@ export function paramsText(params: Record<string, number | boolean | string>, la
 
 export function sweepProgress(s: Pick<SweepView, 'total' | 'done'>): number {
   return s.total > 0 ? Math.min(1, s.done / s.total) : 0;
+}
+
+/**
+ * Points for a lightweight-charts series: São Paulo wall-clock seconds (the chart draws UTC),
+ * ascending, one per second (the chart refuses repeats and disorder: the last value of a second wins).
+ */
+export function chartPoints(points: ReadonlyArray<{ t: string; value: number }>, scale = 1): Array<{ time: number; value: number }> {
+  const bySecond = new Map<number, number>();
+  for (const p of points) {
+    if (!Number.isFinite(p.value)) continue;
+    const time = chartTime(p.t);
+    if (Number.isFinite(time)) bySecond.set(time, p.value * scale);
+  }
+  return [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
+}
+
+/**
+ * What the market database holds for the typed symbols, in one line under the field ("PETR4: 1d de
+ * 02/01/2024 a 28/06/2024, 5m de …; VALE3: nada guardado"), so the dates can be chosen before a 422.
+ */
+export function storedText(coverage: ReadonlyArray<{ symbol: string; interval: string; from: string; to: string }>, symbols: readonly string[]): string {
+  return symbols
+    .slice(0, 6)
+    .map((sym) => {
+      const rows = coverage.filter((c) => c.symbol === sym);
+      if (rows.length === 0) return `${sym}: nada guardado`;
+      return `${sym}: ${rows.map((c) => `${c.interval === 'trades' ? 'negócios' : c.interval} de ${fmtDate(c.from)} a ${fmtDate(c.to)}`).join(', ')}`;
+    })
+    .join('; ');
+}
+
+/** A page of orders or fills as the bridge answers it: the rows themselves, or wrapped with a total. */
+export function pageRows<T>(data: unknown, kind: 'orders' | 'fills'): { rows: T[]; total?: number } {
+  if (Array.isArray(data)) return { rows: data as T[] };
+  if (data && typeof data === 'object') {
+    const o = data as Record<string, unknown>;
+    const rows = [o[kind], o.rows, o.items].find(Array.isArray) as T[] | undefined;
+    const total = typeof o.total === 'number' ? o.total : undefined;
+    return { rows: rows ?? [], total };
+  }
+  return { rows: [] };
 }
