@@ -3,7 +3,7 @@
  * WebSocket's English text.
  */
 import { describe, expect, it } from 'vitest';
-import { errorItemMessage, httpErrorMessage, timeoutMessage, unreachableMessage, wsRefusalMessage } from '../../addin/src/core/errors.js';
+import { errorItemMessage, httpErrorMessage, PANIC_BLOCKS_START, strategyStartMessage, timeoutMessage, unreachableMessage, wsRefusalMessage } from '../../addin/src/core/errors.js';
 
 
 describe('pane error messages', () => {
@@ -43,5 +43,13 @@ describe('pane error messages', () => {
     expect(unreachableMessage('http://127.0.0.1:3210')).toContain('npx blackbox start');
     expect(timeoutMessage(15, 'GET')).toContain('Tente de novo');
     expect(timeoutMessage(15, 'POST')).toContain('confira em Ordens antes de repetir');
+  });
+
+  it('a strategy refused while PÂNICO is engaged says so and what to do', () => {
+    expect(strategyStartMessage(409, [], 'x')).toBe(PANIC_BLOCKS_START);
+    expect(strategyStartMessage(409, [{ field: '', code: 'trading_halted', message: 'negociação suspensa (PÂNICO acionado ou estado HALTED)' }], 'x')).toBe(PANIC_BLOCKS_START);
+    expect(strategyStartMessage(409, [{ field: '', code: 'halted', message: 'estado HALTED' }], 'x')).toBe(`${PANIC_BLOCKS_START} (estado HALTED)`);
+    expect(PANIC_BLOCKS_START).toContain('administrador');
+    expect(strategyStartMessage(422, [], 'o que o bridge disse')).toBe('o que o bridge disse');
   });
 });

@@ -65,3 +65,16 @@ export function wsRefusalMessage(errors: ApiErrorItem[]): string {
   if (errors.length === 0) return TOKEN_REFUSED;
   return [...new Set(errors.map(errorItemMessage))].join('; ');
 }
+
+/** PÂNICO is engaged: the bridge refuses to start anything (409) until an admin releases it. */
+export const PANIC_BLOCKS_START =
+  'O PÂNICO está acionado: nenhuma estratégia pode ser iniciada até um administrador liberá-lo (faixa vermelha no alto do painel). As que estavam rodando foram interrompidas.';
+
+/** Why a strategy did not start: the bridge's own words, or PÂNICO said plainly on a 409. */
+export function strategyStartMessage(status: number, errors: ApiErrorItem[], fallback: string): string {
+  if (status === 409) {
+    const own = errors.length ? [...new Set(errors.map(errorItemMessage))].join('; ') : '';
+    return own && !/p[âa]nico/i.test(own) ? `${PANIC_BLOCKS_START} (${own})` : PANIC_BLOCKS_START;
+  }
+  return fallback;
+}

@@ -174,3 +174,12 @@ export function mergeRuns(known: readonly StrategyRunView[], data: unknown): Str
   }
   return [...next.values()].sort((a, b) => RUN_ORDER[a.state] - RUN_ORDER[b.state] || (a.startedAt < b.startedAt ? 1 : a.startedAt > b.startedAt ? -1 : 0));
 }
+
+/** `GET /api/strategies`: what can run, the files that failed to load, and where runs trade. */
+export interface StrategiesListView {
+  strategies: StrategyView[];
+  broken: Array<{ id: string; error: string }>;
+  market: MarketKind;
+}
+
+export const STRATEGIES_PATH = '/api/strategies';

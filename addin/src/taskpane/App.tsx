@@ -17,12 +17,14 @@ import {
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { BridgeClient } from '../core/bridge-client.js';
 import type { WorkbookPort } from '../sheets/workbook-port.js';
+import { BacktestsTab } from './components/BacktestsTab.js';
 import { BalancesTab } from './components/BalancesTab.js';
 import { BoletasTab } from './components/BoletasTab.js';
 import { ImportProfitTab } from './components/ImportProfitTab.js';
 import { MarketDataTab } from './components/MarketDataTab.js';
 import { OrdersTab } from './components/OrdersTab.js';
 import { PositionsTab } from './components/PositionsTab.js';
+import { StrategiesTab } from './components/StrategiesTab.js';
 import { BrokerWarningsBanner } from './components/BrokerWarningsBanner.js';
 import { ReconnectBanner } from './components/ReconnectBanner.js';
 import { Header, KillSwitchBanner, PanicDialog, ReleaseDialog, SettingsDialog, useKillSwitch } from './components/Shell.js';
@@ -40,16 +42,20 @@ const useStyles = makeStyles({
     color: tokens.colorNeutralForeground1,
     fontFamily: tokens.fontFamilyBase,
   },
-  // Tabs wrap to a second line rather than widen the pane (320 px fits four, not six).
-  tabs: { backgroundColor: tokens.colorNeutralBackground1, borderBottom: `1px solid ${tokens.colorNeutralStroke2}`, padding: '0 4px', flexWrap: 'wrap' },
+  // Tabs wrap to more lines rather than widen the pane; in a task pane they are tighter, so the
+  // eight take two lines at 420 px (three at 320) and leave the tab its height.
+  tabs: {
+    backgroundColor: tokens.colorNeutralBackground1,
+    borderBottom: `1px solid ${tokens.colorNeutralStroke2}`,
+    padding: '0 4px',
+    flexWrap: 'wrap',
+    '@media (max-width: 599px)': { '& .fui-Tab': { paddingLeft: '6px', paddingRight: '6px', paddingTop: '8px', paddingBottom: '8px' } },
+  },
   main: { flex: '1 1 auto', minHeight: 0, position: 'relative', backgroundColor: tokens.colorNeutralBackground1 },
   pane: { position: 'absolute', inset: 0, display: 'flex', flexDirection: 'column' },
 });
 
-/**
- * The tabs that exist today. Estratégias and Backtests join this
- * list when their features land in the bridge (no placeholders pretending to work).
- */
+/** The eight tabs of PRODUCT.md §1. */
 const TABS = [
   { id: 'positions', label: 'Posições', render: () => <PositionsTab /> },
   { id: 'orders', label: 'Ordens', render: () => <OrdersTab /> },
@@ -57,6 +63,8 @@ const TABS = [
   { id: 'balances', label: 'Saldo', render: () => <BalancesTab /> },
   { id: 'marketdata', label: 'Base de dados', render: () => <MarketDataTab /> },
   { id: 'import', label: 'Import Profit', render: () => <ImportProfitTab /> },
+  { id: 'strategies', label: 'Estratégias', render: () => <StrategiesTab /> },
+  { id: 'backtests', label: 'Backtests', render: () => <BacktestsTab /> },
 ] as const;
 
 type TabId = (typeof TABS)[number]['id'];
@@ -106,9 +114,10 @@ export function App({ client, workbook }: { client: BridgeClient; workbook?: Wor
     return () => window.removeEventListener(PANIC_REQUEST_EVENT, onReq);
   }, []);
 
+  const goTo = useCallback((id: string) => TABS.some((t) => t.id === id) && selectTab(id as TabId), [selectTab]);
   const ctx: PaneContext = useMemo(
-    () => ({ client, workbook, requestPanic, canTrade: info.role !== 'viewer', notify }),
-    [client, workbook, requestPanic, info.role, notify],
+    () => ({ client, workbook, requestPanic, canTrade: info.role !== 'viewer', notify, goTo }),
+    [client, workbook, requestPanic, info.role, notify, goTo],
   );
 
   return (

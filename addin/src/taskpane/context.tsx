@@ -12,6 +12,8 @@ export interface PaneContext {
   /** Trader or admin (a viewer token sees, but cannot act). */
   canTrade: boolean;
   notify: (intent: 'success' | 'error' | 'warning' | 'info', text: string) => void;
+  /** Switches to another tab (a run's "Ver ordens" opens Ordens). */
+  goTo?: (tab: string) => void;
 }
 
 export const PaneCtx = createContext<PaneContext | undefined>(undefined);
