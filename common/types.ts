@@ -137,6 +137,8 @@ export interface OrderView {
   updatedAt: string;
   /** The person whose token sent the boleta. */
   createdBy?: string;
+  /** The strategy run that sent the boleta, when one did. */
+  origin?: { strategyRunId: string; strategy: string };
   idempotencyKey?: string;
   children?: ChildOrderView[];
   fills?: FillView[];

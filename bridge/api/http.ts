@@ -28,6 +28,8 @@ import { duplicateKeyMessage, firstDuplicateKey } from './strict-json.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import type { ImportService } from '../marketdata/import/import-service.js';
+import { mountStrategyRoutes } from './strategy-routes.js';
+import type { StrategyService } from '../strategy/live/strategy-service.js';
 import { mountMarketDataRoutes } from './marketdata-routes.js';
 
 export interface OrderCommands {
@@ -71,6 +73,8 @@ export interface ApiServices {
   addinDir: string | undefined;
   /** The market database and its imports (absent: those routes answer 404). */
   marketData?: ImportService;
+  /** Strategies running in the bridge (absent: those routes answer 404). */
+  strategies?: StrategyService;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -400,6 +404,7 @@ export function createHttpApp(s: ApiServices): express.Express {
   });
 
   if (s.marketData) mountMarketDataRoutes(api, s.marketData, { need, fail, parse, actorOf, audit: s.audit });
+  if (s.strategies) mountStrategyRoutes(api, s.strategies, { need, fail, parse, actorOf, audit: s.audit, nameOf: (a) => s.auth.displayName(a) });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

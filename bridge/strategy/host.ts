@@ -64,6 +64,8 @@ export interface HostOptions {
   actor: string;
   onFault(f: StrategyFault): void;
   onLog(t: number, message: string): void;
+  /** Events are waiting (real time: the caller pumps soon); a replay driver pumps on its own. */
+  onQueued?: () => void;
 }
 
 interface RefState {
@@ -231,6 +233,7 @@ export class StrategyHost {
       return;
     }
     this.pending.push(ev);
+    if (this.pending.length === 1) this.o.onQueued?.();
   }
 
   /** A new São Paulo date: continuous futures move to their front contract. */

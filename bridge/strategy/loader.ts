@@ -55,7 +55,7 @@ export async function loadStrategyFile(file: string, id = path.basename(file), s
   let mod: { default?: unknown };
   try {
     // The modification time in the URL: an edited file is loaded again, not served from the module cache.
-    mod = await import(`${pathToFileURL(abs).href}?v=${statSync(abs).mtimeMs}`);
+    mod = await import(`${pathToFileURL(abs).href}?mtime=${Math.round(statSync(abs).mtimeMs)}`);
   } catch (e) {
     throw new StrategyLoadError(`estratégia ${id} não carregou: ${(e as Error).message}`);
   }
