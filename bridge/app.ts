@@ -13,7 +13,7 @@ import type { BalanceView, HealthView, KillSwitchView, PositionView } from '../c
 import type { BoletaInput } from '../common/schemas.js';
 import { TokenAuth } from './api/auth.js';
 import { AuthFailureLimiter } from './api/auth-failures.js';
-import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
+import { createHttpApp, type ApiServices, type CommandResult, type ReplayStatusView } from './api/http.js';
 import { WsHub } from './api/ws-hub.js';
 import { ConfigStore } from './config/config-store.js';
 import { createAlgoRegistry } from './execution/algos/registry.js';
@@ -500,6 +500,36 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     : undefined;
 
   let closed = false;
+  const replayStatus: ReplayStatusView = { state: 'ready', events: 0 };
+  let replayRun: Promise<{ events: number; cancelled: boolean }> | undefined;
+  const playReplay = (control?: ReplayControl) => {
+    if (!driver || !replay) throw new Error('a ponte não está sobre um histórico gravado');
+    if (replayRun) return replayRun;
+    Object.assign(replayStatus, { state: 'running', startedAt: new Date().toISOString() });
+    replayRun = driver.run(replay.market.feed(), {
+      cancelled: () => closed || (control?.cancelled() ?? false),
+      progress: (n) => {
+        replayStatus.events = n;
+        replayStatus.simTime = new Date(clock()).toISOString();
+        control?.progress?.(n);
+      },
+    });
+    replayRun.then(
+      (r) => Object.assign(replayStatus, { state: r.cancelled ? 'cancelled' : 'done', events: r.events, finishedAt: new Date().toISOString(), simTime: new Date(clock()).toISOString(), warnings: replayWarnings.slice(0, 20) }),
+      (e: Error) => Object.assign(replayStatus, { state: 'failed', error: e.message, finishedAt: new Date().toISOString() }),
+    );
+    return replayRun;
+  };
+  services.replay = driver
+    ? {
+        status: () => ({ ...replayStatus }),
+        start: (actor) => {
+          audit({ actor, action: 'replay.start', details: opts.replay });
+          void playReplay().catch(() => undefined);
+          return { ...replayStatus };
+        },
+      }
+    : undefined;
   return {
     url,
     port,
@@ -507,7 +537,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     oms,
     broker,
     strategies: strategyService,
-    ...(driver && replay ? { replay: { run: (control?: ReplayControl) => driver.run(replay.market.feed(), control ?? { cancelled: () => closed }) } } : {}),
+    ...(driver ? { replay: { run: (control?: ReplayControl) => playReplay(control) } } : {}),
     volumeProfiles: marketData.profiles,
     journalSeq: () => journal.lastSeq(),
     journalTypesAfter: (seq) => [...journal.readFrom(seq + 1)].map((e) => e.type),

@@ -7,11 +7,17 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBridge } from './app.js';
+import { backtestSpecSchema } from '../common/backtest.js';
+import { zodErrors } from '../common/schemas.js';
+import type { ReplaySpec } from './backtest/replay-market.js';
 
 const USAGE = `uso / usage:
   blackbox start [--port 3000] [--data ./data] [--broker sim|profitdll] [--host 127.0.0.1]
                  [--seed N] [--exchange HOST:PORT] [--tls-cert FILE --tls-key FILE | --dev-cert]
                  [--allow-remote]
+                 [--replay ATIVO,… --from AAAA-MM-DD --to AAAA-MM-DD [--interval 1m|5m|15m|30m|60m|1d] [--source auto|bars|trades]]
+                 (--replay: trade on the history stored in <data>/market.db on a simulated clock;
+                  arm strategies, then POST /api/replay/run plays it)
   blackbox panic [--reason TEXTO] [--port 3000] [--data ./data] [--url URL]
   blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process
   blackbox profitdll-check [--send-test-order] [--ticker PETR4] [--seconds 30] [--timeout-ms 5000] [--report FILE]
@@ -47,6 +53,11 @@ async function start(argv: string[]): Promise<void> {
       'dev-cert': { type: 'boolean' },
       'allow-remote': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      replay: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      interval: { type: 'string' },
+      source: { type: 'string' },
     },
     strict: true,
   });
@@ -80,7 +91,14 @@ async function start(argv: string[]): Promise<void> {
   }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isSafeInteger(seed)) fail(`--seed inválido: ${values.seed}`);
-  const bridge = await startBridge({ dataDir, port, host, broker, seed, exchange, tls, quiet: values.quiet });
+  let replay: ReplaySpec | undefined;
+  if (values.replay !== undefined) {
+    const parsed = backtestSpecSchema.safeParse({ symbols: values.replay.split(','), from: values.from, to: values.to, interval: values.interval, source: values.source });
+    if (!parsed.success) fail(`--replay: ${zodErrors(parsed.error).map((e) => `--${e.field.replace(/^symbols.*/, 'replay')}: ${e.message}`).join('; ')}`);
+    const { symbols, from, to, interval, source, fill } = parsed.data;
+    replay = { symbols, from, to, interval, source, fill };
+  }
+  const bridge = await startBridge({ dataDir, port, host, broker, seed, exchange, tls, quiet: values.quiet, replay });
   process.stdout.write(`BlackBox pronto em ${bridge.url} — token em ${path.join(dataDir, 'token')}\n`);
   let stopping = false;
   const stop = async () => {

@@ -3,6 +3,7 @@
  * bridge. Money in BRL, prices in BRL (or points), instants as ISO strings on the wire.
  */
 import { z } from 'zod';
+import type { OrderStatus } from './types.js';
 
 export const BAR_INTERVALS = ['1m', '5m', '15m', '30m', '60m', '1d'] as const;
 export type BarIntervalName = (typeof BAR_INTERVALS)[number];
@@ -87,7 +88,7 @@ export interface BacktestOrderView {
   avgPrice: number;
   limitPrice?: number;
   algo: string;
-  status: string;
+  status: OrderStatus;
   statusReason?: string;
   createdAt: string;
   client?: string;

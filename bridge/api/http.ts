@@ -44,6 +44,16 @@ export interface OrderCommands {
   amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<CommandResult>;
 }
 
+export interface ReplayStatusView {
+  state: 'ready' | 'running' | 'done' | 'cancelled' | 'failed';
+  events: number;
+  simTime?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  warnings?: string[];
+}
+
 export type CommandResult = { ok: true; value: OrderView } | { ok: false; errors: ApiErrorItem[]; status?: number };
 
 export interface ApiServices {
@@ -75,6 +85,8 @@ export interface ApiServices {
   marketData?: ImportService;
   /** Strategies running in the bridge (absent: those routes answer 404). */
   strategies?: StrategyService;
+  /** On recorded history (`--replay`): its state, and playing it. */
+  replay?: { status(): ReplayStatusView; start(actor: string): ReplayStatusView };
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -405,6 +417,15 @@ export function createHttpApp(s: ApiServices): express.Express {
 
   if (s.marketData) mountMarketDataRoutes(api, s.marketData, { need, fail, parse, actorOf, audit: s.audit });
   if (s.strategies) mountStrategyRoutes(api, s.strategies, { need, fail, parse, actorOf, audit: s.audit, nameOf: (a) => s.auth.displayName(a) });
+  // Recorded history: a bridge started with --replay plays it when asked, with its strategies armed first.
+  api.get('/replay', need('viewer'), (_req, res) => {
+    if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
+    res.json(s.replay.status());
+  });
+  api.post('/replay/run', need('trader'), (_req, res) => {
+    if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
+    res.status(202).json(s.replay.start(actorOf(res)));
+  });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

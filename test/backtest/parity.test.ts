@@ -11,7 +11,7 @@ import { backtestSpecSchema, type BacktestResultView } from '../../common/backte
 import type { OrderView } from '../../common/types.js';
 import { runBacktest } from '../../bridge/backtest/engine.js';
 import { loadStrategy } from '../../bridge/strategy/loader.js';
-import { startTestBridge, tempDataDir, type TestBridge } from '../support/bridge.js';
+import { eventually, startTestBridge, tempDataDir, type TestBridge } from '../support/bridge.js';
 import { tempMarketDb, writeCandles, writeTrades } from '../support/market-fixture.js';
 
 const bridges: TestBridge[] = [];
@@ -109,4 +109,37 @@ describe('backtest and live parity', () => {
       expect(liveFills.sort((a, b) => (key(a) < key(b) ? -1 : 1))).toEqual(btFills.sort((a, b) => (key(a) < key(b) ? -1 : 1)));
     }, 120_000);
   }
+});
+
+describe('a bridge on recorded history', () => {
+  it('plays it when asked over the API, once, and says where it is', async () => {
+    const { db, file } = tempMarketDb();
+    writeCandles(db, { symbol: 'VALE3', interval: '15m', from: '2026-03-02', to: '2026-03-03', startH: 6180, tickH: 1 });
+    db.close();
+    const dataDir = tempDataDir();
+    copyFileSync(file, path.join(dataDir, 'market.db'));
+    const b = await startTestBridge({ replay: { symbols: ['VALE3'], from: '2026-03-02', to: '2026-03-03', interval: '15m', source: 'auto', fill: {} } }, dataDir);
+    bridges.push(b);
+    expect((await b.api('GET', '/api/replay')).body).toMatchObject({ state: 'ready', events: 0 });
+    const started = await b.api('POST', '/api/replay/run');
+    expect(started.status).toBe(202);
+    const done = await eventually(async () => {
+      const s = (await b.api('GET', '/api/replay')).body;
+      return s.state === 'done' ? s : undefined;
+    });
+    expect(done.events).toBe(2 * 28);
+    expect(done.simTime).toBe('2026-03-03T20:00:00.000Z');
+    const q = (await b.api('GET', '/api/quotes?symbols=VALE3')).body[0];
+    expect(q.last).toBeGreaterThan(0);
+    expect((await b.api('POST', '/api/replay/run')).body.state).toBe('done');
+  });
+
+  it('refuses to start on history that is not stored, saying what is', async () => {
+    const { db, file } = tempMarketDb();
+    writeCandles(db, { symbol: 'VALE3', interval: '15m', from: '2026-03-02', to: '2026-03-03', startH: 6180, tickH: 1 });
+    db.close();
+    const dataDir = tempDataDir();
+    copyFileSync(file, path.join(dataDir, 'market.db'));
+    await expect(startTestBridge({ replay: { symbols: ['PETR4'], from: '2026-03-02', to: '2026-03-03', interval: '15m', source: 'auto', fill: {} } }, dataDir)).rejects.toThrow(/sem candles de 15m .* de PETR4 .*Guardado na base: VALE3 15m/);
+  });
 });
