@@ -220,6 +220,8 @@ export const strategyStartSchema = z.strictObject({
   interval: z.enum(BAR_INTERVALS).default('1m'),
   params: z.record(z.string(), paramValue).default({}),
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
+  /** Closed bars from the market database the strategy can read with ctx.bars at start. */
+  warmupBars: z.number().int().min(0).max(5_000).default(0),
   /** Required to trade through a real broker: the run's own limits, confirmed by a person. */
   limits: strategyLimitsSchema.optional(),
   /** `ARMAR` typed by the person who arms a run on a real broker. */

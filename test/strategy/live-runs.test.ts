@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StrategyRunView } from '../../common/backtest.js';
 import type { OrderView } from '../../common/types.js';
 import { eventually, startTestBridge, tempDataDir, type TestBridge, WsProbe } from '../support/bridge.js';
+import { MarketDb } from '../../bridge/marketdata/market-db.js';
+import { writeCandles } from '../support/market-fixture.js';
 
 const STRATEGIES: Record<string, string> = {
   // Rests one buy far below the market on its first timer, then waits.
@@ -30,6 +32,14 @@ export default {
         ctx.submit({ symbol: 'PETR4', side: 'buy', qty: ctx.params.qty, limitPrice: ctx.roundPrice('PETR4', last * 0.95, 'buy') });
       },
     };
+  },
+};
+`,
+  'historia.ts': `
+export default {
+  name: 'História',
+  setup(ctx) {
+    return { onStart() { const b = ctx.bars('PETR4'); ctx.log('barras=' + b.length + ' primeira=' + new Date(b[0].t).toISOString() + ' fechamento=' + b[b.length - 1].close); } };
   },
 };
 `,
@@ -86,6 +96,10 @@ async function runOrders(runId: string): Promise<OrderView[]> {
 beforeAll(async () => {
   mkdirSync(path.join(dataDir, 'strategies'), { recursive: true });
   for (const [f, src] of Object.entries(STRATEGIES)) writeFileSync(path.join(dataDir, 'strategies', f), src);
+  // Stored history a run may start with.
+  const db = MarketDb.open(path.join(dataDir, 'market.db'));
+  writeCandles(db, { symbol: 'PETR4', interval: '5m', from: '2026-11-03', to: '2026-11-04', startH: 3650, tickH: 1 });
+  db.close();
   b = await startTestBridge({ strategyHookBudgetMs: 800 }, dataDir);
   expect((await b.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 })).status).toBe(201);
 });
@@ -115,6 +129,15 @@ describe('strategies in the bridge', () => {
     expect(stopped.body.state).toBe('stopped');
     await eventually(async () => ((await b.api<OrderView>('GET', `/api/orders/${orders[0].id}`)).body.status === 'canceled' ? true : undefined), 10_000);
     ws.close();
+  });
+
+  it('starts a run with the last stored bars, read from the market database', async () => {
+    const r = await b.api<StrategyRunView>('POST', '/api/strategies/runs', { strategy: 'historia.ts', symbols: ['PETR4'], clients: ['ALFA'], interval: '5m', warmupBars: 50 });
+    expect(r.status).toBe(201);
+    const v = await waitRun(r.body.id, (x) => x.logs.length > 0);
+    // 84 bars a day stored (10:00–17:00): the last 50 are the second day's from 12:50 São Paulo time.
+    expect(v.logs[0].message).toMatch(/^barras=50 primeira=2026-11-04T15:50:00.000Z fechamento=\d+(\.\d+)?$/);
+    await b.api('POST', `/api/strategies/runs/${r.body.id}/stop`);
   });
 
   it('fails a strategy that throws, naming the hook and the line, and keeps the bridge serving', async () => {

@@ -24,7 +24,10 @@ import type { BarInterval } from '../api.js';
 import { StrategyHost, type HostRun } from '../host.js';
 import { loadStrategy } from '../loader.js';
 import { resolveParams } from '../params.js';
-import type { StrategyFault } from '../protocol.js';
+import type { HostEvent, StrategyFault } from '../protocol.js';
+import { historyBars } from '../history.js';
+import { MARKET_DB_FILE, MarketDb } from '../../marketdata/market-db.js';
+import { existsSync } from 'node:fs';
 import { WorkerRunner } from './runner-protocol.js';
 
 export type StrategyMarket = 'sim' | 'live' | 'replay';
@@ -243,7 +246,7 @@ export class StrategyService {
     this.runs.set(id, run);
     this.trim();
     this.d.audit({ actor, action: 'strategy.start', target: id, details: { strategy: req.strategy, symbols: req.symbols, clients: req.clients, market: view.market, limits: req.limits, params: params.values } });
-    run.host.start();
+    run.host.start(this.history(req.symbols, req.interval as BarInterval, req.warmupBars, today));
     if (this.d.pacing === 'realtime') this.schedulePump(run);
     await this.persist();
     this.publish(run);
@@ -283,6 +286,19 @@ export class StrategyService {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** The last closed bars before now from market.db, when the run asks for them and they are stored. */
+  private history(symbols: string[], interval: BarInterval, count: number, today: string): HostEvent[] {
+    const file = path.join(this.d.dataDir, MARKET_DB_FILE);
+    if (count <= 0 || !existsSync(file)) return [];
+    const db = MarketDb.openReadOnly(file);
+    try {
+      const bars = historyBars(db, symbols, interval, this.d.clock(), count, (s) => this.d.kernel.instruments.get(tradedContract(s, today))?.tickHundredths);
+      return bars.length > 0 ? [{ kind: 'history', bars }] : [];
+    } finally {
+      db.close();
+    }
+  }
 
   private async end(run: LiveRun, state: 'stopped' | 'halted' | 'failed', reason: string, fault?: StrategyFault): Promise<void> {
     if (run.view.state !== 'running') return;
