@@ -61,8 +61,9 @@ export interface BridgeOptions {
    * on a simulated clock that only moves when the replay runs (`RunningBridge.replay.run`).
    */
   replay?: ReplaySpec;
-  /** Hook budget of strategy runs (tests shorten it). */
+  /** Hook budget and heap cap of strategy runs (tests shorten them). */
   strategyHookBudgetMs?: number;
+  strategyHeapMb?: number;
   /**
    * Epoch milliseconds of the bridge's business time (default `Date.now`): the date the futures universe
    * rolls by and contracts expire on, the times of orders and their journal events, the in-process
@@ -239,6 +240,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     log,
     publish: (v) => hub?.publish('strategies', v),
     hookBudgetMs: opts.strategyHookBudgetMs,
+    heapMb: opts.strategyHeapMb,
   });
   const strategyService = strategies;
 

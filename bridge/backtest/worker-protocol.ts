@@ -73,8 +73,8 @@ export function startBacktestWorker(
       void locateLoop(worker, sourceFileOf(job)).then((location) => {
         outcome = {
           kind: 'failed',
-          message: `a estratégia não retornou de ${hook} em ${Math.round(forMs / 1000)} s: laço sem fim?${location ? ` (${location})` : ''}`,
-          fault: { hook, message: `${hook} passou de ${budget / 1000} s sem retornar (laço sem fim?); execução interrompida`, ...(location ? { location } : {}) },
+          message: `a estratégia não retornou de ${hook} em ${Math.round(forMs / 1000)} s: laço sem fim, ou memória no limite?${location ? ` (${location})` : ''}`,
+          fault: { hook, message: `${hook} passou de ${budget / 1000} s sem retornar (laço sem fim, ou memória no limite?); execução interrompida`, ...(location ? { location } : {}) },
         };
         void worker.terminate();
       });

@@ -65,6 +65,19 @@ export default {
   },
 };
 `,
+  'memoria.ts': `
+export default {
+  name: 'Memória',
+  setup(ctx) {
+    const keep = [];
+    return {
+      onStart() { ctx.every('t', 1000); },
+      // 32 MB of heap a second: the cap is reached in a few timers, each well inside its time budget.
+      onTimer() { keep.push(new Array(4_000_000).fill(1.5)); },
+    };
+  },
+};
+`,
   'lote.ts': `
 export default {
   name: 'Lote errado',
@@ -100,7 +113,7 @@ beforeAll(async () => {
   const db = MarketDb.open(path.join(dataDir, 'market.db'));
   writeCandles(db, { symbol: 'PETR4', interval: '5m', from: '2026-11-03', to: '2026-11-04', startH: 3650, tickH: 1 });
   db.close();
-  b = await startTestBridge({ strategyHookBudgetMs: 800 }, dataDir);
+  b = await startTestBridge({ strategyHookBudgetMs: 800, strategyHeapMb: 96 }, dataDir);
   expect((await b.api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 })).status).toBe(201);
 });
 
@@ -160,6 +173,15 @@ describe('strategies in the bridge', () => {
     const o = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 20, algo: { type: 'full' } });
     expect(o.status).toBe(201);
     await b.api('POST', `/api/orders/${o.body.id}/cancel`);
+  });
+
+  it('fails a strategy that allocates without bound at its heap cap; the bridge is untouched', async () => {
+    const r = await b.api<StrategyRunView>('POST', '/api/strategies/runs', { strategy: 'memoria.ts', symbols: ['PETR4'], clients: ['ALFA'] });
+    expect(r.status).toBe(201);
+    const failed = await waitRun(r.body.id, (v) => v.state === 'failed');
+    expect(failed.fault?.message).toMatch(/limite de 96 MB de memória/);
+    expect((await b.api('GET', '/api/health')).body.ok).toBe(true);
+    expect(process.memoryUsage().heapUsed).toBeLessThan(1024 * 1024 * 1024);
   });
 
   it('fails a strategy whose boleta breaks the lot, at the line that sent it', async () => {

@@ -36,7 +36,7 @@ export class WorkerRunner implements RunnerPort {
   ) {
     this.dog = new Watchdog(probe, budgetMs, (hook, forMs) => {
       void locateLoop(worker, sourceFile).then((location) => {
-        this.die({ hook, message: `${hook} passou de ${budgetMs / 1000} s sem retornar (${Math.round(forMs / 1000)} s; laço sem fim?): estratégia interrompida`, ...(location ? { location } : {}) });
+        this.die({ hook, message: `${hook} passou de ${budgetMs / 1000} s sem retornar (${Math.round(forMs / 1000)} s; laço sem fim, ou memória no limite?): estratégia interrompida`, ...(location ? { location } : {}) });
         void worker.terminate();
       });
     });
