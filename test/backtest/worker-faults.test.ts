@@ -16,7 +16,8 @@ const dataDir = tempDataDir();
 const SOURCES: Record<string, string> = {
   'lanca.ts': `export default { name: 'lança', setup(ctx) { let n = 0; return { onBar() { if (++n === 30) throw new Error('sinal sem dados'); } }; } };`,
   'laco.ts': `export default { name: 'laço', setup(ctx) { let n = 0; return { onBar() { if (++n === 30) { for (;;) {} } } }; } };`,
-  'memoria.ts': `export default { name: 'memória', setup(ctx) { const keep = []; return { onBar() { for (let i = 0; i < 50; i++) keep.push(new Array(250000).fill(i)); } }; } };`,
+  // Large single allocations: the kind that aborts a whole process when the cap is a worker thread's.
+  'memoria.ts': `export default { name: 'memória', setup(ctx) { const keep = []; return { onBar() { keep.push(new Array(8000000).fill(1.5)); } }; } };`,
   'preco.ts': `export default { name: 'preço', setup(ctx) { let n = 0; return { onBar(b) { if (++n === 30) ctx.submit({ symbol: b.symbol, side: 'buy', qty: 100, limitPrice: b.close + 0.005 }); } }; } };`,
 };
 const spec = backtestSpecSchema.parse({ symbols: ['PETR4'], from: '2026-03-02', to: '2026-03-06', interval: '15m' });
@@ -55,7 +56,7 @@ describe('a misbehaving strategy in a backtest', () => {
   it('that allocates without bound: fails at its heap cap, alone', async () => {
     const out = await run('memoria.ts');
     expect(out.kind).toBe('failed');
-    expect((out as Extract<BacktestOutcome, { kind: 'failed' }>).message).toMatch(/limite de memória \(128 MB\)/);
+    expect((out as Extract<BacktestOutcome, { kind: 'failed' }>).message).toMatch(/limite de 128 MB de memória/);
     // This process was never near the cap.
     expect(process.memoryUsage().heapUsed).toBeLessThan(512 * 1024 * 1024);
   });

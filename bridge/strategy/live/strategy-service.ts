@@ -28,7 +28,7 @@ import type { HostEvent, StrategyFault } from '../protocol.js';
 import { historyBars } from '../history.js';
 import { MARKET_DB_FILE, MarketDb } from '../../marketdata/market-db.js';
 import { existsSync } from 'node:fs';
-import { WorkerRunner } from './runner-protocol.js';
+import { ProcessRunner } from './runner-protocol.js';
 
 export type StrategyMarket = 'sim' | 'live' | 'replay';
 
@@ -53,7 +53,7 @@ export interface StrategyServiceDeps {
 interface LiveRun {
   view: StrategyRunView;
   host?: StrategyHost;
-  runner?: WorkerRunner;
+  runner?: ProcessRunner;
   pumping: boolean;
   timer?: NodeJS.Timeout;
 }
@@ -188,12 +188,11 @@ export class StrategyService {
       logs: [],
     };
     const run: LiveRun = { view, pumping: false };
-    let runner: WorkerRunner;
+    let runner: ProcessRunner;
     try {
-      runner = await WorkerRunner.start({
+      runner = await ProcessRunner.start({
         strategy: req.strategy,
         dataDir: this.d.dataDir,
-        sourceFile: loaded.file,
         budgetMs: this.d.hookBudgetMs,
         heapMb: this.d.heapMb,
         init: {
