@@ -42,7 +42,10 @@ export type BacktestOutcome =
   | { kind: 'cancelled' };
 
 export interface RunningBacktest {
+  /** Asks the run to stop at its next progress point (a partial result is dropped). */
   cancel(): void;
+  /** Ends the worker now (a cancel it did not heed, the bridge shutting down): the run ends cancelled. */
+  terminate(): void;
   done: Promise<BacktestOutcome>;
 }
 
@@ -95,6 +98,11 @@ export function startBacktestWorker(
   });
   return {
     cancel: () => Atomics.store(probe, CANCEL_SLOT, 1),
+    terminate: () => {
+      Atomics.store(probe, CANCEL_SLOT, 1);
+      outcome ??= { kind: 'cancelled' };
+      void worker.terminate();
+    },
     done,
   };
 }
