@@ -28,6 +28,7 @@ import { defaultInstruments, instrumentView, InstrumentRegistry } from './model/
 import { createKernel } from './kernel.js';
 import { NODE_TIMERS } from './execution/scheduler.js';
 import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
+import { BacktestService } from './backtest/backtest-service.js';
 
 export const VERSION = '0.1.0';
 
@@ -168,6 +169,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     maxFileBytes: opts.importMaxFileBytes,
     log,
   });
+  const backtests = new BacktestService({ dataDir: opts.dataDir, redisUrl: s.sweepRedisUrl, publishRun: (r) => hub?.publish('backtests', r), publishSweep: (w) => hub?.publish('sweeps', w), log });
+  backtests.abandonUnfinished();
 
   const kernel = createKernel({
     broker,
@@ -304,6 +307,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),
     marketData,
+    backtests,
     log,
   };
 
@@ -331,6 +335,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
   wsHub.registerChannel('imports', () => marketData.list());
+  wsHub.registerChannel('backtests', () => backtests.list());
+  wsHub.registerChannel('sweeps', () => backtests.sweeps());
   // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
   wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
   server.on('upgrade', (req, socket, head) => {
@@ -456,6 +462,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       });
       await broker.close();
       await marketData.close();
+      await backtests.close();
       authFailures.flush();
       journal.close();
     },

@@ -29,6 +29,8 @@ import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import type { ImportService } from '../marketdata/import/import-service.js';
 import { mountMarketDataRoutes } from './marketdata-routes.js';
+import type { BacktestService } from '../backtest/backtest-service.js';
+import { mountBacktestRoutes } from './backtest-routes.js';
 
 export interface OrderCommands {
   submitMany(rows: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: (i: number) => string): Promise<BatchRowResult[]>;
@@ -71,6 +73,8 @@ export interface ApiServices {
   addinDir: string | undefined;
   /** The market database and its imports (absent: those routes answer 404). */
   marketData?: ImportService;
+  /** Strategies, backtests and sweeps (absent: those routes answer 404). */
+  backtests?: BacktestService;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -137,7 +141,7 @@ export function createHttpApp(s: ApiServices): express.Express {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
       if (req.method === 'OPTIONS') return void res.status(204).end();
     }
@@ -400,6 +404,7 @@ export function createHttpApp(s: ApiServices): express.Express {
   });
 
   if (s.marketData) mountMarketDataRoutes(api, s.marketData, { need, fail, parse, actorOf, audit: s.audit });
+  if (s.backtests) mountBacktestRoutes(api, s.backtests, { need, fail, parse, actorOf, audit: s.audit });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 
