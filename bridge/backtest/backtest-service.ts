@@ -201,7 +201,7 @@ export class BacktestService {
     this.singles.push(a);
     this.publish(a, true);
     this.pump();
-    return { ok: true, value: a.view };
+    return { ok: true, value: { ...a.view } };
   }
 
   private createRun(p: Prepared, label?: string, sweepId?: string, paramsKey?: string): Active {
