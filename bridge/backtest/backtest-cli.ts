@@ -85,7 +85,8 @@ function dataDirOf(values: { data?: string }): string {
 
 const pct = (x: number | null, digits = 2) => (x === null ? '—' : `${(x * 100).toLocaleString('pt-BR', { minimumFractionDigits: digits, maximumFractionDigits: digits })}%`);
 const num = (x: number | null, digits = 2) => (x === null ? '—' : x.toLocaleString('pt-BR', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
-const brl = (x: number) => x.toLocaleString('pt-BR', { style: 'currency', currency: 'BRL' });
+// Intl puts a no-break space after R$: a plain one reads the same and greps as typed.
+const brl = (x: number) => x.toLocaleString('pt-BR', { style: 'currency', currency: 'BRL' }).replace(/\u00a0/g, ' ');
 
 function progressBar(format: string): cliProgress.SingleBar | undefined {
   if (process.stderr.isTTY !== true) return undefined;
