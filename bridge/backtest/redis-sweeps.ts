@@ -25,6 +25,7 @@ export const SWEEP_QUEUE = 'blackbox-backtests';
 const CANCEL_EVENT = 'blackbox:cancel';
 const CONNECT_TIMEOUT_MS = 10_000;
 const PROGRESS_EVERY_MS = 1_000;
+const CANCEL_GRACE_MS = 3_000;
 /** How often the producer asks Redis for jobs it has heard nothing about (an event lost in a reconnect). */
 const BACKSTOP_POLL_MS = 15_000;
 /** The event stream keeps this many entries: enough that a producer reading it never misses a result. */
@@ -90,6 +91,7 @@ interface Pending {
 export class RedisDispatcher {
   readonly label: string;
   private readonly pending = new Map<string, Pending>();
+  private readonly cancelling = new Set<Promise<void>>();
   private readonly poll: NodeJS.Timeout;
   private closed = false;
 
@@ -147,13 +149,18 @@ export class RedisDispatcher {
       })
       .catch((e: Error) => this.settle(id, { kind: 'failed', message: `não consegui enfileirar no Redis: ${e.message}` }));
     return {
-      cancel: () => void this.cancel(id),
+      cancel: () => this.track(this.cancel(id)),
       terminate: () => {
-        void this.cancel(id);
+        this.track(this.cancel(id));
         this.settle(id, { kind: 'cancelled' });
       },
       done,
     };
+  }
+
+  private track(p: Promise<void>): void {
+    this.cancelling.add(p);
+    void p.finally(() => this.cancelling.delete(p));
   }
 
   private async cancel(id: string): Promise<void> {
@@ -214,6 +221,8 @@ export class RedisDispatcher {
     this.closed = true;
     clearInterval(this.poll);
     for (const id of [...this.pending.keys()]) this.settle(id, { kind: 'cancelled' });
+    // Cancels on their way (a closing bridge stops its sweeps) reach Redis before the connections close.
+    await Promise.allSettled([...this.cancelling]);
     await Promise.allSettled([this.queue.close(), this.events.close(), this.producer.close()]);
   }
 }
@@ -286,7 +295,11 @@ export async function startRemoteWorker(o: RemoteWorkerOptions): Promise<{ close
         },
       },
     );
-    const stop = () => run.cancel();
+    // Cancelled by the producer: stop at the next progress point, or end the thread if it does not.
+    const stop = () => {
+      run.cancel();
+      setTimeout(() => run.terminate(), CANCEL_GRACE_MS).unref();
+    };
     signal?.addEventListener('abort', stop);
     try {
       const outcome = await run.done;
