@@ -1,7 +1,7 @@
 /**
  * `blackbox backtest`, `blackbox sweep` and `blackbox worker` (PRODUCT.md §3). The first two run
  * through the bridge's BacktestService on the data folder (so the run is stored in
- * `<data>/backtests.db` and shows in the pane's Backtests tab), with a progress bar on stderr, a
+ * `<data>/backtests.db` and a bridge on that folder lists it), with a progress bar on stderr, a
  * summary in Portuguese or `--json` on stdout. Exit 0 done; 1 the strategy failed (its error and
  * file:line printed); 2 usage or validation errors, naming the flag.
  */
@@ -167,7 +167,7 @@ function summary(run: BacktestRunView, m: RunMetricsView, orders: number, fills:
     `  Patrimônio           ${brl(m.startEquityBrl)} → ${brl(m.endEquityBrl)} em ${m.sessions} pregões`,
     `  Ordens ${orders.toLocaleString('pt-BR')} · execuções ${fills.toLocaleString('pt-BR')}`,
     ...warnings.slice(0, 10).map((w) => `  aviso: ${w}`),
-    `Guardado como ${run.id} em ${path.join(dataDir, BACKTESTS_DB_FILE)} (aba Backtests do painel)`,
+    `Guardado como ${run.id} em ${path.join(dataDir, BACKTESTS_DB_FILE)} (GET /api/backtests/${run.id} numa ponte com esta pasta)`,
   ];
   return `${lines.join('\n')}\n`;
 }
