@@ -17,7 +17,6 @@ import path from 'node:path';
 import {
   backtestRequestSchema,
   sweepRequestSchema,
-  type BacktestResultView,
   type BacktestRunView,
   type BacktestSpec,
   type StrategyView,
@@ -554,5 +553,3 @@ function gridErrors(s: LoadedStrategy, grid: Record<string, unknown[]>): ApiErro
   }
   return out;
 }
-
-export type { BacktestResultView };
