@@ -34,6 +34,7 @@ import { saoPauloDayRangeMs } from './marketdata/sp-instant.js';
 import { StrategyService } from './strategy/live/strategy-service.js';
 import { NODE_TIMERS } from './execution/scheduler.js';
 import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
+import { BacktestService } from './backtest/backtest-service.js';
 
 export const VERSION = '0.1.0';
 
@@ -203,6 +204,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     maxFileBytes: opts.importMaxFileBytes,
     log,
   });
+  const backtests = new BacktestService({ dataDir: opts.dataDir, redisUrl: s.sweepRedisUrl, publishRun: (r) => hub?.publish('backtests', r), publishSweep: (w) => hub?.publish('sweeps', w), log });
+  backtests.abandonUnfinished();
 
   // The replay driver waits for the journal's commits before it moves the clock.
   const sink = new CountingSink(journal);
@@ -362,6 +365,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     addinDir: opts.addinDir ?? defaultAddinDir(),
     marketData,
     strategies: strategyService,
+    backtests,
     log,
   };
 
@@ -390,6 +394,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   wsHub.registerChannel('health', () => health());
   wsHub.registerChannel('imports', () => marketData.list());
   wsHub.registerChannel('strategies', () => strategyService.list());
+  wsHub.registerChannel('backtests', () => backtests.list());
+  wsHub.registerChannel('sweeps', () => backtests.sweeps());
   // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
   wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
   server.on('upgrade', (req, socket, head) => {
@@ -560,6 +566,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       await broker.close();
       await marketData.close();
       replay?.db.close();
+      await backtests.close();
       authFailures.flush();
       journal.close();
     },

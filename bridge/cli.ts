@@ -1,5 +1,5 @@
 /**
- * `blackbox start | panic | exchange` — the command line of PRODUCT.md §3.
+ * `blackbox start | panic | exchange | import | backtest | sweep | worker` — the command line of PRODUCT.md §3.
  * Flags win over environment variables (BLACKBOX_PORT, BLACKBOX_DATA, BLACKBOX_BROKER, BLACKBOX_HOST).
  */
 import { readFileSync } from 'node:fs';
@@ -22,7 +22,14 @@ const USAGE = `uso / usage:
   blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process
   blackbox profitdll-check [--send-test-order] [--ticker PETR4] [--seconds 30] [--timeout-ms 5000] [--report FILE]
                  checks ProfitDLL on this machine (docs/profitdll-windows.md)
-  blackbox import ARQUIVO… [--data ./data] [--json] [--interval 1m|2m|5m|10m|15m|30m|60m|1d]`;
+  blackbox import ARQUIVO… [--data ./data] [--json] [--interval 1m|2m|5m|10m|15m|30m|60m|1d]
+  blackbox backtest --strategy ARQUIVO|ID --symbols A,B --from AAAA-MM-DD --to AAAA-MM-DD
+                 [--interval 1m|5m|15m|30m|60m|1d] [--cash BRL] [--seed N] [--param k=v …]
+                 [--source auto|bars|trades] [--data ./data] [--label TEXTO] [--json]
+  blackbox sweep (as opções de backtest) --grid k=v1,v2 [--grid k2=…] [--rank sharpe|totalReturn|
+                 annualReturn|maxDrawdown|hitRate] [--workers N] [--redis redis://HOST:6379] [--json]
+  blackbox worker --redis redis://HOST:6379 [--data ./data] [--concurrency N]
+                 runs sweep jobs from Redis (BullMQ) on this machine's data`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -153,6 +160,12 @@ async function main(): Promise<void> {
     else if (cmd === 'import') {
       const { runImportCli } = await import('./marketdata/import/import-cli.js');
       process.exitCode = await runImportCli(rest, fail);
+    }
+    else if (cmd === 'backtest' || cmd === 'sweep' || cmd === 'worker') {
+      const cli = await import('./backtest/backtest-cli.js');
+      if (cmd === 'backtest') process.exitCode = await cli.runBacktestCli(rest, fail);
+      else if (cmd === 'sweep') process.exitCode = await cli.runSweepCli(rest, fail);
+      else await cli.runWorkerCli(rest, fail);
     }
     else if (cmd === 'exchange') {
       process.argv = [process.argv[0], process.argv[1], ...rest];

@@ -347,7 +347,7 @@ export type BatchRowResult =
 
 // --- WebSocket protocol -------------------------------------------------------------------
 
-export type WsChannel = 'orders' | 'positions' | 'balances' | 'killswitch' | 'health' | `quotes:${string}`;
+export type WsChannel = 'orders' | 'positions' | 'balances' | 'killswitch' | 'health' | 'backtests' | 'sweeps' | `quotes:${string}`;
 
 export type WsClientMessage =
   | { op: 'auth'; token: string }

@@ -31,6 +31,8 @@ import type { ImportService } from '../marketdata/import/import-service.js';
 import { mountStrategyRoutes } from './strategy-routes.js';
 import type { StrategyService } from '../strategy/live/strategy-service.js';
 import { mountMarketDataRoutes } from './marketdata-routes.js';
+import type { BacktestService } from '../backtest/backtest-service.js';
+import { mountBacktestRoutes } from './backtest-routes.js';
 
 export interface OrderCommands {
   submitMany(rows: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: (i: number) => string): Promise<BatchRowResult[]>;
@@ -87,6 +89,8 @@ export interface ApiServices {
   strategies?: StrategyService;
   /** On recorded history (`--replay`): its state, and playing it. */
   replay?: { status(): ReplayStatusView; start(actor: string): ReplayStatusView };
+  /** Strategies, backtests and sweeps (absent: those routes answer 404). */
+  backtests?: BacktestService;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -153,7 +157,7 @@ export function createHttpApp(s: ApiServices): express.Express {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
       if (req.method === 'OPTIONS') return void res.status(204).end();
     }
@@ -426,6 +430,7 @@ export function createHttpApp(s: ApiServices): express.Express {
     if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
     res.status(202).json(s.replay.start(actorOf(res)));
   });
+  if (s.backtests) mountBacktestRoutes(api, s.backtests, { need, fail, parse, actorOf, audit: s.audit });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

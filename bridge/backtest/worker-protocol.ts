@@ -25,7 +25,10 @@ export type BacktestOutcome =
   | { kind: 'cancelled' };
 
 export interface RunningBacktest {
+  /** Ends the run: its process is killed at once (a partial result is dropped). */
   cancel(): void;
+  /** The same as cancel (kept for callers that tell a request from a shutdown). */
+  terminate(): void;
   done: Promise<BacktestOutcome>;
 }
 
@@ -52,6 +55,11 @@ export function startBacktestWorker(
   });
   return {
     cancel: () => {
+      cancelled = true;
+      box.kill();
+    },
+    // A process ends at once: cancel and terminate are the same.
+    terminate: () => {
       cancelled = true;
       box.kill();
     },
