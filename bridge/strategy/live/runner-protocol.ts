@@ -1,6 +1,7 @@
 /**
  * A live run's runner in a process of its own (the sandbox), as the host sees it: a RunnerPort whose
- * dispatch sends a batch of events and resolves with the strategy's commands, one batch at a time.
+ * dispatch sends a batch of events and resolves with the strategy's commands, one batch at a time,
+ * in order.
  * A child that dies — a hook stuck past its budget (the sandbox's watchdog reports the line), a heap
  * at its cap, a crash — answers the batch in flight with a fault, so the host ends the run and the
  * bridge goes on.
@@ -51,9 +52,20 @@ export class ProcessRunner implements RunnerPort {
     return new ProcessRunner(box, budgetMs, heapMb, first.sourceFile);
   }
 
+  /** Batches go one at a time, in the order they were handed over (a stop's last batch waits its turn). */
   dispatch(events: HostEvent[]): Promise<DispatchResult> {
+    const next = this.queue.then(() => this.dispatchNow(events));
+    this.queue = next.then(
+      () => undefined,
+      () => undefined,
+    );
+    return next;
+  }
+
+  private queue: Promise<void> = Promise.resolve();
+
+  private dispatchNow(events: HostEvent[]): Promise<DispatchResult> {
     if (this.dead) return Promise.resolve({ commands: [], fault: this.dead });
-    if (this.pending) throw new Error('invariant: one batch at a time per strategy runner');
     const seq = ++this.seq;
     return new Promise((resolve) => {
       this.pending = { seq, resolve };
