@@ -13,7 +13,7 @@ import type { BalanceView, HealthView, KillSwitchView, PositionView } from '../c
 import type { BoletaInput } from '../common/schemas.js';
 import { TokenAuth } from './api/auth.js';
 import { AuthFailureLimiter } from './api/auth-failures.js';
-import { createHttpApp, type ApiServices, type CommandResult } from './api/http.js';
+import { createHttpApp, type ApiServices, type CommandResult, type ReplayStatusView } from './api/http.js';
 import { WsHub } from './api/ws-hub.js';
 import { ConfigStore } from './config/config-store.js';
 import { createAlgoRegistry } from './execution/algos/registry.js';
@@ -26,8 +26,15 @@ import { historySourceOf, ImportService } from './marketdata/import/import-servi
 import { vwapProfileSource, type VolumeProfileReader } from './marketdata/volume-profile.js';
 import { defaultInstruments, instrumentView, InstrumentRegistry } from './model/instrument.js';
 import { createKernel } from './kernel.js';
+import { CountingSink, ReplayDriver, SimClock, type ReplayControl } from './backtest/replay-driver.js';
+import { openReplayMarket, type ReplayMarket, type ReplaySpec } from './backtest/replay-market.js';
+import { replaySession } from './backtest/session.js';
+import { MARKET_DB_FILE, MarketDb } from './marketdata/market-db.js';
+import { saoPauloDayRangeMs } from './marketdata/sp-instant.js';
+import { StrategyService } from './strategy/live/strategy-service.js';
 import { NODE_TIMERS } from './execution/scheduler.js';
 import { createBroker, type BrokerChoice } from './adapters/broker-factory.js';
+import { BacktestService } from './backtest/backtest-service.js';
 
 export const VERSION = '0.1.0';
 
@@ -51,6 +58,14 @@ export interface BridgeOptions {
   /** Largest Profit file accepted by an import (default 1 GiB). */
   importMaxFileBytes?: number;
   /**
+   * Trade on recorded history instead of a live market: the replay venue over `<data>/market.db`,
+   * on a simulated clock that only moves when the replay runs (`RunningBridge.replay.run`).
+   */
+  replay?: ReplaySpec;
+  /** Hook budget and heap cap of strategy runs (tests shorten them). */
+  strategyHookBudgetMs?: number;
+  strategyHeapMb?: number;
+  /**
    * Epoch milliseconds of the bridge's business time (default `Date.now`): the date the futures universe
    * rolls by and contracts expire on, the times of orders and their journal events, the in-process
    * simulated market's clock, the dates of balances and settlements. Tests fix it so that contracts they
@@ -69,6 +84,10 @@ export interface RunningBridge {
   broker: BrokerPort;
   /** Intraday volume profiles from the market database (for the VWAP algo). */
   volumeProfiles: VolumeProfileReader;
+  /** Strategies running in the bridge. */
+  strategies: StrategyService;
+  /** On recorded history: plays the recorded market to its end (strategies and algos on the simulated clock). */
+  replay?: { run(control?: ReplayControl): Promise<{ events: number; cancelled: boolean }> };
   /** Last journaled event's sequence number, and the event types after a given one (diagnostics). */
   journalSeq(): number;
   journalTypesAfter(seq: number): string[];
@@ -109,6 +128,19 @@ export async function startBridge(opts: BridgeOptions): Promise<RunningBridge> {
   }
 }
 
+/** Recorded history to trade on: the bridge's own market.db, read-only beside its import writer. */
+function openReplay(dataDir: string, spec: ReplaySpec, instruments: InstrumentRegistry, clock: SimClock): { db: MarketDb; market: ReplayMarket } {
+  const file = path.join(dataDir, MARKET_DB_FILE);
+  if (!existsSync(file)) throw new Error(`replay: ${file} não existe; importe os dados do Profit antes`);
+  const db = MarketDb.openReadOnly(file);
+  const opened = openReplayMarket(db, spec, instruments, clock);
+  if (!opened.ok) {
+    db.close();
+    throw new Error(`replay: ${opened.message}`);
+  }
+  return { db, market: opened.market };
+}
+
 function listen(server: Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException) => {
@@ -131,7 +163,9 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   const config = await ConfigStore.open(opts.dataDir);
   const { auth, adminToken } = await TokenAuth.init(config, opts.dataDir);
   const journal = Journal.open(path.join(opts.dataDir, 'journal.db'));
-  const clock = opts.clock ?? Date.now;
+  // On recorded history the clock is the replay's: it starts at the first day and moves only as it plays.
+  const simClock = opts.replay ? new SimClock(saoPauloDayRangeMs(opts.replay.from).fromMs) : undefined;
+  const clock = simClock?.now ?? opts.clock ?? Date.now;
   const instruments = new InstrumentRegistry(defaultInstruments(clock()), { nowMs: clock });
   const s = config.settings;
   const audit = (e: { actor: string; role?: string; action: string; target?: string; details?: unknown; ip?: string }) => {
@@ -146,7 +180,9 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     nowMs: () => Date.now(),
     record: (row) => audit({ actor: 'anonymous', role: 'none', action: 'auth.refused', target: row.sample, ip: row.ip, details: { count: row.count, windowStart: row.windowStart, reasons: row.reasons } }),
   });
-  const broker = await createBroker({
+  const replayWarnings: string[] = [];
+  const replay = opts.replay ? openReplay(opts.dataDir, opts.replay, instruments, simClock!) : undefined;
+  const broker: BrokerPort = replay ? replay.market.venue : await createBroker({
     choice: opts.broker ?? 'sim',
     instruments: instruments.all(),
     seed: opts.seed ?? Date.now() % 2_147_483_647,
@@ -168,26 +204,48 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     maxFileBytes: opts.importMaxFileBytes,
     log,
   });
+  const backtests = new BacktestService({ dataDir: opts.dataDir, redisUrl: s.sweepRedisUrl, publishRun: (r) => hub?.publish('backtests', r), publishSweep: (w) => hub?.publish('sweeps', w), log });
+  backtests.abandonUnfinished();
 
+  // The replay driver waits for the journal's commits before it moves the clock.
+  const sink = new CountingSink(journal);
+  let strategies: StrategyService | undefined;
   const kernel = createKernel({
     broker,
-    journal,
+    journal: replay ? sink : journal,
     instruments,
     clients: config,
     settings: s,
     // VWAP plans against the symbol's measured intraday profile when the market database has one.
     algos: createAlgoRegistry(vwapProfileSource(marketData.profiles)),
-    session: s.marketHours === 'b3' ? b3Session() : DEMO_SESSION,
+    session: replay ? replaySession((m) => replayWarnings.push(m)) : s.marketHours === 'b3' ? b3Session() : DEMO_SESSION,
     idPrefix,
     nowMs: clock,
-    timers: NODE_TIMERS,
+    timers: replay ? 'manual' : NODE_TIMERS,
     log,
     audit,
-    actorName: (a) => auth.displayName(a),
+    actorName: (a) => strategies?.originOf(a) ? `Estratégia ${strategies.originOf(a)!.strategy} (${a.slice('strategy:'.length)})` : auth.displayName(a),
+    originOf: (a) => strategies?.originOf(a),
   });
+  if (replay) replay.market.track(kernel);
   const { quotes, portfolio, risk, oms } = kernel;
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
+  strategies = await StrategyService.open({
+    kernel,
+    dataDir: opts.dataDir,
+    clock,
+    market: replay ? 'replay' : broker.name === 'profitdll' ? 'live' : 'sim',
+    pacing: replay ? 'driven' : 'realtime',
+    barsFrom: replay ? replay.market.barsFrom : 'prints',
+    clients: config,
+    audit,
+    log,
+    publish: (v) => hub?.publish('strategies', v),
+    hookBudgetMs: opts.strategyHookBudgetMs,
+    heapMb: opts.strategyHeapMb,
+  });
+  const strategyService = strategies;
 
   let brokerState = { connected: false, message: 'conectando / connecting' };
   const dirtyQuotes = new Set<string>();
@@ -289,8 +347,10 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     settlements: (client, isoDate) => portfolio.settlementView(client, isoDate, clock(), lastTicks),
     killSwitch: killSwitchView,
     setKillSwitch: async (engaged, reason, actor) => {
-      if (engaged) await oms.engageKillSwitch(reason, actor);
-      else await oms.releaseKillSwitch(reason, actor);
+      if (engaged) {
+        await oms.engageKillSwitch(reason, actor);
+        await strategyService.haltAll(`PÂNICO: ${reason}`, actor);
+      } else await oms.releaseKillSwitch(reason, actor);
       return killSwitchView();
     },
     setTradingState: async (state, reason, actor) => {
@@ -304,6 +364,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     isOriginAllowed,
     addinDir: opts.addinDir ?? defaultAddinDir(),
     marketData,
+    strategies: strategyService,
+    backtests,
     log,
   };
 
@@ -331,6 +393,9 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
   wsHub.registerChannel('killswitch', () => killSwitchView());
   wsHub.registerChannel('health', () => health());
   wsHub.registerChannel('imports', () => marketData.list());
+  wsHub.registerChannel('strategies', () => strategyService.list());
+  wsHub.registerChannel('backtests', () => backtests.list());
+  wsHub.registerChannel('sweeps', () => backtests.sweeps());
   // Channel names are exact: `quotes:PETR4`, the symbol as published (a lowercase name would never get deltas).
   wsHub.registerPattern('quotes:', (sym) => quotes.view(sym));
   server.on('upgrade', (req, socket, head) => {
@@ -431,13 +496,56 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     };
   }
 
+  const driver = replay
+    ? new ReplayDriver({
+        clock: simClock!,
+        venue: replay.market.venue,
+        kernel,
+        sink,
+        hosts: () => strategyService.hosts(),
+        dayChanged: (_prev, next) => replay.market.dayChanged(kernel, config.clients().map((c) => c.id), next, (m) => replayWarnings.push(m)),
+      })
+    : undefined;
+
   let closed = false;
+  const replayStatus: ReplayStatusView = { state: 'ready', events: 0 };
+  let replayRun: Promise<{ events: number; cancelled: boolean }> | undefined;
+  const playReplay = (control?: ReplayControl) => {
+    if (!driver || !replay) throw new Error('a ponte não está sobre um histórico gravado');
+    if (replayRun) return replayRun;
+    Object.assign(replayStatus, { state: 'running', startedAt: new Date().toISOString() });
+    replayRun = driver.run(replay.market.feed(), {
+      cancelled: () => closed || (control?.cancelled() ?? false),
+      progress: (n) => {
+        replayStatus.events = n;
+        replayStatus.simTime = new Date(clock()).toISOString();
+        control?.progress?.(n);
+      },
+    });
+    replayRun.then(
+      (r) => Object.assign(replayStatus, { state: r.cancelled ? 'cancelled' : 'done', events: r.events, finishedAt: new Date().toISOString(), simTime: new Date(clock()).toISOString(), warnings: replayWarnings.slice(0, 20) }),
+      (e: Error) => Object.assign(replayStatus, { state: 'failed', error: e.message, finishedAt: new Date().toISOString() }),
+    );
+    return replayRun;
+  };
+  services.replay = driver
+    ? {
+        status: () => ({ ...replayStatus }),
+        start: (actor) => {
+          audit({ actor, action: 'replay.start', details: opts.replay });
+          void playReplay().catch(() => undefined);
+          return { ...replayStatus };
+        },
+      }
+    : undefined;
   return {
     url,
     port,
     token: adminToken,
     oms,
     broker,
+    strategies: strategyService,
+    ...(driver ? { replay: { run: (control?: ReplayControl) => playReplay(control) } } : {}),
     volumeProfiles: marketData.profiles,
     journalSeq: () => journal.lastSeq(),
     journalTypesAfter: (seq) => [...journal.readFrom(seq + 1)].map((e) => e.type),
@@ -449,6 +557,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       clearInterval(operatorTimer);
       clearInterval(universeTimer);
       oms.runtime.close();
+      await strategyService.close();
       await wsHub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -456,6 +565,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       });
       await broker.close();
       await marketData.close();
+      replay?.db.close();
+      await backtests.close();
       authFailures.flush();
       journal.close();
     },

@@ -1,5 +1,5 @@
 /**
- * `blackbox start | panic | exchange` — the command line of PRODUCT.md §3.
+ * `blackbox start | panic | exchange | import | backtest | sweep | worker` — the command line of PRODUCT.md §3.
  * Flags win over environment variables (BLACKBOX_PORT, BLACKBOX_DATA, BLACKBOX_BROKER, BLACKBOX_HOST).
  */
 import { readFileSync } from 'node:fs';
@@ -7,16 +7,29 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startBridge } from './app.js';
+import { backtestSpecSchema } from '../common/backtest.js';
+import { zodErrors } from '../common/schemas.js';
+import type { ReplaySpec } from './backtest/replay-market.js';
 
 const USAGE = `uso / usage:
   blackbox start [--port 3000] [--data ./data] [--broker sim|profitdll] [--host 127.0.0.1]
                  [--seed N] [--exchange HOST:PORT] [--tls-cert FILE --tls-key FILE | --dev-cert]
                  [--allow-remote]
+                 [--replay ATIVO,… --from AAAA-MM-DD --to AAAA-MM-DD [--interval 1m|5m|15m|30m|60m|1d] [--source auto|bars|trades]]
+                 (--replay: trade on the history stored in <data>/market.db on a simulated clock;
+                  arm strategies, then POST /api/replay/run plays it)
   blackbox panic [--reason TEXTO] [--port 3000] [--data ./data] [--url URL]
   blackbox exchange [--port 0] [--seed N]      simulated B3 in its own process
   blackbox profitdll-check [--send-test-order] [--ticker PETR4] [--seconds 30] [--timeout-ms 5000] [--report FILE]
                  checks ProfitDLL on this machine (docs/profitdll-windows.md)
-  blackbox import ARQUIVO… [--data ./data] [--json] [--interval 1m|2m|5m|10m|15m|30m|60m|1d]`;
+  blackbox import ARQUIVO… [--data ./data] [--json] [--interval 1m|2m|5m|10m|15m|30m|60m|1d]
+  blackbox backtest --strategy ARQUIVO|ID --symbols A,B --from AAAA-MM-DD --to AAAA-MM-DD
+                 [--interval 1m|5m|15m|30m|60m|1d] [--cash BRL] [--seed N] [--param k=v …]
+                 [--source auto|bars|trades] [--data ./data] [--label TEXTO] [--json]
+  blackbox sweep (as opções de backtest) --grid k=v1,v2 [--grid k2=…] [--rank sharpe|totalReturn|
+                 annualReturn|maxDrawdown|hitRate] [--workers N] [--redis redis://HOST:6379] [--json]
+  blackbox worker --redis redis://HOST:6379 [--data ./data] [--concurrency N]
+                 runs sweep jobs from Redis (BullMQ) on this machine's data`;
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
 
@@ -47,6 +60,11 @@ async function start(argv: string[]): Promise<void> {
       'dev-cert': { type: 'boolean' },
       'allow-remote': { type: 'boolean' },
       quiet: { type: 'boolean' },
+      replay: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      interval: { type: 'string' },
+      source: { type: 'string' },
     },
     strict: true,
   });
@@ -80,7 +98,14 @@ async function start(argv: string[]): Promise<void> {
   }
   const seed = values.seed === undefined ? undefined : Number(values.seed);
   if (seed !== undefined && !Number.isSafeInteger(seed)) fail(`--seed inválido: ${values.seed}`);
-  const bridge = await startBridge({ dataDir, port, host, broker, seed, exchange, tls, quiet: values.quiet });
+  let replay: ReplaySpec | undefined;
+  if (values.replay !== undefined) {
+    const parsed = backtestSpecSchema.safeParse({ symbols: values.replay.split(','), from: values.from, to: values.to, interval: values.interval, source: values.source });
+    if (!parsed.success) fail(`--replay: ${zodErrors(parsed.error).map((e) => `--${e.field.replace(/^symbols.*/, 'replay')}: ${e.message}`).join('; ')}`);
+    const { symbols, from, to, interval, source, fill } = parsed.data;
+    replay = { symbols, from, to, interval, source, fill };
+  }
+  const bridge = await startBridge({ dataDir, port, host, broker, seed, exchange, tls, quiet: values.quiet, replay });
   process.stdout.write(`BlackBox pronto em ${bridge.url} — token em ${path.join(dataDir, 'token')}\n`);
   let stopping = false;
   const stop = async () => {
@@ -135,6 +160,12 @@ async function main(): Promise<void> {
     else if (cmd === 'import') {
       const { runImportCli } = await import('./marketdata/import/import-cli.js');
       process.exitCode = await runImportCli(rest, fail);
+    }
+    else if (cmd === 'backtest' || cmd === 'sweep' || cmd === 'worker') {
+      const cli = await import('./backtest/backtest-cli.js');
+      if (cmd === 'backtest') process.exitCode = await cli.runBacktestCli(rest, fail);
+      else if (cmd === 'sweep') process.exitCode = await cli.runSweepCli(rest, fail);
+      else await cli.runWorkerCli(rest, fail);
     }
     else if (cmd === 'exchange') {
       process.argv = [process.argv[0], process.argv[1], ...rest];

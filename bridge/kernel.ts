@@ -7,7 +7,7 @@
 import type { BrokerBar, BrokerBook, BrokerPort, BrokerTrade } from './execution/broker-port.js';
 import type { AlgoRegistry } from './execution/algos/registry.js';
 import type { MarketSession } from './execution/market-session.js';
-import { type ClientDirectory, type EventSink, type OmsListener, OrderManager } from './execution/oms.js';
+import { type ClientDirectory, type EventSink, type OmsDeps, type OmsListener, OrderManager } from './execution/oms.js';
 import type { TimerHost } from './execution/scheduler.js';
 import { QuoteBoard } from './marketdata/quote-board.js';
 import { brlToCentavos, type InstrumentRegistry } from './model/instrument.js';
@@ -39,6 +39,7 @@ export interface KernelOptions {
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
   audit: (e: { actor: string; action: string; target?: string; details?: unknown }) => void;
   actorName?: (actor: string) => string | undefined;
+  originOf?: OmsDeps['originOf'];
   /** Overrides of the risk limits (a backtest may loosen the throttle it has no use for). */
   risk?: Partial<RiskLimits>;
 }
@@ -92,6 +93,7 @@ export function createKernel(o: KernelOptions): TradingKernel {
     log: o.log,
     audit: o.audit,
     actorName: o.actorName,
+    originOf: o.originOf,
     session: o.session,
     timers: o.timers,
     reconnect: s.reconnectPolicy ? { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs ?? 5_000 } : undefined,

@@ -3,6 +3,7 @@
  * bridge. Money in BRL, prices in BRL (or points), instants as ISO strings on the wire.
  */
 import { z } from 'zod';
+import type { OrderStatus } from './types.js';
 
 export const BAR_INTERVALS = ['1m', '5m', '15m', '30m', '60m', '1d'] as const;
 export type BarIntervalName = (typeof BAR_INTERVALS)[number];
@@ -87,7 +88,7 @@ export interface BacktestOrderView {
   avgPrice: number;
   limitPrice?: number;
   algo: string;
-  status: string;
+  status: OrderStatus;
   statusReason?: string;
   createdAt: string;
   client?: string;
@@ -219,6 +220,8 @@ export const strategyStartSchema = z.strictObject({
   interval: z.enum(BAR_INTERVALS).default('1m'),
   params: z.record(z.string(), paramValue).default({}),
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
+  /** Closed bars from the market database the strategy can read with ctx.bars at start. */
+  warmupBars: z.number().int().min(0).max(5_000).default(0),
   /** Required to trade through a real broker: the run's own limits, confirmed by a person. */
   limits: strategyLimitsSchema.optional(),
   /** `ARMAR` typed by the person who arms a run on a real broker. */

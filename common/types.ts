@@ -137,6 +137,8 @@ export interface OrderView {
   updatedAt: string;
   /** The person whose token sent the boleta. */
   createdBy?: string;
+  /** The strategy run that sent the boleta, when one did. */
+  origin?: { strategyRunId: string; strategy: string };
   idempotencyKey?: string;
   children?: ChildOrderView[];
   fills?: FillView[];
@@ -347,7 +349,7 @@ export type BatchRowResult =
 
 // --- WebSocket protocol -------------------------------------------------------------------
 
-export type WsChannel = 'orders' | 'positions' | 'balances' | 'killswitch' | 'health' | `quotes:${string}`;
+export type WsChannel = 'orders' | 'positions' | 'balances' | 'killswitch' | 'health' | 'backtests' | 'sweeps' | `quotes:${string}`;
 
 export type WsClientMessage =
   | { op: 'auth'; token: string }

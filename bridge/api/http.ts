@@ -28,7 +28,11 @@ import { duplicateKeyMessage, firstDuplicateKey } from './strict-json.js';
 import { hasRole, type Principal, type Role, type TokenAuth } from './auth.js';
 import type { BoletaInput } from '../../common/schemas.js';
 import type { ImportService } from '../marketdata/import/import-service.js';
+import { mountStrategyRoutes } from './strategy-routes.js';
+import type { StrategyService } from '../strategy/live/strategy-service.js';
 import { mountMarketDataRoutes } from './marketdata-routes.js';
+import type { BacktestService } from '../backtest/backtest-service.js';
+import { mountBacktestRoutes } from './backtest-routes.js';
 
 export interface OrderCommands {
   submitMany(rows: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: (i: number) => string): Promise<BatchRowResult[]>;
@@ -40,6 +44,16 @@ export interface OrderCommands {
   resume(id: string, actor: string): Promise<CommandResult>;
   resumeAll(actor: string): Promise<{ ok: true; value: ResumeAllResult } | { ok: false; errors: ApiErrorItem[]; status?: number }>;
   amend(id: string, change: { qty?: number; limitPrice?: number }, actor: string): Promise<CommandResult>;
+}
+
+export interface ReplayStatusView {
+  state: 'ready' | 'running' | 'done' | 'cancelled' | 'failed';
+  events: number;
+  simTime?: string;
+  startedAt?: string;
+  finishedAt?: string;
+  error?: string;
+  warnings?: string[];
 }
 
 export type CommandResult = { ok: true; value: OrderView } | { ok: false; errors: ApiErrorItem[]; status?: number };
@@ -71,6 +85,12 @@ export interface ApiServices {
   addinDir: string | undefined;
   /** The market database and its imports (absent: those routes answer 404). */
   marketData?: ImportService;
+  /** Strategies running in the bridge (absent: those routes answer 404). */
+  strategies?: StrategyService;
+  /** On recorded history (`--replay`): its state, and playing it. */
+  replay?: { status(): ReplayStatusView; start(actor: string): ReplayStatusView };
+  /** Strategies, backtests and sweeps (absent: those routes answer 404). */
+  backtests?: BacktestService;
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
 }
 
@@ -137,7 +157,7 @@ export function createHttpApp(s: ApiServices): express.Express {
       res.setHeader('Access-Control-Allow-Origin', origin);
       res.setHeader('Vary', 'Origin');
       res.setHeader('Access-Control-Allow-Headers', 'Authorization, Content-Type');
-      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, OPTIONS');
+      res.setHeader('Access-Control-Allow-Methods', 'GET, POST, PATCH, DELETE, OPTIONS');
       res.setHeader('Access-Control-Allow-Private-Network', 'true');
       if (req.method === 'OPTIONS') return void res.status(204).end();
     }
@@ -400,6 +420,17 @@ export function createHttpApp(s: ApiServices): express.Express {
   });
 
   if (s.marketData) mountMarketDataRoutes(api, s.marketData, { need, fail, parse, actorOf, audit: s.audit });
+  if (s.strategies) mountStrategyRoutes(api, s.strategies, { need, fail, parse, actorOf, audit: s.audit, nameOf: (a) => s.auth.displayName(a) });
+  // Recorded history: a bridge started with --replay plays it when asked, with its strategies armed first.
+  api.get('/replay', need('viewer'), (_req, res) => {
+    if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
+    res.json(s.replay.status());
+  });
+  api.post('/replay/run', need('trader'), (_req, res) => {
+    if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
+    res.status(202).json(s.replay.start(actorOf(res)));
+  });
+  if (s.backtests) mountBacktestRoutes(api, s.backtests, { need, fail, parse, actorOf, audit: s.audit });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

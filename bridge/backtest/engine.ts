@@ -9,21 +9,19 @@ import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestS
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { createAlgoRegistry } from '../execution/algos/registry.js';
 import { createKernel, type TradingKernel } from '../kernel.js';
-import { instrumentKind, type MarketDb } from '../marketdata/market-db.js';
+import type { MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
 import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
-import { brlToCentavos, continuousRoot, defaultInstruments, instrumentView, InstrumentRegistry, tradedContract } from '../model/instrument.js';
+import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry, tradedContract } from '../model/instrument.js';
 import { resolveParams } from '../strategy/params.js';
-import type { BarInterval, StrategyDefinition } from '../strategy/api.js';
-import type { Bar } from '../strategy/api.js';
+import type { Bar, BarInterval, StrategyDefinition } from '../strategy/api.js';
 import { StrategyHost, type DispatchResult, type RunnerPort } from '../strategy/host.js';
 import type { HostEvent, StrategyFault } from '../strategy/protocol.js';
 import { StrategyRunner } from '../strategy/runner.js';
 import { EquityTracker } from './equity.js';
-import { MarketFeed, planFeed } from './feed.js';
 import { computeMetrics } from './metrics.js';
 import { CountingSink, DISCARDING_SINK, ReplayDriver, SimClock } from './replay-driver.js';
-import { ReplayVenue } from './replay-venue.js';
+import { openReplayMarket } from './replay-market.js';
 import { replaySession } from './session.js';
 
 export interface BacktestOptions {
@@ -64,27 +62,18 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   if (spec.from > spec.to) errors.push({ field: 'from', code: 'range', message: `início ${spec.from} depois do fim ${spec.to}` });
   if (errors.length) return { ok: false, errors };
 
-  const fromMs = saoPauloDayRangeMs(spec.from).fromMs;
-  const toMs = saoPauloDayRangeMs(spec.to).toMs;
-  const clock = new SimClock(fromMs);
-  const instruments = new InstrumentRegistry(defaultInstruments(fromMs), { nowMs: clock.now });
-  // A stored stock the universe does not list trades on B3's standard terms; futures come from the rules.
-  for (const s of spec.symbols) {
-    if (instruments.get(s) || continuousRoot(s)) continue;
-    if (instrumentKind(s) === 'stock') instruments.addStock(s, 1);
-  }
+  const clock = new SimClock(saoPauloDayRangeMs(spec.from).fromMs);
+  const instruments = new InstrumentRegistry(defaultInstruments(clock.now()), { nowMs: clock.now });
+  const opened = openReplayMarket(o.marketDb, spec, instruments, clock);
+  if (!opened.ok) return { ok: false, errors: [{ field: 'symbols', code: 'no_data', message: opened.message }] };
+  const market = opened.market;
+  const { fromMs, toMs, venue } = market;
   const tradeSymbol = (s: string, ms: number) => tradedContract(s, saoPauloDate(ms));
-  const tickOf = (s: string) => instruments.get(tradeSymbol(s, fromMs))?.tickHundredths;
-  const plan = planFeed(o.marketDb, spec.symbols, spec.interval, spec.source, fromMs, toMs, tickOf);
-  if (!plan.ok) return { ok: false, errors: [{ field: 'symbols', code: 'no_data', message: plan.message }] };
 
   const warnings: string[] = [];
   const warn = (m: string) => {
     if (warnings.length < 100) warnings.push(m);
   };
-  const venue = new ReplayVenue({ clock: clock.now, instrument: (s) => instruments.get(s), fill: spec.fill });
-  for (const p of plan.series) venue.setSeries(p.dataSymbol, tradeSymbol(p.dataSymbol, fromMs));
-
   const sink = new CountingSink(DISCARDING_SINK);
   const openingCentavos = brlToCentavos(spec.cashBrl);
   const clients = new Set(spec.clients);
@@ -106,7 +95,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     },
     audit: () => undefined,
   });
-  for (const p of plan.series) kernel.quotes.track(instruments.require(tradeSymbol(p.dataSymbol, fromMs)));
+  market.track(kernel);
 
   const runId = `bt-${spec.seed}`;
   const sourceFile = o.sourceFile;
@@ -138,7 +127,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
       clients: spec.clients,
       interval: spec.interval as BarInterval,
       wants: { trades: runner.wantsTrades(), quotes: runner.wantsQuotes() },
-      barsFrom: plan.series.every((p) => p.source === 'bars') ? 'venue' : 'prints',
+      barsFrom: market.barsFrom,
     },
     {
       nowMs: clock.now,
@@ -152,7 +141,6 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const equity = new EquityTracker(kernel, spec.clients, openingCentavos, fromMs, toMs);
   kernel.listen({ portfolioChanged: () => equity.refresh() });
 
-  const intraday = spec.interval !== '1d';
   const driver = new ReplayDriver({
     clock,
     venue,
@@ -162,26 +150,16 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     afterStep: (ev) => equity.sample(ev.timeMs),
     dayChanged: (_prev, next) => {
       equity.closeDay();
-      // B3 day orders end with the session; a daily-bar run keeps its orders for the next bar.
-      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão');
-      for (const p of plan.series) {
-        if (!continuousRoot(p.dataSymbol)) continue;
-        const traded = tradedContract(p.dataSymbol, next);
-        if (venue.tradeSymbolOf(p.dataSymbol) === traded) continue;
-        const old = venue.tradeSymbolOf(p.dataSymbol)!;
-        venue.setSeries(p.dataSymbol, traded);
-        kernel.quotes.track(instruments.require(traded));
-        rollPositions(kernel, spec.clients, old, traded, warn);
-      }
+      market.dayChanged(kernel, spec.clients, next, warn);
     },
   });
 
   await kernel.broker.connect();
   await kernel.oms.reconcile();
-  host.start(spec.warmupBars > 0 ? [{ kind: 'history', bars: warmup(o.marketDb, plan.series, spec, fromMs, instruments, tradeSymbol) }] : []);
+  host.start(spec.warmupBars > 0 ? [{ kind: 'history', bars: warmup(o.marketDb, market.plan, spec, fromMs, instruments, tradeSymbol) }] : []);
   await driver.settle();
 
-  const feed = new MarketFeed(o.marketDb, plan.series, fromMs, toMs);
+  const feed = market.feed();
   const total = Math.max(1, feed.totalRows);
   const runStart = performance.now();
   const run = await driver.run(feed, {
@@ -197,7 +175,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   equity.closeDay();
 
   const elapsedMs = performance.now() - started;
-  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(plan.series), rows: feed.totalRows }, logs, warnings, fault, run.cancelled) };
+  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(market.plan), rows: feed.totalRows }, logs, warnings, fault, run.cancelled) };
 }
 
 function describeSource(series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string }>): string {
@@ -217,31 +195,6 @@ function warmup(db: MarketDb, series: Array<{ dataSymbol: string; source: string
     }
   }
   return out.sort((a, b) => a.t - b.t);
-}
-
-/**
- * A continuous future rolled to its next contract: every client's position in the expiring one is
- * closed and opened again in the new one, both through the OMS (fees, settlement), at market.
- */
-function rollPositions(kernel: TradingKernel, clients: readonly string[], from: string, to: string, warn: (m: string) => void): void {
-  for (const client of clients) {
-    const qty = kernel.portfolio.position(client, from)?.qty ?? 0;
-    if (qty === 0) continue;
-    const side = qty > 0 ? 'sell' : 'buy';
-    const other = qty > 0 ? 'buy' : 'sell';
-    void kernel.oms
-      .submitMany(
-        [
-          { client, symbol: from, side, qty: Math.abs(qty), algo: { type: 'full' }, idempotencyKey: `roll:${client}:${from}` },
-          { client, symbol: to, side: other, qty: Math.abs(qty), algo: { type: 'full' }, idempotencyKey: `roll:${client}:${to}:${from}` },
-        ],
-        'system:rolagem',
-        false,
-      )
-      .then((rows) => {
-        for (const r of rows) if (!r.ok) warn(`rolagem de ${from} para ${to} (${client}) recusada: ${r.errors.map((e) => e.message).join('; ')}`);
-      });
-  }
 }
 
 function collect(

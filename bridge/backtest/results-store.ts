@@ -7,7 +7,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
-import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestRunView, BacktestSpec, BacktestState, SweepRowView, SweepView } from '../../common/backtest.js';
+import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestRunView, BacktestSpec, BacktestState, StrategyFaultView, SweepRowView, SweepView } from '../../common/backtest.js';
 
 export const BACKTESTS_DB_FILE = 'backtests.db';
 
@@ -99,9 +99,9 @@ export class ResultsStore {
     this.db.prepare('UPDATE runs SET state = ? WHERE id = ?').run(state, id);
   }
 
-  /** A run that ended without a result (a crash, a refusal before it started). */
-  fail(id: string, state: 'failed' | 'cancelled', error: string, finishedMs: number): void {
-    this.db.prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ? WHERE id = ?').run(state, error, finishedMs, id);
+  /** A run that ended without a result (a crash, a refusal before it started, a runaway hook). */
+  fail(id: string, state: 'failed' | 'cancelled', error: string, finishedMs: number, fault?: StrategyFaultView): void {
+    this.db.prepare('UPDATE runs SET state = ?, error = ?, finished_ms = ?, fault = ? WHERE id = ?').run(state, error, finishedMs, fault ? JSON.stringify(fault) : null, id);
   }
 
   /** The result, in one transaction: the run row and its orders and fills. */
@@ -148,6 +148,11 @@ export class ResultsStore {
     };
   }
 
+  /** Orders or fills kept for a run. */
+  count(id: string, kind: 'order' | 'fill'): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM run_rows WHERE run_id = ? AND kind = ?').get(id, kind) as { n: number }).n;
+  }
+
   rows(id: string, kind: 'order' | 'fill', offset: number, limit: number): unknown[] {
     return (this.db.prepare('SELECT data FROM run_rows WHERE run_id = ? AND kind = ? AND seq >= ? ORDER BY seq LIMIT ?').all(id, kind, offset, limit) as Array<{ data: string }>).map((x) => JSON.parse(x.data));
   }
@@ -161,7 +166,10 @@ export class ResultsStore {
 
   /** Runs left `queued` or `running` by a bridge that stopped: they will not finish now. */
   abandonUnfinished(nowMs: number): number {
-    return this.db.prepare("UPDATE runs SET state = 'failed', error = 'interrompido: a ponte parou durante a execução', finished_ms = ? WHERE state IN ('queued', 'running')").run(nowMs).changes;
+    return this.db.transaction(() => {
+      this.db.prepare("UPDATE sweeps SET state = 'failed' WHERE state IN ('queued', 'running')").run();
+      return this.db.prepare("UPDATE runs SET state = 'failed', error = 'interrompido: a ponte parou durante a execução', finished_ms = ? WHERE state IN ('queued', 'running')").run(nowMs).changes;
+    })();
   }
 
   createSweep(s: { id: string; strategy: string; rankBy: string; total: number; workers: string; label?: string; createdMs: number }): void {

@@ -35,6 +35,11 @@ const settingsSchema = z.strictObject({
   reconnectHoldAfterMs: z.number().int().min(0).default(5_000),
   /** Account for clients without their own; unset = the broker's default account. */
   defaultAccount: z.string().min(1).optional(),
+  /**
+   * Redis of the sweeps fanned out with BullMQ (`redis://host:6379`): set, the bridge's sweeps go to
+   * `blackbox worker` processes instead of its own threads. Unset = sweeps run in the bridge.
+   */
+  sweepRedisUrl: z.string().regex(/^rediss?:\/\/\S+$/, 'use redis://HOST:PORTA ou rediss://HOST:PORTA').optional(),
 });
 
 const tokenSchema = z.strictObject({

@@ -75,6 +75,8 @@ export interface OmsDeps {
   audit: (entry: { actor: string; action: string; target?: string; details?: unknown }) => void;
   /** The person behind a recorded actor (a token id), for the order's "enviada por". */
   actorName?: (actor: string) => string | undefined;
+  /** The strategy run behind an actor (`strategy:<run>`), for the order's origin. */
+  originOf?: (actor: string) => OrderView['origin'];
   /** Session phases and continuous windows algos plan against; default: the demo market, always open. */
   session?: MarketSession;
   /** Ticket types (VWAP's volume profile source lives in it); default: the built-in catalog with the U-shape. */
@@ -772,6 +774,8 @@ export class OrderManager {
       interval: this.runtime.intervalStats(p.id),
     });
     v.createdBy = this.d.actorName?.(p.actor) ?? p.actor;
+    const origin = this.d.originOf?.(p.actor);
+    if (origin) v.origin = origin;
     return v;
   }
 

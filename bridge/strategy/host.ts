@@ -64,6 +64,8 @@ export interface HostOptions {
   actor: string;
   onFault(f: StrategyFault): void;
   onLog(t: number, message: string): void;
+  /** Events are waiting (real time: the caller pumps soon); a replay driver pumps on its own. */
+  onQueued?: () => void;
 }
 
 interface RefState {
@@ -231,6 +233,7 @@ export class StrategyHost {
       return;
     }
     this.pending.push(ev);
+    if (this.pending.length === 1) this.o.onQueued?.();
   }
 
   /** A new São Paulo date: continuous futures move to their front contract. */
@@ -434,8 +437,8 @@ export class StrategyHost {
     }
     if (priceTicks === undefined) return `limite da estratégia: sem preço para medir o financeiro de ${traded}`;
     const notional = notionalCentavos(inst, c.boleta.qty, priceTicks);
-    if (notional > lim.maxOrderNotionalBrl * 100) return `limite da estratégia: boleta de R$ ${(notional / 100).toFixed(2)} acima do máximo por boleta (R$ ${lim.maxOrderNotionalBrl.toFixed(2)})`;
-    if (this.totalNotionalCentavos + notional > lim.maxTotalNotionalBrl * 100) return `limite da estratégia: financeiro total passaria de R$ ${lim.maxTotalNotionalBrl.toFixed(2)}`;
+    if (notional > lim.maxOrderNotionalBrl * 100) return `limite da estratégia: boleta de ${brl(notional / 100)} acima do máximo por boleta (${brl(lim.maxOrderNotionalBrl)})`;
+    if (this.totalNotionalCentavos + notional > lim.maxTotalNotionalBrl * 100) return `limite da estratégia: financeiro total passaria de ${brl(lim.maxTotalNotionalBrl)}`;
     this.sentTimes.push(now);
     this.totalNotionalCentavos += notional;
     return undefined;
@@ -457,6 +460,9 @@ export class StrategyHost {
     this.inFlight.add(t);
   }
 }
+
+const BRL = new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL' });
+const brl = (x: number) => BRL.format(x).replace(/\u00a0/g, ' ');
 
 const ACTIVE: ReadonlySet<OrderStatus> = new Set(['pending_new', 'working', 'partially_filled', 'pending_cancel', 'paused']);
 

@@ -55,7 +55,8 @@ export async function loadStrategyFile(file: string, id = path.basename(file), s
   let mod: { default?: unknown };
   try {
     // The modification time in the URL: an edited file is loaded again, not served from the module cache.
-    mod = await import(`${pathToFileURL(abs).href}?v=${statSync(abs).mtimeMs}`);
+    // In whole nanoseconds: a fractional `?v=…123.429` reads as a file extension to some loaders (vite's).
+    mod = await import(`${pathToFileURL(abs).href}?v=${statSync(abs, { bigint: true }).mtimeNs}`);
   } catch (e) {
     throw new StrategyLoadError(`estratégia ${id} não carregou: ${(e as Error).message}`);
   }

@@ -28,7 +28,10 @@ describe('fuzzing the API and the WebSocket', () => {
 
   it('answers 422, not 500, to a price too large to be exact ticks (found by the long run)', async () => {
     const b = t.bridge;
-    const patch = await b.api('PATCH', `/api/orders/${t.restingOrderId}`, '{"limitPrice":1.300777474583892e+285}');
+    // An order of its own: the random pass above may have amended the shared one into a fill.
+    const resting = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 1.01, algo: { type: 'full' } });
+    expect(resting.status).toBe(201);
+    const patch = await b.api('PATCH', `/api/orders/${resting.body.id}`, '{"limitPrice":1.300777474583892e+285}');
     expect(patch.status).toBe(422);
     expect(patch.body.errors[0]).toMatchObject({ field: 'limitPrice', code: 'off_tick' });
     const boleta = await b.api('POST', '/api/orders', { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 100, limitPrice: 1.300777474583892e285, algo: { type: 'full' } });
