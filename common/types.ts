@@ -147,8 +147,6 @@ export interface OrderView {
   routedWith?: string[];
   /** TWAP/VWAP plan against which progress is drawn; absent for algos without a schedule. */
   schedule?: SchedulePoint[];
-  /** A boleta a strategy run sent (absent for a person's). */
-  origin?: { strategyRunId: string; strategy: string };
 }
 
 export interface ClientLimits {
