@@ -102,6 +102,11 @@ export class StrategyService {
     return s;
   }
 
+  /** Where runs trade: the simulated B3, recorded history, or a real broker (the pane arms the last). */
+  get market(): StrategyMarket {
+    return this.d.market;
+  }
+
   list(): StrategyRunView[] {
     return [...this.runs.values()].map((r) => this.snapshot(r)).reverse();
   }
