@@ -10,6 +10,7 @@ import {
   buildBacktestRequest,
   buildSweepRequest,
   chartPoints,
+  dailyLast,
   combinations,
   drawdownText,
   emptyBacktestForm,
@@ -293,5 +294,28 @@ describe('a run as a PM reads it', () => {
     expect(pageRows({ fills: [{ a: 1 }], total: 5 }, 'fills')).toEqual({ rows: [{ a: 1 }], total: 5 });
     expect(pageRows({ rows: [{ a: 2 }] }, 'orders')).toEqual({ rows: [{ a: 2 }], total: undefined });
     expect(pageRows(null, 'orders')).toEqual({ rows: [] });
+  });
+
+  it('no "-0,00%": a figure is rounded to what is shown before its sign', () => {
+    const cells = Object.fromEntries(metricCells({ ...M, totalReturn: -0.0000021, maxDrawdown: 0.0000004, annualReturn: 0.00001 }).map((c) => [c.key, c]));
+    expect(cells.totalReturn!.text).toBe('0,00%');
+    expect(cells.totalReturn!.tone).toBeUndefined();
+    expect(cells.maxDrawdown!.text).toBe('0,00%');
+    expect(cells.annualReturn!.text).toBe('0,00%');
+  });
+
+  it('one point per B3 day for curves of different bar sizes', () => {
+    expect(
+      dailyLast([
+        { t: '2024-01-02T13:00:00.000Z', value: 1 },
+        { t: '2024-01-02T20:00:00.000Z', value: 2 },
+        // 22:30 in São Paulo is still the 2nd
+        { t: '2024-01-03T01:30:00.000Z', value: 3 },
+        { t: '2024-01-03T13:00:00.000Z', value: 4 },
+      ]),
+    ).toEqual([
+      { t: '2024-01-03T01:30:00.000Z', value: 3 },
+      { t: '2024-01-03T13:00:00.000Z', value: 4 },
+    ]);
   });
 });

@@ -47,8 +47,9 @@ describe('pane error messages', () => {
 
   it('a strategy refused while PÂNICO is engaged says so and what to do', () => {
     expect(strategyStartMessage(409, [], 'x')).toBe(PANIC_BLOCKS_START);
-    expect(strategyStartMessage(409, [{ field: '', code: 'trading_halted', message: 'negociação suspensa (PÂNICO acionado ou estado HALTED)' }], 'x')).toBe(PANIC_BLOCKS_START);
-    expect(strategyStartMessage(409, [{ field: '', code: 'halted', message: 'estado HALTED' }], 'x')).toBe(`${PANIC_BLOCKS_START} (estado HALTED)`);
+    expect(strategyStartMessage(409, [{ field: 'strategy', code: 'trading_halted', message: 'PÂNICO acionado: nenhuma estratégia inicia até ser liberado' }], 'x')).toBe(PANIC_BLOCKS_START);
+    // Another conflict is not PÂNICO: the bridge's words stand.
+    expect(strategyStartMessage(409, [{ field: 'strategy', code: 'capacity', message: 'já há 20 estratégias rodando' }], 'já há 20 estratégias rodando')).toBe('já há 20 estratégias rodando');
     expect(PANIC_BLOCKS_START).toContain('administrador');
     expect(strategyStartMessage(422, [], 'o que o bridge disse')).toBe('o que o bridge disse');
   });

@@ -51,9 +51,12 @@ describe('starting a strategy', () => {
     const r = buildStartRequest(form(), MA, 'live', { maxOrderNotionalBrl: '500.000', maxTotalNotionalBrl: '100.000', maxOrdersPerMinute: '0', symbols: 'VALE3', confirm: 'ARMAR' });
     expect(r.ok).toBe(false);
     if (r.ok) return;
-    expect(r.errors['limits.maxTotalNotionalBrl']).toContain('menor que o limite por ordem');
+    expect(r.errors['limits.maxOrderNotionalBrl']).toBe('O máximo por ordem passa do total.');
     expect(r.errors['limits.maxOrdersPerMinute']).toContain('entre 1 e 6.000');
-    expect(r.errors['limits.symbols']).toBe('A estratégia usa PETR4, fora dos ativos permitidos.');
+    expect(r.errors['limits.symbols']).toBe('VALE3 não está entre os ativos da estratégia.');
+    // Watching two symbols, trading one of them: allowed.
+    const some = buildStartRequest({ ...form(), symbols: 'PETR4, VALE3' }, MA, 'live', { maxOrderNotionalBrl: '50.000', maxTotalNotionalBrl: '100.000', maxOrdersPerMinute: '5', symbols: 'petr4', confirm: 'ARMAR' });
+    expect(some.ok && some.body.limits?.symbols).toEqual(['PETR4']);
   });
 
   it('puts the bridge\'s refusal on the dialog\'s fields', () => {

@@ -21,7 +21,7 @@ import { BAR_INTERVALS } from '../../../common/backtest.js';
 import type { ApiErrorItem } from '../../../common/types.js';
 import { parseBoolean, parseInteger, parseNumber } from '../sheets/boleta-rows.js';
 import { errorItemMessage } from './errors.js';
-import { fmtChangePct, fmtDate, fmtMoney, fmtNumber, fmtPct, fmtQty, fold } from './format.js';
+import { excelDateSerial, fmtChangePct, fmtDate, fmtMoney, fmtNumber, fmtPct, fmtQty, fold } from './format.js';
 import { chartTime } from './marketdata.js';
 
 // ------------------------------------------------------------------ labels
@@ -443,8 +443,16 @@ export interface MetricCell {
   hint?: string;
 }
 
-const frac = (x: number | null | undefined): number | undefined => (typeof x === 'number' && Number.isFinite(x) ? x * 100 : undefined);
-const signTone = (x: number | null | undefined): Tone => (typeof x === 'number' && x > 0 ? 'pos' : typeof x === 'number' && x < 0 ? 'neg' : undefined);
+/** A fraction in percent, rounded to what is shown (so -0,0003% reads 0,00%, never "-0,00%"). */
+const frac = (x: number | null | undefined, decimals = 2): number | undefined => {
+  if (!(typeof x === 'number' && Number.isFinite(x))) return undefined;
+  const v = Math.round(x * 100 * 10 ** decimals) / 10 ** decimals;
+  return Object.is(v, -0) ? 0 : v;
+};
+const signTone = (x: number | null | undefined): Tone => {
+  const v = frac(x);
+  return v !== undefined && v > 0 ? 'pos' : v !== undefined && v < 0 ? 'neg' : undefined;
+};
 
 /** A drawdown (a positive fraction) as the loss it is: "-12,34%"; 0 is "0,00%". */
 export function drawdownText(dd: number | null | undefined): string {
@@ -463,13 +471,13 @@ export function metricCells(m: RunMetricsView | undefined): MetricCell[] {
     { key: 'totalReturn', label: 'Retorno total', text: m ? fmtChangePct(frac(m.totalReturn)) : '—', tone: signTone(m?.totalReturn) },
     { key: 'annualReturn', label: 'Retorno anualizado', text: m ? fmtChangePct(frac(m.annualReturn)) : '—', tone: signTone(m?.annualReturn), hint: '252 pregões/ano' },
     { key: 'volatility', label: 'Volatilidade', text: m ? fmtPct(frac(m.volatility)) : '—', hint: 'anualizada' },
-    { key: 'sharpe', label: 'Sharpe', text: m ? fmtNumber(m.sharpe, 2) : '—', tone: signTone(m?.sharpe), hint: 'sobre o CDI' },
-    { key: 'maxDrawdown', label: 'Drawdown máximo', text: m ? drawdownText(m.maxDrawdown) : '—', tone: m && m.maxDrawdown > 0 ? 'neg' : undefined },
-    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate), 1) : '—', hint: 'operações fechadas' },
+    { key: 'sharpe', label: 'Sharpe', text: m ? fmtNumber(m.sharpe, 2) : '—', tone: typeof m?.sharpe === 'number' ? (m.sharpe > 0.005 ? 'pos' : m.sharpe < -0.005 ? 'neg' : undefined) : undefined, hint: 'sobre o CDI' },
+    { key: 'maxDrawdown', label: 'Drawdown máximo', text: m ? drawdownText(m.maxDrawdown) : '—', tone: m && (frac(m.maxDrawdown) ?? 0) > 0 ? 'neg' : undefined },
+    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate, 1), 1) : '—', hint: 'operações fechadas' },
     { key: 'turnover', label: 'Giro', text: m ? turnoverText(m.turnover) : '—', hint: 'volume / patr. médio' },
     { key: 'feesBrl', label: 'Custos', text: m ? fmtMoney(m.feesBrl) : '—', hint: 'taxas B3' },
     { key: 'trades', label: 'Negócios', text: m ? fmtQty(m.trades) : '—', hint: m ? `${fmtQty(m.sessions)} pregões` : undefined },
-    { key: 'endEquity', label: 'Patrimônio final', text: m ? fmtMoney(m.endEquityBrl) : '—', tone: m ? signTone(m.endEquityBrl - m.startEquityBrl) : undefined, hint: m ? `início ${fmtMoney(m.startEquityBrl)}` : undefined },
+    { key: 'endEquity', label: 'Patrimônio final', text: m ? fmtMoney(m.endEquityBrl) : '—', tone: m ? (m.endEquityBrl - m.startEquityBrl >= 0.005 ? 'pos' : m.endEquityBrl - m.startEquityBrl <= -0.005 ? 'neg' : undefined) : undefined, hint: m ? `início ${fmtMoney(m.startEquityBrl)}` : undefined },
   ];
 }
 
@@ -545,4 +553,19 @@ export function pageRows<T>(data: unknown, kind: 'orders' | 'fills'): { rows: T[
     return { rows: rows ?? [], total };
   }
   return { rows: [] };
+}
+
+/**
+ * The last point of each B3 day: runs of different bar sizes (a month of 1-minute bars, a year of
+ * daily ones) overlaid on one time axis, each day one step, as a daily chart of prices would be.
+ */
+export function dailyLast(points: ReadonlyArray<{ t: string; value: number }>): Array<{ t: string; value: number }> {
+  const byDay = new Map<number, { t: string; value: number }>();
+  for (const p of points) {
+    const day = excelDateSerial(p.t);
+    if (day === undefined || !Number.isFinite(p.value)) continue;
+    const old = byDay.get(day);
+    if (!old || old.t <= p.t) byDay.set(day, p);
+  }
+  return [...byDay.entries()].sort((a, b) => a[0] - b[0]).map(([, p]) => p);
 }

@@ -70,11 +70,8 @@ export function wsRefusalMessage(errors: ApiErrorItem[]): string {
 export const PANIC_BLOCKS_START =
   'O PÂNICO está acionado: nenhuma estratégia pode ser iniciada até um administrador liberá-lo (faixa vermelha no alto do painel). As que estavam rodando foram interrompidas.';
 
-/** Why a strategy did not start: the bridge's own words, or PÂNICO said plainly on a 409. */
+/** Why a strategy did not start: PÂNICO said plainly (and what to do), else the bridge's own words. */
 export function strategyStartMessage(status: number, errors: ApiErrorItem[], fallback: string): string {
-  if (status === 409) {
-    const own = errors.length ? [...new Set(errors.map(errorItemMessage))].join('; ') : '';
-    return own && !/p[âa]nico/i.test(own) ? `${PANIC_BLOCKS_START} (${own})` : PANIC_BLOCKS_START;
-  }
+  if (status === 409 && (errors.length === 0 || errors.some((e) => e.code === 'trading_halted'))) return PANIC_BLOCKS_START;
   return fallback;
 }

@@ -122,7 +122,7 @@ export function buildStartRequest(form: StartForm, strategy: StrategyView | unde
     const l = limits ?? emptyLimitsForm();
     const perOrder = positiveMoney(l.maxOrderNotionalBrl, 'limits.maxOrderNotionalBrl', errors, 'o valor máximo por ordem');
     const total = positiveMoney(l.maxTotalNotionalBrl, 'limits.maxTotalNotionalBrl', errors, 'o valor máximo somado');
-    if (perOrder !== undefined && total !== undefined && perOrder > total) errors['limits.maxTotalNotionalBrl'] = 'O total não pode ser menor que o limite por ordem.';
+    if (perOrder !== undefined && total !== undefined && perOrder > total) errors['limits.maxOrderNotionalBrl'] = 'O máximo por ordem passa do total.';
     let perMinute: number | undefined;
     if (l.maxOrdersPerMinute.trim() === '') errors['limits.maxOrdersPerMinute'] = 'Informe quantas ordens por minuto, no máximo.';
     else {
@@ -131,10 +131,11 @@ export function buildStartRequest(form: StartForm, strategy: StrategyView | unde
       else if (r.value < 1 || r.value > 6000) errors['limits.maxOrdersPerMinute'] = 'Use um inteiro entre 1 e 6.000.';
       else perMinute = r.value;
     }
+    // The run may watch more symbols than it may trade: the allowed ones are some of the run's.
     const allowed = l.symbols.trim() ? parseSymbols(l.symbols) : symbols;
     if (allowed.length === 0) errors['limits.symbols'] = 'Informe os ativos que a estratégia pode negociar.';
-    const outside = symbols.filter((s) => !allowed.includes(s));
-    if (allowed.length && outside.length) errors['limits.symbols'] = `A estratégia usa ${outside.join(', ')}, fora dos ativos permitidos.`;
+    const outside = allowed.filter((s) => !symbols.includes(s));
+    if (symbols.length && outside.length) errors['limits.symbols'] = `${outside.join(', ')} não ${outside.length > 1 ? 'estão' : 'está'} entre os ativos da estratégia.`;
     if (l.confirm.trim() !== ARM_WORD) errors.confirm = `Digite ${ARM_WORD} para confirmar.`;
     if (perOrder !== undefined && total !== undefined && perMinute !== undefined && allowed.length) {
       const lim: StrategyLimitsInput = { maxOrderNotionalBrl: perOrder, maxTotalNotionalBrl: total, maxOrdersPerMinute: perMinute, symbols: allowed };

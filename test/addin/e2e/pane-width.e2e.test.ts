@@ -5,7 +5,8 @@
  * are said in pt-BR with what to do, and no figure is shown that is not real; the PÂNICO banner
  * and the order detail name the person, not a token.
  *
- * Screenshots of every tab at 420 px and at 1280 px go to test-results/screenshots
+ * Estratégias and Backtests are checked at 320, 420 and 1280 px too (their screenshots come from
+ * backtests.e2e.test.ts, with runs to show). Screenshots of the other tabs at 420 px and at 1280 px go to test-results/screenshots
  * (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -202,6 +203,33 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     expect(dayHeaders).toHaveLength(3);
     for (const d of [0, 1, 2]) expect(await inViewport(p, `[data-testid="balance-ALFA-d${d}"]`)).toBe(true);
     await p.screenshot({ path: path.join(SHOTS, `saldo-${width}.png`) });
+    // Estratégias and Backtests (their screenshots, with runs, come from backtests.e2e.test.ts).
+    await checkStrategyTabs(p, width);
+  };
+
+  const checkStrategyTabs = async (p: Page, width: number) => {
+    await p.getByTestId('tab-strategies-button').click();
+    await p.locator('[data-testid="strategy-card"][data-strategy="ma-crossover"]').click();
+    await p.getByTestId('strategy-start-form').waitFor({ timeout: 10_000 });
+    await p.waitForTimeout(300);
+    await expectNoHorizontalOverflow(p, `Estratégias at ${width}px`);
+    expect(await inViewport(p, '[data-testid="strategies-market"]')).toBe(true);
+    await p.getByTestId('tab-backtests-button').click();
+    await p.getByTestId('backtests-new').click();
+    await p.getByTestId('bt-strategy').selectOption('ma-crossover');
+    await p.getByTestId('bt-params').waitFor();
+    await p.waitForTimeout(300);
+    await expectNoHorizontalOverflow(p, `Backtests (form) at ${width}px`);
+    await p.getByTestId('backtests-runs').click();
+    await p.getByTestId('backtest-runs').waitFor();
+    await expectNoHorizontalOverflow(p, `Backtests (runs) at ${width}px`);
+    await expectTableFits(p, 'backtest-runs');
+    await p.getByTestId('backtests-compare').click();
+    await expectNoHorizontalOverflow(p, `Backtests (compare) at ${width}px`);
+    await p.getByTestId('backtests-sweeps').click();
+    await p.getByTestId('sweep-form').waitFor();
+    await expectNoHorizontalOverflow(p, `Backtests (sweeps) at ${width}px`);
+    await p.getByTestId('backtests-new').click();
   };
 
   it('at 420 px every tab fits, and Ordens keeps status, client, average price and reason on screen', async () => {
@@ -263,7 +291,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
 
   it('at 320 px nothing scrolls sideways either', async () => {
     await page.setViewportSize({ width: 320, height: 700 });
-    for (const tab of ['positions', 'orders', 'boletas', 'balances']) {
+    for (const tab of ['positions', 'orders', 'boletas', 'balances', 'strategies', 'backtests']) {
       await page.getByTestId(`tab-${tab}-button`).click();
       await page.waitForTimeout(500);
       await expectNoHorizontalOverflow(page, `${tab} at 320px`);
@@ -274,6 +302,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     await expectTableFits(page, 'balances-table');
     for (const d of [0, 1, 2]) expect(await inViewport(page, `[data-testid="balance-GAMA-d${d}"]`)).toBe(true);
     expect(await page.locator('[data-testid="balances-table"] [data-rowkey="GAMA"]').innerText()).toContain('Clube de Investimento Gama');
+    await checkStrategyTabs(page, 320);
     await page.getByTestId('tab-orders-button').click();
     expect(await inViewport(page, `[data-testid="orders-table"] [data-rowkey="${pausedId}"] [data-status]`)).toBe(true);
     expect(await inViewport(page, '[data-testid="panic-button"]')).toBe(true);
@@ -284,7 +313,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     expect(await inViewport(page, '[data-testid="settings-save"]')).toBe(true);
     await page.keyboard.press('Escape');
     await page.getByTestId('settings-dialog').waitFor({ state: 'detached' });
-  });
+  }, 60_000);
 
   it('at 1280 px the full columns are back', async () => {
     await shootTabs(page, 1280);

@@ -8,7 +8,7 @@ import { Dismiss12Regular } from '@fluentui/react-icons';
 import { useEffect, useMemo, useState } from 'react';
 import type { RunMetricsView } from '../../../../common/backtest.js';
 import { fmtDate } from '../../core/format.js';
-import { INTERVAL_LABELS, metricCells, normalisedCurve, paramsText, runTitle, type MetricCell } from '../../core/backtests.js';
+import { dailyLast, INTERVAL_LABELS, metricCells, normalisedCurve, paramsText, runTitle, type MetricCell } from '../../core/backtests.js';
 import { usePane } from '../context.js';
 import { fetchRunDetail, type RunDetail } from './BacktestResult.js';
 import { EquityChart, RUN_COLORS } from './EquityChart.js';
@@ -88,10 +88,14 @@ export function BacktestCompare({ ids, names, onRemove, onOpen }: { ids: string[
 
   const runs = ids.map((id, i) => ({ id, color: RUN_COLORS[i % RUN_COLORS.length]!, n: i + 1, d: details.get(id) }));
   const loaded = runs.filter((r) => r.d?.result);
-  const series = useMemo(
-    () => loaded.map((r) => ({ id: r.id, name: `#${r.n} ${runTitle(r.d!, names)}`, color: r.color, points: normalisedCurve(r.d!.result!.equity) })),
-    [loaded.map((r) => r.id).join('|'), names],
-  );
+  const series = useMemo(() => {
+    // Over more than a few weeks, one point a day per run: a 1-minute run and a daily one then share
+    // the time axis fairly (the chart gives every distinct instant the same width).
+    const curves = loaded.map((r) => normalisedCurve(r.d!.result!.equity));
+    const times = curves.flat().map((p) => Date.parse(p.t));
+    const long = times.length > 0 && Math.max(...times) - Math.min(...times) > 20 * 86_400_000;
+    return loaded.map((r, i) => ({ id: r.id, name: `#${r.n} ${runTitle(r.d!, names)}`, color: r.color, points: long ? dailyLast(curves[i]!) : curves[i]! }));
+  }, [loaded.map((r) => r.id).join('|'), names]);
 
   if (ids.length < 2) {
     return (

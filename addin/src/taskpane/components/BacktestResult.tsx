@@ -8,7 +8,7 @@ import { Button, makeStyles, MessageBar, MessageBarBody, MessageBarTitle, Progre
 import { ArrowLeft20Regular, TableArrowUp20Regular } from '@fluentui/react-icons';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestRunView } from '../../../../common/backtest.js';
-import { INTERVAL_LABELS, isActive, metricCells, pageRows, paramsText, progressText, runTitle, SOURCE_OPTIONS, specSummary } from '../../core/backtests.js';
+import { isActive, metricCells, pageRows, paramsText, progressText, runTitle, SOURCE_OPTIONS, specSummary } from '../../core/backtests.js';
 import { fmtDateTime, fmtMoney, fmtNumber, fmtPct, fmtPrice, fmtQty } from '../../core/format.js';
 import type { BridgeClient } from '../../core/bridge-client.js';
 import { writeBacktestSheet } from '../../sheets/backtest-sheet.js';
@@ -401,8 +401,7 @@ export function BacktestResult({ id, live, names, onBack, backLabel }: { id: str
             </ul>
           )}
           <div className={s.stats} data-testid="result-stats">
-            {fmtNumber(result.stats.events, 0)} eventos em {fmtNumber(result.stats.elapsedMs / 1000, 1)} s ({fmtNumber(result.stats.eventsPerSec, 0)}/s) · {fmtNumber(result.stats.rows, 0)} linhas de{' '}
-            {result.stats.source === 'trades' ? 'negócios' : 'velas'} {spec ? INTERVAL_LABELS[spec.interval] ?? spec.interval : ''}
+            {fmtNumber(result.stats.events, 0)} eventos em {fmtNumber(result.stats.elapsedMs / 1000, 1)} s ({fmtNumber(result.stats.eventsPerSec, 0)}/s) · {fmtNumber(result.stats.rows, 0)} linhas ({result.stats.source.replace(/ trades\b/g, ' negócios')})
             {run?.finishedAt ? ` · concluído ${fmtDateTime(run.finishedAt)}` : ''}
           </div>
         </>

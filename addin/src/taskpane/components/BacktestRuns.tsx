@@ -7,7 +7,7 @@ import { Badge, Button, Checkbox, Dialog, DialogActions, DialogBody, DialogConte
 import { Delete16Regular, DismissCircle16Regular } from '@fluentui/react-icons';
 import { useState } from 'react';
 import type { BacktestRunView, BacktestState } from '../../../../common/backtest.js';
-import { BACKTEST_STATE_LABELS, isActive, progressText, runTitle, shortMetric, specSummary } from '../../core/backtests.js';
+import { BACKTEST_STATE_LABELS, isActive, metricCells, progressText, runTitle, shortMetric, specSummary } from '../../core/backtests.js';
 import { fmtDateTime } from '../../core/format.js';
 import { usePane } from '../context.js';
 import { VirtualTable, type Column, type CompactRows } from './VirtualTable.js';
@@ -96,10 +96,10 @@ export function BacktestRuns(props: {
     }
     if (r.state === 'failed') return <span className={s.err} title={r.fault?.message ?? r.error}>{r.fault ? `falha em ${r.fault.hook}: ${r.fault.message}` : r.error ?? 'falhou'}</span>;
     if (r.state === 'cancelled') return <span className={s.sub}>cancelado{r.metrics ? ` · retorno até ali ${shortMetric(r.metrics, 'totalReturn')}` : ''}</span>;
-    const ret = r.metrics?.totalReturn;
+    const ret = metricCells(r.metrics).find((c) => c.key === 'totalReturn')!;
     return (
       <span className={s.sub}>
-        <span className={ret !== undefined && ret > 0 ? s.pos : ret !== undefined && ret < 0 ? s.neg : undefined}>{shortMetric(r.metrics, 'totalReturn')}</span> · Sharpe {shortMetric(r.metrics, 'sharpe')} · DD {shortMetric(r.metrics, 'maxDrawdown')}
+        <span className={ret.tone === 'pos' ? s.pos : ret.tone === 'neg' ? s.neg : undefined}>{ret.text}</span> · Sharpe {shortMetric(r.metrics, 'sharpe')} · DD {shortMetric(r.metrics, 'maxDrawdown')}
       </span>
     );
   };
@@ -110,7 +110,7 @@ export function BacktestRuns(props: {
         <Tooltip content="Cancelar" relationship="label">
           <Button size="small" appearance="subtle" icon={<DismissCircle16Regular />} disabled={!canTrade} onClick={() => void cancel(r)} data-testid="run-cancel" />
         </Tooltip>
-      ) : (
+      ) : r.sweepId ? null : (
         <Tooltip content="Apagar" relationship="label">
           <Button size="small" appearance="subtle" icon={<Delete16Regular />} disabled={!canTrade} onClick={() => setConfirmDelete(r)} data-testid="run-delete" />
         </Tooltip>

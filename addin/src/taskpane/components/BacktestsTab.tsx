@@ -5,7 +5,7 @@
  * with its metrics, curves, trades and orders. The lists are live on the `backtests` and `sweeps`
  * channels (polled when the bridge does not offer them).
  */
-import { CounterBadge, Switch, Tab, TabList } from '@fluentui/react-components';
+import { CounterBadge, Tab, TabList } from '@fluentui/react-components';
 import { useCallback, useMemo, useState } from 'react';
 import type { BacktestRunView, StrategyView, SweepView } from '../../../../common/backtest.js';
 import {
@@ -69,7 +69,6 @@ export function BacktestsTab(): JSX.Element {
   const [sweepGeneral, setSweepGeneral] = useState<string[]>([]);
   const [selectedSweep, setSelectedSweep] = useState<string | undefined>();
   const [compare, setCompare] = useState<string[]>([]);
-  const [showSweepRuns, setShowSweepRuns] = useState(false);
 
   const strategy = list?.find((x) => x.id === form.strategy);
   const onForm = (f: BacktestForm) => {
@@ -132,9 +131,9 @@ export function BacktestsTab(): JSX.Element {
     setCompare((c) => c.filter((x) => x !== id));
   };
 
-  const shown = showSweepRuns ? runs.items : runs.items.filter((r) => !r.sweepId);
-  const running = runs.items.filter((r) => isActive(r.state)).length;
-  const hiddenSweepRuns = runs.items.length - runs.items.filter((r) => !r.sweepId).length;
+  // A sweep's runs live in its ranked table (the bridge lists them there, not here).
+  const shown = runs.items.filter((r) => !r.sweepId);
+  const running = shown.filter((r) => isActive(r.state)).length;
   const emptyRuns = runs.error && runs.items.length === 0 ? runs.error : runs.loaded ? 'Nenhum backtest ainda: preencha Novo e clique em Rodar backtest.' : 'Carregando…';
   const live = open ? runs.items.find((r) => r.id === open.id) : undefined;
 
@@ -185,8 +184,6 @@ export function BacktestsTab(): JSX.Element {
               {fmtQty(shown.length)} execuções{running ? ` · ${running} rodando` : ''}
               {compare.length ? ` · ${compare.length} marcadas` : ''}
             </span>
-            <span className={t.grow} />
-            {hiddenSweepRuns > 0 && <Switch checked={showSweepRuns} onChange={(_, d) => setShowSweepRuns(d.checked)} label={`Varreduras (${fmtQty(hiddenSweepRuns)})`} />}
           </div>
           <BacktestRuns
             runs={shown}

@@ -30,12 +30,14 @@ const useStyles = makeStyles({
   empty: { padding: '24px', textAlign: 'center', color: tokens.colorNeutralForeground3, fontSize: tokens.fontSizeBase200 },
 });
 
-/** "R$ 1,05 mi" on a narrow axis; the crosshair label shows the same. */
+/**
+ * Patrimônio on the axis in whole reais ("999.600", "1.000.000": one unit on every tick, where
+ * "999,6 mil" beside "1,00 mi" would mislead); in millions only past R$ 100 mi.
+ */
 function axisMoney(v: number): string {
   const abs = Math.abs(v);
-  if (abs >= 1e9) return `${fmtNumber(v / 1e9, 2)} bi`;
-  if (abs >= 1e6) return `${fmtNumber(v / 1e6, 2)} mi`;
-  if (abs >= 1e4) return `${fmtNumber(v / 1e3, 1)} mil`;
+  if (abs >= 1e9) return `${fmtNumber(v / 1e9, 3)} bi`;
+  if (abs >= 1e8) return `${fmtNumber(v / 1e6, 1)} mi`;
   return fmtNumber(v, 0);
 }
 
@@ -98,7 +100,8 @@ export function EquityChart(props: {
       layout: { fontSize: 11, background: { color: 'transparent' }, attributionLogo: false, panes: { separatorColor: '#e0e0e0' } },
       grid: { vertLines: { visible: false }, horzLines: { color: '#f0f0f0' } },
       rightPriceScale: { borderVisible: false },
-      timeScale: { timeVisible: intraday, secondsVisible: false, borderVisible: false },
+      // A wider pane shows the same period wider (not more empty space at the left).
+      timeScale: { timeVisible: intraday, secondsVisible: false, borderVisible: false, lockVisibleTimeRangeOnResize: true },
       localization: { locale: 'pt-BR', timeFormatter: (t: number) => crosshairTime(t, intraday) },
       handleScale: { mouseWheel: false },
       handleScroll: { mouseWheel: false, pressedMouseMove: true },
@@ -110,7 +113,7 @@ export function EquityChart(props: {
         priceLineVisible: false,
         lastValueVisible: mode === 'index' || i === 0,
         title: '',
-        priceFormat: { type: 'custom', minMove: 0.01, formatter: mode === 'equity' ? axisMoney : (v: number) => fmtNumber(v, 1) },
+        priceFormat: { type: 'custom', minMove: 0.01, formatter: mode === 'equity' ? axisMoney : (v: number) => fmtNumber(v, 2) },
       });
       line.setData(chartPoints(x.points).map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
     });
@@ -124,7 +127,7 @@ export function EquityChart(props: {
           priceLineVisible: false,
           lastValueVisible: false,
           crosshairMarkerVisible: false,
-          priceFormat: { type: 'custom', minMove: 0.01, formatter: (v: number) => fmtNumber(v, 1) },
+          priceFormat: { type: 'custom', minMove: 0.01, formatter: (v: number) => fmtNumber(v, 2) },
         });
         ref.setData([base[0]!, base[base.length - 1]!].map((p) => ({ time: p.time as UTCTimestamp, value: 100 })));
       }
@@ -139,7 +142,7 @@ export function EquityChart(props: {
           lineWidth: 1,
           priceLineVisible: false,
           invertFilledArea: true,
-          priceFormat: { type: 'custom', minMove: 0.01, formatter: (v: number) => `${fmtNumber(v, 1)}%` },
+          priceFormat: { type: 'custom', minMove: 0.001, formatter: (v: number) => `${fmtNumber(v, 2)}%` },
         },
         1,
       );

@@ -27,7 +27,7 @@ import {
 import { ArrowClockwise20Regular, Pause12Filled, Play20Regular, ShieldError20Filled, Stop16Regular, Warning12Filled } from '@fluentui/react-icons';
 import { useMemo, useState } from 'react';
 import type { StrategyRunState, StrategyRunView, StrategyView } from '../../../../common/backtest.js';
-import type { ClientView, KillSwitchView, OrderView } from '../../../../common/types.js';
+import type { ClientView, HealthView, KillSwitchView, OrderView } from '../../../../common/types.js';
 import { faultPlace, INTERVAL_OPTIONS, INTERVAL_LABELS, paramsText, placeApiErrors, type FieldErrors } from '../../core/backtests.js';
 import { isBridgeError } from '../../core/bridge-client.js';
 import { PANIC_BLOCKS_START, strategyStartMessage } from '../../core/errors.js';
@@ -279,7 +279,10 @@ export function StrategiesTab(): JSX.Element {
   const orders = useChannel<OrderView[]>(client, 'orders', 2000);
   const ks = useChannel<KillSwitchView>(client, 'killswitch', 200).data;
   const panic = !!ks?.engaged;
-  const market: MarketKind = strategies.data?.market ?? 'sim';
+  const health = useChannel<HealthView>(client, 'health', 2000).data;
+  // A bridge that asks for arming is a real broker, whatever it said before (or did not say).
+  const [armingAsked, setArmingAsked] = useState(false);
+  const market: MarketKind = armingAsked ? 'live' : (strategies.data?.market ?? (health && health.broker.name !== 'sim' ? 'live' : 'sim'));
   const list = strategies.data?.strategies ?? [];
 
   const [form, setForm] = useState<StartForm>(() => emptyStartForm());
@@ -317,6 +320,10 @@ export function StrategiesTab(): JSX.Element {
     } catch (e) {
       if (isBridgeError(e) && e.status === 409) {
         setGeneral([strategyStartMessage(409, e.errors, e.message)]);
+      } else if (isBridgeError(e) && !arming && e.errors.some((x) => x.code === 'arming_required')) {
+        setArmingAsked(true);
+        setArming(true);
+        setGeneral([]);
       } else if (isBridgeError(e) && e.errors.length) {
         const placed = placeApiErrors(e.errors, startFieldKeys(strategy));
         setErrors(placed.fields);
@@ -511,7 +518,7 @@ export function StrategiesTab(): JSX.Element {
             <DialogTitle>Parar a estratégia?</DialogTitle>
             <DialogContent>
               {stopping &&
-                `Parar ${stopping.name} (${stopping.symbols.join(', ')}, ${isLive(stopping.market) ? 'corretora real' : 'simulado'})? Ela deixa de enviar boletas. As ordens que já enviou estão em Ordens: confira-as lá.`}
+                `Parar ${stopping.name} (${stopping.symbols.join(', ')}, ${isLive(stopping.market) ? 'corretora real' : 'simulado'})? Ela deixa de enviar boletas, e as boletas dela ainda em execução são canceladas. O que já foi executado fica nas posições.`}
             </DialogContent>
             <DialogActions>
               <Button appearance="secondary" onClick={() => setStopping(undefined)}>

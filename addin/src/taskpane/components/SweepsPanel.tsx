@@ -72,7 +72,8 @@ export function SweepsPanel(props: {
 
   const sweep = listed && detail && detail.id === listed.id ? { ...detail, ...listed, rows: listed.rows?.length >= (detail.rows?.length ?? 0) ? listed.rows : detail.rows } : (detail ?? listed);
   const strategy = props.strategies?.find((x) => x.id === sweep?.strategy);
-  const labels = useMemo(() => new Map((strategy?.params ?? []).map((p) => [p.name, p.label ?? p.name])), [strategy]);
+  // "Média curta" rather than "Média curta (barras)": a row of a ranking has little room.
+  const labels = useMemo(() => new Map((strategy?.params ?? []).map((p) => [p.name, (p.label ?? p.name).replace(/\s*\(.*\)$/, '')])), [strategy]);
   const rows: Row[] = useMemo(() => (sweep?.rows ?? []).map((r, i) => ({ ...r, rank: i + 1 })), [sweep?.rows]);
   const swept = useMemo(() => [...new Set(rows.flatMap((r) => Object.keys(r.params)))], [rows]);
 
@@ -97,7 +98,7 @@ export function SweepsPanel(props: {
     { key: 'rank', label: '#', width: 40, align: 'right', render: (r) => `${r.rank}º`, sortValue: (r) => r.rank },
     ...swept.map<Column<Row>>((name) => ({
       key: `p.${name}`,
-      label: (labels.get(name) ?? name).replace(/\s*\(.*\)$/, ''),
+      label: labels.get(name) ?? name,
       width: 100,
       align: 'right',
       render: (r) => paramsText({ [name]: r.params[name]! }).replace(/^.*? /, ''),
@@ -161,7 +162,9 @@ export function SweepsPanel(props: {
             <div className={s.line}>
               <BacktestStateBadge state={x.state} />
               <span className={s.name}>{runTitle(x, props.names)}</span>
-              <span className={s.small}>{fmtDateTime(x.createdAt).slice(0, 16)}</span>
+              <span className={s.small} title={fmtDateTime(x.createdAt)}>
+                {fmtDateTime(x.createdAt).slice(0, 5)} {fmtDateTime(x.createdAt).slice(11, 16)}
+              </span>
               {isActive(x.state) && (
                 <Tooltip content="Cancelar a varredura" relationship="label">
                   <Button
