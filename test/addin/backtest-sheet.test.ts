@@ -123,6 +123,7 @@ describe('a backtest to a sheet', () => {
   it('names fit Excel\'s rules', () => {
     expect(backtestSheetName('bt:1/2*3?[x]-0123456789abcdef').length).toBeLessThanOrEqual(31);
     expect(backtestSheetName('bt:1/2*3?[x]')).not.toMatch(/[:\\/?*[\]]/);
+    expect(backtestSheetName('bt-5c3c00f40029')).toBe('BB Backtest bt-5c3c00f40029');
     expect(backtestTableName('bt-1.2', 'Curva')).toBe('BBBT_bt_1_2_Curva');
   });
 });

@@ -11,8 +11,9 @@ import type { CellValue, WorkbookPort } from './workbook-port.js';
 
 /** Sheet names: at most 31 characters, none of : \ / ? * [ ]. */
 export function backtestSheetName(runId: string): string {
-  const id = runId.replace(/[:\\/?*[\]]/g, '').slice(-14);
-  return `BB Backtest ${id}`.slice(0, 31);
+  const id = runId.replace(/[:\\/?*[\]]/g, '');
+  // "BB Backtest " leaves 19 characters: a longer id keeps its end (where ids differ).
+  return `BB Backtest ${id.length > 19 ? id.slice(-19) : id}`;
 }
 
 /** Table names: letters, digits and underscores, unique in the workbook. */

@@ -22,7 +22,7 @@ import { MarketDb } from '../../../bridge/marketdata/market-db.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { writeCandles } from '../../support/market-fixture.js';
 import { eventually } from '../../support/wait.js';
-import { bridgeApi, CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS } from './support/pane-harness.js';
+import { bridgeApi, CHROMIUM, CHROMIUM_ARGS, fakeExcelScript, HAVE_CHROMIUM, SHOTS } from './support/pane-harness.js';
 
 /** Rests one buy far below the market on its first timer: a boleta with a strategy as its origin. */
 const RESTING = `export default {
@@ -220,6 +220,40 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     await noSidewaysScroll(page, 'compare at 1280 px');
     await atWidth(420);
   }, 150_000);
+
+  it('in Excel, "Enviar para planilha" writes metrics, the curve and every trade as tables with Excel dates', async () => {
+    const excel = await context.newPage();
+    excel.on('pageerror', (e) => errors.push(`pageerror (Excel): ${e.message}`));
+    await excel.addInitScript(fakeExcelScript());
+    try {
+      await excel.goto(`${bridge.url}/`);
+      await excel.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 }); // token remembered
+      expect(await excel.locator('html').getAttribute('data-host')).toBe('excel');
+      await excel.getByTestId('tab-backtests-button').click();
+      await excel.getByTestId('backtests-runs').click();
+      await excel.locator(`[data-testid="backtest-runs"] [data-rowkey="${firstRun}"]`).click();
+      await excel.getByTestId('result-to-sheet').click();
+      const detail = await api<{ result: { totalFills: number; equity: unknown[]; metrics: { totalReturn: number } } }>('GET', `/api/backtests/${firstRun}`);
+      type Fx = { table(n: string): { rect: { rowCount: number } } | undefined; values(s: string, a: string): unknown[][]; sheetNames(): string[] };
+      const sheet = `BB Backtest ${firstRun}`;
+      const tableRows = (name: string) => excel.evaluate((n) => ((window as unknown as { __fakeExcel: Fx }).__fakeExcel.table(n)?.rect.rowCount ?? 0) - 1, name);
+      const id = firstRun.replace(/[^A-Za-z0-9_]/g, '_');
+      // Every trade, past the thousand the detail carries: the pane pages the rest from the bridge.
+      await expect.poll(() => tableRows(`BBBT_${id}_Negocios`), { timeout: 20_000 }).toBe(detail.result.totalFills);
+      expect(detail.result.totalFills).toBeGreaterThan(1_000);
+      expect(await tableRows(`BBBT_${id}_Curva`)).toBe(detail.result.equity.length);
+      const metrics = await excel.evaluate((s) => (window as unknown as { __fakeExcel: Fx }).__fakeExcel.values(s, 'A2:B25'), sheet);
+      const byName = Object.fromEntries(metrics.map(([k, v]) => [k, v]));
+      expect(byName['Retorno total']).toBeCloseTo(detail.result.metrics.totalReturn, 12);
+      expect(byName['De']).toBe(45293); // 02/01/2024 as an Excel date
+      const firstTrade = await excel.evaluate((s) => (window as unknown as { __fakeExcel: Fx }).__fakeExcel.values(s, 'H2:N2')[0], sheet);
+      expect(typeof firstTrade![0]).toBe('number'); // a date Excel can sort and chart
+      expect(firstTrade![1]).toBe('VALE3');
+      await excel.getByText(/negócios na planilha/).first().waitFor({ timeout: 10_000 });
+    } finally {
+      await excel.close();
+    }
+  }, 90_000);
 
   it('runs a 2×2 sweep and shows it ranked; a row opens its run', async () => {
     await page.getByTestId('backtests-sweeps').click();

@@ -9,15 +9,14 @@
  * kill switch engaged and released, and "Enviar para planilha". Saves screenshots of each tab to
  * test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KillSwitchView, OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi } from './support/pane-harness.js';
+import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi, fakeExcelScript } from './support/pane-harness.js';
 
 if (!HAVE_CHROMIUM) {
   console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
@@ -50,14 +49,6 @@ const CUSTOM_FUNCTIONS_TRAP = `(() => {
   };
   Object.defineProperty(window, 'CustomFunctions', { configurable: true, get() { return cf; }, set(v) { cf = wrap(v); } });
 })();`;
-
-function fakeExcelScript(): string {
-  const src = readFileSync(path.join(ROOT, 'test', 'addin', 'support', 'fake-excel.ts'), 'utf8');
-  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
-  return `(() => { const exports = {}; const module = { exports };\n${js}\n
-    const fx = exports.createFakeExcel(); fx.addSheet('Planilha1');
-    window.__fakeExcel = fx; window.Excel = fx.Excel; window.__BLACKBOX_TEST_EXCEL__ = true; })();`;
-}
 
 interface Bridge {
   url: string;

@@ -2,8 +2,9 @@
  * What every task-pane test in headless Chromium shares: where the browser and the screenshots are,
  * the flags Chromium runs with here, and an authenticated call to the bridge under test.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
+import ts from 'typescript';
 import { ROOT } from '../../../../scripts/ensure-addin-built.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -23,4 +24,17 @@ export async function bridgeApi<T>(bridge: { url: string; token: string }, metho
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/**
+ * An init script that makes the page an Excel host: the recorded in-memory stand-in of
+ * test/addin/support/fake-excel.ts as `window.Excel` (the pane's sheet code runs against it), the
+ * stand-in itself as `window.__fakeExcel` for the test to read back.
+ */
+export function fakeExcelScript(): string {
+  const src = readFileSync(path.join(ROOT, 'test', 'addin', 'support', 'fake-excel.ts'), 'utf8');
+  const js = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020 } }).outputText;
+  return `(() => { const exports = {}; const module = { exports };\n${js}\n
+    const fx = exports.createFakeExcel(); fx.addSheet('Planilha1');
+    window.__fakeExcel = fx; window.Excel = fx.Excel; window.__BLACKBOX_TEST_EXCEL__ = true; })();`;
 }
