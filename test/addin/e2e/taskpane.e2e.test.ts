@@ -140,7 +140,8 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     await browserPage.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
     expect(await browserPage.locator('html').getAttribute('data-host')).toBe('browser');
     const tabs = await browserPage.locator('[data-testid$="-button"][role="tab"]').allInnerTexts();
-    expect(tabs).toEqual(['Posições', 'Ordens', 'Boletas', 'Saldo', 'Base de dados', 'Import Profit']);
+    // The eight tabs of PRODUCT.md §1.
+    expect(tabs).toEqual(['Posições', 'Ordens', 'Boletas', 'Saldo', 'Base de dados', 'Import Profit', 'Estratégias', 'Backtests']);
     expect(await browserPage.getByTestId('send-to-sheet-positions').count()).toBe(0);
   });
 
