@@ -172,9 +172,11 @@ describe('sweeps', () => {
     expect(sweepRequestSchema.safeParse(r.body).success).toBe(true);
   });
 
-  it('refuses a sweep that sweeps nothing', () => {
+  it('refuses a sweep that sweeps nothing, or more than the bridge runs', () => {
     const r = buildSweepRequest(filled(), MA, { fast: '5' }, 'sharpe');
     expect(!r.ok && r.errors.grid).toContain('dois ou mais valores');
+    const many = buildSweepRequest(filled(), MA, { fast: Array.from({ length: 40 }, (_, i) => i + 1).join(', '), slow: Array.from({ length: 30 }, (_, i) => i + 2).join(', ') }, 'sharpe');
+    expect(!many.ok && many.errors.grid).toBe('1.200 combinações: no máximo 1.000 por varredura.');
   });
 });
 

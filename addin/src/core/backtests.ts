@@ -291,7 +291,7 @@ export function buildSweepRequest(form: BacktestForm, strategy: StrategyView | u
     errors.grid = 'Informe dois ou mais valores em pelo menos um parâmetro (ex.: 5, 10, 20).';
   }
   const total = combinations(g);
-  if (total > 10_000) errors.grid = `${fmtQty(total)} combinações: no máximo 10.000 por varredura.`;
+  if (total > 1_000) errors.grid = `${fmtQty(total)} combinações: no máximo 1.000 por varredura.`;
   if (Object.keys(errors).length) return { ok: false, errors };
   const body: SweepRequest = { strategy: form.strategy, spec: spec as SweepRequest['spec'], grid: g, rankBy };
   if (form.label.trim()) body.label = form.label.trim();

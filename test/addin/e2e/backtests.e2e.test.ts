@@ -371,6 +371,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     });
     await page.getByTestId('strategies-refresh').click();
     await expect.poll(() => page.getByTestId('strategies-market').innerText()).toContain('CORRETORA REAL');
+    await expect.poll(() => page.locator('.fui-Toast').count(), { timeout: 10_000 }).toBe(0); // for the screenshot
     await page.locator('[data-testid="strategy-card"][data-strategy="ma-crossover"]').click();
     await page.getByTestId('strategy-symbols').fill('PETR4');
     await page.getByTestId('strategy-clients').fill('ALFA');
@@ -380,6 +381,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     await dialog.waitFor();
     expect(await dialog.innerText()).toContain('Isto opera dinheiro de verdade.');
     expect(await dialog.innerText()).toContain('na conta de ALFA');
+    expect(await dialog.innerText()).toContain('PETR4 · 1 min · semente 1 · Média curta (barras) 5 · Média longa (barras) 20');
     expect(sent).toEqual([]); // nothing leaves before the arming
     await page.getByTestId('arm-max-order').fill('50.000');
     await page.getByTestId('arm-max-total').fill('200.000,00');

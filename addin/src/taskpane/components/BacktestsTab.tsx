@@ -181,7 +181,8 @@ export function BacktestsTab(): JSX.Element {
         <>
           <div className={t.toolbar}>
             <span className={t.muted} data-testid="runs-count">
-              {fmtQty(shown.length)} execuções{running ? ` · ${running} rodando` : ''}
+              {fmtQty(shown.length)} {shown.length === 1 ? 'execução' : 'execuções'}
+              {running ? ` · ${running} rodando` : ''}
               {compare.length ? ` · ${compare.length} marcadas` : ''}
             </span>
           </div>

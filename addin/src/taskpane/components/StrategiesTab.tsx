@@ -221,6 +221,10 @@ function ArmDialog(props: {
             </MessageBar>
             <span className={s.small}>
               {props.form.symbols.toUpperCase()} · {INTERVAL_LABELS[props.form.interval]} · semente {props.form.seed || '1'}
+              {Object.entries(props.form.params)
+                .filter(([, v]) => v.trim() !== '')
+                .map(([k, v]) => ` · ${props.strategy?.params.find((p) => p.name === k)?.label ?? k} ${v.trim()}`)
+                .join('')}
             </span>
             <div className={s.grid}>
               <Field label="Valor máximo por ordem (R$)" size="small" required {...field('limits.maxOrderNotionalBrl')}>
