@@ -138,7 +138,7 @@ describe('the bridge\'s 422 lands on the field it names', () => {
       ],
       backtestFieldKeys(MA),
     );
-    expect(placed.fields.from).toContain('depois do fim');
+    expect(placed.fields.from).toBe('início 28/06/2024 depois do fim 02/01/2024');
     expect(placed.fields.symbols).toContain('guardados: PETR4');
     expect(placed.fields['params.fast']).toContain('máximo 500');
     expect(placed.general).toEqual(['máximo 100', 'Muitas requisições em pouco tempo. Aguarde alguns segundos e tente de novo.']);

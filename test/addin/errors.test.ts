@@ -53,4 +53,11 @@ describe('pane error messages', () => {
     expect(PANIC_BLOCKS_START).toContain('administrador');
     expect(strategyStartMessage(422, [], 'o que o bridge disse')).toBe('o que o bridge disse');
   });
+
+  it('dates in the bridge\'s messages read dd/mm/aaaa', () => {
+    expect(errorItemMessage({ field: 'spec.symbols', code: 'no_data', message: 'sem candles de XPTO4 entre 2024-01-02 e 2024-03-28. Guardado na base: PETR4 1d de 2024-01-02 a 2024-12-30 (251 linhas)' })).toBe(
+      'sem candles de XPTO4 entre 02/01/2024 e 28/03/2024. Guardado na base: PETR4 1d de 02/01/2024 a 30/12/2024 (251 linhas)',
+    );
+    expect(errorItemMessage({ field: 'x', code: 'y', message: 'às 2024-01-02T13:00:00Z' })).toBe('às 2024-01-02T13:00:00Z');
+  });
 });

@@ -44,9 +44,14 @@ const BY_CODE: Record<string, (e: ApiErrorItem) => string> = {
 
 export const ROLE_LABELS: Record<string, string> = { viewer: 'consulta', trader: 'operador', admin: 'administrador' };
 
-/** One bridge error item as a PM reads it: the bridge's own pt-BR text unless it is a known code. */
+/** Calendar days written yyyy-mm-dd (the API's form) as a PM reads them: dd/mm/aaaa. Instants are left alone. */
+function brDates(text: string): string {
+  return text.replace(/\b(\d{4})-(\d{2})-(\d{2})\b(?!T\d)/g, '$3/$2/$1');
+}
+
+/** One bridge error item as a PM reads it: the bridge's own pt-BR text (dates dd/mm/aaaa) unless it is a known code. */
 export function errorItemMessage(e: ApiErrorItem): string {
-  return BY_CODE[e.code]?.(e) ?? e.message;
+  return BY_CODE[e.code]?.(e) ?? brDates(e.message);
 }
 
 /** The message of an HTTP error response. */

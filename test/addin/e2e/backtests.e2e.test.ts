@@ -45,6 +45,20 @@ const RESTING = `export default {
 };
 `;
 
+/** Breaks on its first bar: a fault with its place. */
+const FAULTY = `export default {
+  name: 'Falha',
+  params: {},
+  setup() {
+    return {
+      onBar(bar) {
+        if (bar.close > 0) throw new Error('sinal sem dados suficientes');
+      },
+    };
+  },
+};
+`;
+
 /** Pixels of about this colour in any canvas under the element: the chart drew its series. */
 async function drawnPixels(p: Page, testId: string, rgb: [number, number, number]): Promise<number> {
   return p.getByTestId(testId).evaluate((el, [r, g, b]) => {
@@ -96,6 +110,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     db.close();
     mkdirSync(path.join(dataDir, 'strategies'), { recursive: true });
     writeFileSync(path.join(dataDir, 'strategies', 'repouso.ts'), RESTING);
+    writeFileSync(path.join(dataDir, 'strategies', 'falha.ts'), FAULTY);
     const { startBridge } = await import('../../../bridge/app.js');
     bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST });
     await api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa Ações FIA', openingCash: 2_000_000 });
@@ -179,6 +194,19 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     // Trades and orders, and the execution quality.
     expect(await page.getByTestId('result-tab-fills').innerText()).toContain(run.result.totalFills.toLocaleString('pt-BR'));
     await page.locator('[data-testid="result-fills"] [role="row"][data-rowkey]').first().waitFor();
+    // The detail carries the first thousand trades; scrolling to the end pages in the rest.
+    expect(run.result.totalFills).toBeGreaterThan(1_000);
+    expect(await page.getByTestId('result-fills').getAttribute('aria-rowcount')).toBe(String(1_000 + 1));
+    await expect
+      .poll(
+        async () => {
+          await page.getByTestId('result-fills').evaluate((e) => e.scrollTo(0, e.scrollHeight));
+          return page.getByTestId('result-fills').getAttribute('aria-rowcount');
+        },
+        { timeout: 15_000 },
+      )
+      .toBe(String(run.result.totalFills + 1));
+    await page.getByTestId('result-fills').evaluate((e) => e.scrollTo(0, 0));
     expect(await page.getByTestId('result-quality').innerText()).toContain('Desvio vs chegada');
     // Browser mode: no sheet, and the button says why instead of failing.
     expect(await page.getByTestId('result-to-sheet').isDisabled()).toBe(true);
@@ -299,6 +327,31 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     await atWidth(420);
   }, 180_000);
 
+  it('a failed strategy shows its place; a running backtest is cancelled, then deleted after a confirmation', async () => {
+    await page.getByTestId('backtests-runs').click();
+    const list = page.getByTestId('backtest-runs');
+    const bad = await api<BacktestRunView>('POST', '/api/backtests', { strategy: 'falha.ts', spec: { symbols: ['PETR4'], from: '2024-01-02', to: '2024-03-28', interval: '1d' } });
+    await list.locator(`[data-rowkey="${bad.id}"] [data-state="failed"]`).waitFor({ timeout: 60_000 });
+    expect(await list.locator(`[data-rowkey="${bad.id}"]`).innerText()).toContain('falha em onBar: sinal sem dados suficientes');
+    await list.locator(`[data-rowkey="${bad.id}"]`).click();
+    const fault = page.getByTestId('result-fault');
+    await fault.waitFor();
+    expect(await fault.innerText()).toContain('A estratégia falhou em onBar');
+    expect(await fault.innerText()).toContain('sinal sem dados suficientes');
+    expect(await page.getByTestId('result-fault-place').innerText()).toMatch(/Onde: .*falha\.ts:\d+/);
+    await page.getByTestId('result-back').click();
+
+    const long = await api<BacktestRunView>('POST', '/api/backtests', { strategy: 'ma-crossover', label: 'para cancelar', spec: { symbols: ['VALE3'], from: '2024-01-02', to: '2024-03-28', interval: '1m' } });
+    await list.locator(`[data-rowkey="${long.id}"] [data-testid="run-cancel"]`).click({ timeout: 10_000 });
+    await list.locator(`[data-rowkey="${long.id}"] [data-state="cancelled"]`).waitFor({ timeout: 30_000 });
+    await list.locator(`[data-rowkey="${long.id}"] [data-testid="run-delete"]`).click();
+    await page.getByTestId('run-delete-confirm').waitFor();
+    expect(await page.getByTestId('run-delete-confirm').innerText()).toContain('para cancelar');
+    await page.getByTestId('run-delete-yes').click();
+    await list.locator(`[data-rowkey="${long.id}"]`).waitFor({ state: 'detached', timeout: 10_000 });
+    expect((await fetch(`${bridge.url}/api/backtests/${long.id}`, { headers: { authorization: `Bearer ${bridge.token}` } })).status).toBe(404);
+  }, 120_000);
+
   it('Estratégias: starts ma-crossover on the simulated bridge and stops it after a confirmation', async () => {
     expect((await api<{ market: string }>('GET', '/api/strategies')).market).toBe('sim');
     await page.getByTestId('tab-strategies-button').click();
@@ -344,6 +397,13 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
 
     await page.getByTestId('tab-strategies-button').click();
     const card = page.locator(`[data-testid="strategy-run"][data-run="${run.id}"]`);
+    // "Ver ordens": Ordens filtered to the run's boletas.
+    await card.getByTestId('strategy-run-orders').click();
+    await page.locator(`[data-testid="orders-table"] [data-rowkey="${order.id}"]`).waitFor();
+    expect(await page.locator('[data-testid="orders-table"] [role="row"][data-rowkey]').count()).toBe(1);
+    expect(await page.getByTestId('orders-focus').innerText()).toContain('Mostrando 1 ordem da estratégia Repouso');
+    await page.getByTestId('orders-focus-clear').click();
+    await page.getByTestId('tab-strategies-button').click();
     await page.locator(`[data-testid="strategy-run"][data-run="${run.id}"][data-state="running"]`).waitFor();
     const runningBg = await card.locator('[data-run-state]').evaluate((e) => getComputedStyle(e).backgroundColor);
     await api('POST', '/api/kill-switch', { engaged: true, reason: 'teste de estratégias' });

@@ -34,11 +34,11 @@ const useStyles = makeStyles({
  * Patrimônio on the axis in whole reais ("999.600", "1.000.000": one unit on every tick, where
  * "999,6 mil" beside "1,00 mi" would mislead); in millions only past R$ 100 mi.
  */
-function axisMoney(v: number): string {
+function axisMoney(v: number, centavos: boolean): string {
   const abs = Math.abs(v);
   if (abs >= 1e9) return `${fmtNumber(v / 1e9, 3)} bi`;
   if (abs >= 1e8) return `${fmtNumber(v / 1e6, 1)} mi`;
-  return fmtNumber(v, 0);
+  return fmtNumber(v, centavos ? 2 : 0);
 }
 
 /** The crosshair's date: dd/mm/aaaa, with the time for intraday runs (chart seconds are São Paulo wall time). */
@@ -95,6 +95,10 @@ export function EquityChart(props: {
       return hi - lo;
     })();
     const intraday = spanMs < 20 * 86_400_000;
+    // A curve that barely moves (a strategy that did not trade) needs centavos to tell its ticks apart.
+    const values = series[0]?.points.map((p) => p.value).filter(Number.isFinite) ?? [];
+    const centavos = values.length > 0 && Math.max(...values) - Math.min(...values) < 50;
+    const money = (v: number) => axisMoney(v, centavos);
     const chart = createChart(box, {
       autoSize: true,
       layout: { fontSize: 11, background: { color: 'transparent' }, attributionLogo: false, panes: { separatorColor: '#e0e0e0' } },
@@ -113,7 +117,7 @@ export function EquityChart(props: {
         priceLineVisible: false,
         lastValueVisible: mode === 'index' || i === 0,
         title: '',
-        priceFormat: { type: 'custom', minMove: 0.01, formatter: mode === 'equity' ? axisMoney : (v: number) => fmtNumber(v, 2) },
+        priceFormat: { type: 'custom', minMove: 0.01, formatter: mode === 'equity' ? money : (v: number) => fmtNumber(v, 2) },
       });
       line.setData(chartPoints(x.points).map((p) => ({ time: p.time as UTCTimestamp, value: p.value })));
     });

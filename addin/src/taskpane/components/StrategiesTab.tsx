@@ -164,7 +164,7 @@ function RunCard({ run, orders, onStop }: { run: StrategyRunView; orders: OrderV
             size="small"
             appearance="transparent"
             onClick={() => {
-              focusOrders({ label: `Estratégia ${run.name}`, ids: new Set(mine.map((o) => o.id)) });
+              focusOrders({ label: `da estratégia ${run.name}`, ids: new Set(mine.map((o) => o.id)) });
               goTo('orders');
             }}
             data-testid="strategy-run-orders"
