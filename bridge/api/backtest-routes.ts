@@ -34,10 +34,6 @@ export function mountBacktestRoutes(api: Router, svc: BacktestService, h: RouteH
   };
   const notFound = (res: Response, what: string, id: string) => h.fail(res, 404, [{ field: 'id', code: 'not_found', message: `${what} não encontrado: ${id}` }]);
 
-  api.get('/strategies', async (_req, res) => {
-    res.json(await svc.strategies());
-  });
-
   api.post('/backtests', h.need('trader'), async (req, res) => {
     const r = await svc.submit(req.body);
     if (answer(res, r, 201)) {

@@ -19,13 +19,12 @@ import {
   sweepRequestSchema,
   type BacktestRunView,
   type BacktestSpec,
-  type StrategyView,
   type SweepView,
 } from '../../common/backtest.js';
 import { zodErrors } from '../../common/schemas.js';
 import type { ApiErrorItem } from '../../common/types.js';
 import { MarketDb, MARKET_DB_FILE } from '../marketdata/market-db.js';
-import { loadStrategy, strategyCatalog, type LoadedStrategy } from '../strategy/loader.js';
+import { loadStrategy, type LoadedStrategy } from '../strategy/loader.js';
 import { resolveParams, type ParamValue } from '../strategy/params.js';
 import { fingerprintOf, planData, rangeErrors, type DataFingerprint } from './data-plan.js';
 import { ResultsStore } from './results-store.js';
@@ -128,10 +127,6 @@ export class BacktestService {
   /** Runs and sweeps a previous process left unfinished will not finish now (the bridge calls this at start). */
   abandonUnfinished(): number {
     return this.store.abandonUnfinished(this.now());
-  }
-
-  strategies(): Promise<{ strategies: StrategyView[]; broken: Array<{ id: string; error: string }> }> {
-    return strategyCatalog(this.o.dataDir);
   }
 
   // ------------------------------------------------------------------ validation

@@ -12,7 +12,7 @@
 import { Low } from 'lowdb';
 import path from 'node:path';
 import { z } from 'zod';
-import { strategyStartSchema, type StrategyRunView } from '../../../common/backtest.js';
+import { strategyStartSchema, type StrategyRunView, type StrategyView } from '../../../common/backtest.js';
 import { zodErrors } from '../../../common/schemas.js';
 import type { ApiErrorItem } from '../../../common/types.js';
 import { PrivateJsonFile } from '../../config/private-json-file.js';
@@ -22,7 +22,7 @@ import { continuousRoot, instrumentView, tradedContract } from '../../model/inst
 import { saoPauloDate } from '../../calendar/iso-date.js';
 import type { BarInterval } from '../api.js';
 import { StrategyHost, type HostRun } from '../host.js';
-import { loadStrategy } from '../loader.js';
+import { loadStrategy, strategyCatalog } from '../loader.js';
 import { resolveParams } from '../params.js';
 import type { HostEvent, StrategyFault } from '../protocol.js';
 import { historyBars } from '../history.js';
@@ -100,6 +100,11 @@ export class StrategyService {
     }
     await s.persist();
     return s;
+  }
+
+  /** The strategies this bridge can run (examples and the folder's files) and the market they would trade. */
+  async catalog(): Promise<{ strategies: StrategyView[]; broken: Array<{ id: string; error: string }>; market: StrategyMarket }> {
+    return { ...(await strategyCatalog(this.d.dataDir)), market: this.d.market };
   }
 
   list(): StrategyRunView[] {
