@@ -22,7 +22,7 @@ import { continuousRoot, instrumentView, tradedContract } from '../../model/inst
 import { saoPauloDate } from '../../calendar/iso-date.js';
 import type { BarInterval } from '../api.js';
 import { StrategyHost, type HostRun } from '../host.js';
-import { loadStrategy, strategyCatalog } from '../loader.js';
+import { describeStrategy, strategyCatalog } from '../sandbox/describe.js';
 import { resolveParams } from '../params.js';
 import type { HostEvent, StrategyFault } from '../protocol.js';
 import { historyBars } from '../history.js';
@@ -143,11 +143,11 @@ export class StrategyService {
     const errors: ApiErrorItem[] = [];
     let loaded;
     try {
-      loaded = await loadStrategy(req.strategy, this.d.dataDir);
+      loaded = await describeStrategy(req.strategy, this.d.dataDir);
     } catch (e) {
       return { ok: false, status: 422, errors: [{ field: 'strategy', code: 'unknown_strategy', message: (e as Error).message }] };
     }
-    const params = resolveParams(loaded.def.params, req.params, 'params');
+    const params = resolveParams(loaded.params, req.params, 'params');
     if (!params.ok) errors.push(...params.errors);
     const today = saoPauloDate(this.d.clock());
     req.symbols.forEach((sym, i) => {
@@ -178,7 +178,7 @@ export class StrategyService {
     const view: StrategyRunView = {
       id,
       strategy: req.strategy,
-      name: loaded.def.name,
+      name: loaded.name,
       symbols: req.symbols,
       clients: req.clients,
       interval: req.interval,
@@ -220,11 +220,11 @@ export class StrategyService {
     }
     const hostRun: HostRun = {
       runId: id,
-      name: loaded.def.name,
+      name: loaded.name,
       symbols: req.symbols,
       clients: req.clients,
       interval: req.interval as BarInterval,
-      wants: { trades: loaded.def.wants?.trades === true, quotes: loaded.def.wants?.quotes === true },
+      wants: loaded.wants,
       barsFrom: this.d.barsFrom,
       ...(req.limits ? { limits: req.limits } : {}),
     };
