@@ -15,7 +15,7 @@ const pageQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(5_000).default(500),
 });
 
-export function mountBacktestRoutes(api: Router, svc: BacktestService, h: RouteHelpers & { market?: () => string | undefined }): void {
+export function mountBacktestRoutes(api: Router, svc: BacktestService, h: RouteHelpers): void {
   const role = (res: Response) => (res.locals.principal as Principal).role;
   const answer = <T>(res: Response, r: Outcome<T>, status = 200): r is { ok: true; value: T } => {
     if (!r.ok) {
@@ -33,12 +33,6 @@ export function mountBacktestRoutes(api: Router, svc: BacktestService, h: RouteH
     return true;
   };
   const notFound = (res: Response, what: string, id: string) => h.fail(res, 404, [{ field: 'id', code: 'not_found', message: `${what} não encontrado: ${id}` }]);
-
-  api.get('/strategies', async (_req, res) => {
-    // `market` tells the pane whether a start trades a simulated market or needs arming for a real broker.
-    const market = h.market?.();
-    res.json({ ...(await svc.strategies()), ...(market ? { market } : {}) });
-  });
 
   api.post('/backtests', h.need('trader'), async (req, res) => {
     const r = await svc.submit(req.body);

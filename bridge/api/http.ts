@@ -430,7 +430,7 @@ export function createHttpApp(s: ApiServices): express.Express {
     if (!s.replay) return fail(res, 404, [{ field: 'path', code: 'not_replay', message: 'a ponte não foi iniciada sobre um histórico gravado (--replay)' }]);
     res.status(202).json(s.replay.start(actorOf(res)));
   });
-  if (s.backtests) mountBacktestRoutes(api, s.backtests, { need, fail, parse, actorOf, audit: s.audit, market: () => s.strategies?.market });
+  if (s.backtests) mountBacktestRoutes(api, s.backtests, { need, fail, parse, actorOf, audit: s.audit });
 
   api.use((_req, res) => fail(res, 404, [{ field: 'path', code: 'not_found', message: 'rota inexistente' }]));
 

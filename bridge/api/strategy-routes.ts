@@ -7,6 +7,11 @@ import type { StrategyService } from '../strategy/live/strategy-service.js';
 import type { RouteHelpers } from './marketdata-routes.js';
 
 export function mountStrategyRoutes(api: Router, svc: StrategyService, h: RouteHelpers & { nameOf(actor: string): string | undefined }): void {
+  // What can run here, and on which market (a real broker asks for arming).
+  api.get('/strategies', h.need('viewer'), async (_req, res) => {
+    res.json(await svc.catalog());
+  });
+
   api.get('/strategies/runs', h.need('viewer'), (_req, res) => {
     res.json(svc.list());
   });

@@ -19,13 +19,13 @@ import {
   sweepRequestSchema,
   type BacktestRunView,
   type BacktestSpec,
-  type StrategyView,
   type SweepView,
 } from '../../common/backtest.js';
 import { zodErrors } from '../../common/schemas.js';
 import type { ApiErrorItem } from '../../common/types.js';
 import { MarketDb, MARKET_DB_FILE } from '../marketdata/market-db.js';
-import { loadStrategy, strategyCatalog, type LoadedStrategy } from '../strategy/loader.js';
+import type { DescribedStrategy } from '../strategy/loader.js';
+import { describeStrategy } from '../strategy/sandbox/describe.js';
 import { resolveParams, type ParamValue } from '../strategy/params.js';
 import { fingerprintOf, planData, rangeErrors, type DataFingerprint } from './data-plan.js';
 import { ResultsStore } from './results-store.js';
@@ -97,7 +97,7 @@ interface OpenSweep {
 }
 
 interface Prepared {
-  loaded: LoadedStrategy;
+  loaded: DescribedStrategy;
   spec: BacktestSpec;
   /** The parameters as given, read by their declared types (defaults not filled in). */
   params: Record<string, ParamValue>;
@@ -130,10 +130,6 @@ export class BacktestService {
     return this.store.abandonUnfinished(this.now());
   }
 
-  strategies(): Promise<{ strategies: StrategyView[]; broken: Array<{ id: string; error: string }> }> {
-    return strategyCatalog(this.o.dataDir);
-  }
-
   // ------------------------------------------------------------------ validation
 
   private marketDb(): MarketDb | undefined {
@@ -144,9 +140,9 @@ export class BacktestService {
     return this.db;
   }
 
-  private async load(ref: string): Promise<{ ok: true; loaded: LoadedStrategy } | { ok: false; errors: ApiErrorItem[] }> {
+  private async load(ref: string): Promise<{ ok: true; loaded: DescribedStrategy } | { ok: false; errors: ApiErrorItem[] }> {
     try {
-      const loaded = await loadStrategy(ref, this.o.dataDir, this.o.allowPaths === true);
+      const loaded = await describeStrategy(ref, this.o.dataDir, this.o.allowPaths === true);
       return { ok: true, loaded };
     } catch (e) {
       return { ok: false, errors: [{ field: 'strategy', code: 'unknown_strategy', message: (e as Error).message }] };
@@ -161,7 +157,7 @@ export class BacktestService {
     if (!s.ok) errors.push(...s.errors);
     else {
       // Grid names are checked apart; the base parameters may leave them out.
-      const r = resolveParams(s.loaded.def.params, spec.params, 'spec.params');
+      const r = resolveParams(s.loaded.params, spec.params, 'spec.params');
       if (!r.ok) errors.push(...r.errors);
       else params = Object.fromEntries(Object.keys(spec.params).map((k) => [k, r.values[k]]));
       if (grid) errors.push(...gridErrors(s.loaded, grid));
@@ -401,7 +397,7 @@ export class BacktestService {
     const runs: Active[] = [];
     for (const combo of combinations(names, req.grid)) {
       const raw = { ...req.spec.params, ...combo };
-      const r = resolveParams(p.value.loaded.def.params, raw, 'grid');
+      const r = resolveParams(p.value.loaded.params, raw, 'grid');
       // Every value was checked above, one parameter at a time; a combination cannot fail here.
       const params = r.ok ? Object.fromEntries(Object.keys(raw).map((k) => [k, r.values[k]])) : (raw as Record<string, ParamValue>);
       const prepared: Prepared = { ...p.value, spec: { ...p.value.spec, params }, params };
@@ -531,8 +527,8 @@ function* combinations(names: string[], grid: Record<string, Array<number | bool
 }
 
 /** Each grid value against the strategy's declared parameter, named `grid.<param>`. */
-function gridErrors(s: LoadedStrategy, grid: Record<string, unknown[]>): ApiErrorItem[] {
-  const declared = s.def.params ?? {};
+function gridErrors(s: DescribedStrategy, grid: Record<string, unknown[]>): ApiErrorItem[] {
+  const declared = s.params;
   const out: ApiErrorItem[] = [];
   for (const [name, values] of Object.entries(grid)) {
     if (!Object.hasOwn(declared, name)) {

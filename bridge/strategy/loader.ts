@@ -8,7 +8,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { StrategyParamView, StrategyView } from '../../common/backtest.js';
-import type { StrategyDefinition } from './api.js';
+import type { ParamSpecs, StrategyDefinition } from './api.js';
 
 export const BUNDLED: Record<string, string> = {
   'ma-crossover': 'ma-crossover.ts',
@@ -29,6 +29,33 @@ export interface LoadedStrategy {
   /** Absolute path of the module (its frames in a stack are the strategy's). */
   file: string;
   source: 'bundled' | 'file';
+}
+
+/**
+ * A strategy as plain data: what the bridge's own thread needs to validate a request (name,
+ * declared parameters) without running any of the strategy's code there — it is read in a
+ * sandbox process (sandbox/describe.ts).
+ */
+export interface DescribedStrategy {
+  id: string;
+  file: string;
+  source: 'bundled' | 'file';
+  name: string;
+  description?: string;
+  params: ParamSpecs;
+  wants: { trades: boolean; quotes: boolean };
+}
+
+export function describe(s: LoadedStrategy): DescribedStrategy {
+  return {
+    id: s.id,
+    file: s.file,
+    source: s.source,
+    name: s.def.name,
+    ...(s.def.description ? { description: s.def.description } : {}),
+    params: JSON.parse(JSON.stringify(s.def.params ?? {})) as ParamSpecs,
+    wants: { trades: s.def.wants?.trades === true, quotes: s.def.wants?.quotes === true },
+  };
 }
 
 export function strategiesDir(dataDir: string): string {
@@ -76,8 +103,8 @@ export async function loadStrategy(ref: string, dataDir: string | undefined, all
   return loadStrategyFile(file, ref, source);
 }
 
-export function strategyView(s: LoadedStrategy): StrategyView {
-  const params: StrategyParamView[] = Object.entries(s.def.params ?? {}).map(([name, p]) => ({
+export function strategyView(s: DescribedStrategy): StrategyView {
+  const params: StrategyParamView[] = Object.entries(s.params).map(([name, p]) => ({
     name,
     type: p.type,
     default: p.default,
@@ -88,29 +115,18 @@ export function strategyView(s: LoadedStrategy): StrategyView {
   }));
   return {
     id: s.id,
-    name: s.def.name,
-    ...(s.def.description ? { description: s.def.description } : {}),
+    name: s.name,
+    ...(s.description ? { description: s.description } : {}),
     source: s.source,
     params,
-    wants: { trades: s.def.wants?.trades === true, quotes: s.def.wants?.quotes === true },
+    wants: s.wants,
   };
 }
 
-/** Every strategy the bridge can run: the examples, then the folder's files; a broken file is listed with its error. */
-export async function strategyCatalog(dataDir: string): Promise<{ strategies: StrategyView[]; broken: Array<{ id: string; error: string }> }> {
-  const strategies: StrategyView[] = [];
-  const broken: Array<{ id: string; error: string }> = [];
+/** The ids the bridge offers: the examples, then the strategies folder's files. */
+export function strategyIds(dataDir: string): string[] {
   const ids = [...Object.keys(BUNDLED)];
   const dir = strategiesDir(dataDir);
-  if (existsSync(dir)) {
-    ids.push(...readdirSync(dir).filter((f) => FILE_ID.test(f)).sort().slice(0, MAX_FILES_LISTED));
-  }
-  for (const id of ids) {
-    try {
-      strategies.push(strategyView(await loadStrategy(id, dataDir)));
-    } catch (e) {
-      broken.push({ id, error: (e as Error).message });
-    }
-  }
-  return { strategies, broken };
+  if (existsSync(dir)) ids.push(...readdirSync(dir).filter((f) => FILE_ID.test(f)).sort().slice(0, MAX_FILES_LISTED));
+  return ids;
 }

@@ -63,6 +63,7 @@ describe('backtests API', () => {
     const ma = r.body.strategies.find((s: { id: string }) => s.id === 'ma-crossover');
     expect(ma.params.map((p: { name: string }) => p.name)).toEqual(['fast', 'slow', 'qty']);
     expect(r.body.broken).toEqual([{ id: 'quebrada.ts', error: expect.stringContaining('export default defineStrategy') }]);
+    expect(r.body.market).toBe('sim');
   });
 
   it('runs a backtest: progress on the backtests channel, then the result with metrics and paged orders', async () => {

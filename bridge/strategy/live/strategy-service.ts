@@ -12,7 +12,7 @@
 import { Low } from 'lowdb';
 import path from 'node:path';
 import { z } from 'zod';
-import { strategyStartSchema, type StrategyRunView } from '../../../common/backtest.js';
+import { strategyStartSchema, type StrategyRunView, type StrategyView } from '../../../common/backtest.js';
 import { zodErrors } from '../../../common/schemas.js';
 import type { ApiErrorItem } from '../../../common/types.js';
 import { PrivateJsonFile } from '../../config/private-json-file.js';
@@ -22,7 +22,7 @@ import { continuousRoot, instrumentView, tradedContract } from '../../model/inst
 import { saoPauloDate } from '../../calendar/iso-date.js';
 import type { BarInterval } from '../api.js';
 import { StrategyHost, type HostRun } from '../host.js';
-import { loadStrategy } from '../loader.js';
+import { describeStrategy, strategyCatalog } from '../sandbox/describe.js';
 import { resolveParams } from '../params.js';
 import type { HostEvent, StrategyFault } from '../protocol.js';
 import { historyBars } from '../history.js';
@@ -102,9 +102,9 @@ export class StrategyService {
     return s;
   }
 
-  /** Where runs trade: the simulated B3, recorded history, or a real broker (the pane arms the last). */
-  get market(): StrategyMarket {
-    return this.d.market;
+  /** The strategies this bridge can run (examples and the folder's files) and the market they would trade. */
+  async catalog(): Promise<{ strategies: StrategyView[]; broken: Array<{ id: string; error: string }>; market: StrategyMarket }> {
+    return { ...(await strategyCatalog(this.d.dataDir)), market: this.d.market };
   }
 
   list(): StrategyRunView[] {
@@ -143,11 +143,11 @@ export class StrategyService {
     const errors: ApiErrorItem[] = [];
     let loaded;
     try {
-      loaded = await loadStrategy(req.strategy, this.d.dataDir);
+      loaded = await describeStrategy(req.strategy, this.d.dataDir);
     } catch (e) {
       return { ok: false, status: 422, errors: [{ field: 'strategy', code: 'unknown_strategy', message: (e as Error).message }] };
     }
-    const params = resolveParams(loaded.def.params, req.params, 'params');
+    const params = resolveParams(loaded.params, req.params, 'params');
     if (!params.ok) errors.push(...params.errors);
     const today = saoPauloDate(this.d.clock());
     req.symbols.forEach((sym, i) => {
@@ -178,7 +178,7 @@ export class StrategyService {
     const view: StrategyRunView = {
       id,
       strategy: req.strategy,
-      name: loaded.def.name,
+      name: loaded.name,
       symbols: req.symbols,
       clients: req.clients,
       interval: req.interval,
@@ -220,11 +220,11 @@ export class StrategyService {
     }
     const hostRun: HostRun = {
       runId: id,
-      name: loaded.def.name,
+      name: loaded.name,
       symbols: req.symbols,
       clients: req.clients,
       interval: req.interval as BarInterval,
-      wants: { trades: loaded.def.wants?.trades === true, quotes: loaded.def.wants?.quotes === true },
+      wants: loaded.wants,
       barsFrom: this.d.barsFrom,
       ...(req.limits ? { limits: req.limits } : {}),
     };

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { runBacktest } from '../../backtest/engine.js';
 import { MARKET_DB_FILE, MarketDb } from '../../marketdata/market-db.js';
-import { loadStrategy } from '../loader.js';
+import { describe, loadStrategy } from '../loader.js';
 import { HOOK_CODES } from '../protocol.js';
 import { StrategyRunner } from '../runner.js';
 import type { FromSandbox, SandboxInit, ToSandbox } from './sandbox-protocol.js';
@@ -73,10 +73,22 @@ async function backtest(init: Extract<SandboxInit, { kind: 'backtest' }>): Promi
   }
 }
 
+/** Each module's name and declared parameters, one answer per module (a later one that hangs loses only itself). */
+async function describeAll(init: Extract<SandboxInit, { kind: 'describe' }>): Promise<void> {
+  for (const ref of init.refs) {
+    try {
+      await send({ type: 'described', ref, strategy: describe(await loadStrategy(ref, init.dataDir, init.allowPath)) });
+    } catch (e) {
+      await send({ type: 'described', ref, error: (e as Error).message });
+    }
+  }
+}
+
 process.once('message', (m: ToSandbox) => {
   if (m.type !== 'init') return;
-  startWatchdog(m.init.budgetMs);
-  const run = m.init.kind === 'runner' ? runner(m.init) : backtest(m.init).then(() => process.disconnect());
+  // Loading modules runs no hook: the parent's timeout bounds a describe, not the watchdog.
+  if (m.init.kind !== 'describe') startWatchdog(m.init.budgetMs);
+  const run = m.init.kind === 'runner' ? runner(m.init) : (m.init.kind === 'backtest' ? backtest(m.init) : describeAll(m.init)).then(() => process.disconnect());
   run.catch(async (e: Error) => {
     await send({ type: 'error', message: e.message });
     process.disconnect();

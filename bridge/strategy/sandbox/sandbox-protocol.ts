@@ -3,6 +3,7 @@
  */
 import type { ApiErrorItem } from '../../../common/types.js';
 import type { BacktestResultView, BacktestSpec } from '../../../common/backtest.js';
+import type { DescribedStrategy } from '../loader.js';
 import type { HostEvent, RunnerCommand, RunnerInit, StrategyFault } from '../protocol.js';
 
 export interface BacktestJob {
@@ -15,7 +16,8 @@ export interface BacktestJob {
 
 export type SandboxInit =
   | { kind: 'runner'; strategy: string; dataDir: string; init: Omit<RunnerInit, 'probe' | 'sourceFile'>; budgetMs: number }
-  | { kind: 'backtest'; job: BacktestJob; budgetMs: number };
+  | { kind: 'backtest'; job: BacktestJob; budgetMs: number }
+  | { kind: 'describe'; refs: string[]; dataDir: string | undefined; allowPath: boolean; budgetMs: number };
 
 export type ToSandbox = { type: 'init'; init: SandboxInit } | { type: 'dispatch'; seq: number; events: HostEvent[] };
 
@@ -26,7 +28,8 @@ export type FromSandbox =
   | { type: 'progress'; fraction: number; eventsPerSec: number }
   | { type: 'done'; result: BacktestResultView }
   | { type: 'refused'; errors: ApiErrorItem[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'described'; ref: string; strategy?: DescribedStrategy; error?: string };
 
 /** Written by the sandbox's watchdog thread on its own channel before it kills the process. */
 export interface StuckReport {
