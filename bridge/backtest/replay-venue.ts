@@ -17,12 +17,17 @@
  *   - the top of the book is inferred from the aggressor of each print (a buyer lifted the ask
  *     at P: ask = P; a seller hit the bid at P: bid = P) and its sizes from the quantity printed
  *     at that price during the last `touchWindowMs`;
- *   - an order marketable on arrival takes the inferred opposite best, up to its size;
+ *   - an order marketable on arrival takes the inferred opposite best, up to its size; with no
+ *     print in the window (a closed market, a quiet symbol) there is no book to take from and it
+ *     rests until the next print;
  *   - a resting order joins the back of its price level: the quantity printed at that price in
  *     the window is the queue ahead of it (none when it improves the best). A later print at its
  *     price consumes the queue ahead first and only then fills it; a print strictly through its
- *     price fills it at its limit. A print's quantity is shared by our orders, never used twice;
- *   - auction prints fill only orders they trade strictly through.
+ *     price fills it at its limit — or at the inferred opposite best after that print when that is
+ *     better (an order resting beyond the opposite best, such as a market order's protected limit,
+ *     pays the market, not its limit). A print's quantity is shared by our orders, never used twice;
+ *   - auction prints fill only orders they trade strictly through, at the auction's price (B3's
+ *     calls execute everything at one price).
  *
  * Reports are queued and handed to the listener by `flush()`: the replay driver flushes after each
  * step, so everything happens in simulated time and in one deterministic order.
@@ -276,7 +281,7 @@ export class ReplayVenue implements BrokerPort {
     };
     this.orders.set(o.clientOrderId, o);
     this.update(o);
-    if (s.recent.length > 0) this.takeOnArrival(s, o);
+    this.takeOnArrival(s, o);
     if (WORKING.has(o.status)) this.rest(s, o);
   }
 
@@ -309,7 +314,7 @@ export class ReplayVenue implements BrokerPort {
     if (repriced || grew) {
       o.seq = ++this.seq;
       o.activeFromMs = now;
-      if (s.recent.length > 0) this.takeOnArrival(s, o);
+      this.takeOnArrival(s, o);
     }
     this.update(o);
     if (WORKING.has(o.status)) this.rest(s, o, !(repriced || grew));
@@ -351,7 +356,8 @@ export class ReplayVenue implements BrokerPort {
       if (px === undefined) continue;
       const q = Math.min(o.qty - o.filledQty, capacity);
       capacity -= q;
-      this.fill(s, o, q, px, bar.timeMs);
+      this.fill(o, q, px, bar.timeMs);
+      if (!WORKING.has(o.status)) this.unrest(s, o);
     }
     s.lastTicks = bar.closeTicks;
     // After the bar the book is quoted one tick around its close; the bar's volume is one print.
@@ -384,14 +390,12 @@ export class ReplayVenue implements BrokerPort {
   private onPrint(s: SeriesMarket, p: PrintEvent): void {
     this.forget(s, p.timeMs);
     const P = p.priceTicks;
-    let avail = p.qty;
     if (p.aggressor === 3) {
-      // Auction: only orders the uncross price went strictly through.
-      avail = this.through(s.bids, (L) => L > P, avail, p.timeMs, s);
-      this.through(s.asks, (L) => L < P, avail, p.timeMs, s);
+      // Auction: only orders the uncross price went strictly through, all at that price.
+      const avail = this.through(s.bids, (L) => L > P, () => P, p.qty, p.timeMs);
+      this.through(s.asks, (L) => L < P, () => P, avail, p.timeMs);
     } else {
-      avail = this.matchSide(s, s.bids, P, avail, p.timeMs, (L) => L > P);
-      this.matchSide(s, s.asks, P, avail, p.timeMs, (L) => L < P);
+      // The book this print reveals first: an order beyond the opposite best pays that best.
       if (p.aggressor === 1) {
         s.askTicks = P;
         if (s.bidTicks !== undefined && s.bidTicks >= P) s.bidTicks = P - 1;
@@ -402,6 +406,10 @@ export class ReplayVenue implements BrokerPort {
         if (s.bidTicks === undefined || s.bidTicks >= P) s.bidTicks = P - 1;
         if (s.askTicks === undefined || s.askTicks <= P) s.askTicks = P + 1;
       }
+      const ask = s.askTicks;
+      const bid = s.bidTicks;
+      const avail = this.matchSide(s.bids, P, p.qty, p.timeMs, (L) => L > P, (L) => (ask !== undefined && ask < L ? Math.max(ask, P) : L));
+      this.matchSide(s.asks, P, avail, p.timeMs, (L) => L < P, (L) => (bid !== undefined && bid > L ? Math.min(bid, P) : L));
     }
     s.lastTicks = P;
     s.recent.push(p.timeMs, P, p.qty);
@@ -410,8 +418,11 @@ export class ReplayVenue implements BrokerPort {
     this.showBook(s, p.timeMs);
   }
 
-  /** One side of our book against a print at P: trade-throughs, then the queue at P. Returns what is left of the print. */
-  private matchSide(s: SeriesMarket, side: VenueOrder[], P: number, avail: number, timeMs: number, through: (L: number) => boolean): number {
+  /**
+   * One side of our book against a print at P: trade-throughs (at `throughPrice`), then the queue
+   * at P. Returns what is left of the print.
+   */
+  private matchSide(side: VenueOrder[], P: number, avail: number, timeMs: number, through: (L: number) => boolean, throughPrice: (L: number) => number): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
@@ -419,7 +430,7 @@ export class ReplayVenue implements BrokerPort {
       if (through(L)) {
         const q = Math.min(o.qty - o.filledQty, avail);
         avail -= q;
-        this.fill(s, o, q, L, timeMs);
+        this.fill(o, q, throughPrice(L), timeMs);
         if (!WORKING.has(o.status)) side.splice(i, 1);
         else i++;
         continue;
@@ -432,7 +443,7 @@ export class ReplayVenue implements BrokerPort {
       if (left > 0) {
         const q = Math.min(o.qty - o.filledQty, left);
         avail -= q;
-        this.fill(s, o, q, L, timeMs);
+        this.fill(o, q, L, timeMs);
         if (!WORKING.has(o.status)) {
           side.splice(i, 1);
           continue;
@@ -443,24 +454,29 @@ export class ReplayVenue implements BrokerPort {
     return avail;
   }
 
-  private through(side: VenueOrder[], through: (L: number) => boolean, avail: number, timeMs: number, s: SeriesMarket): number {
+  private through(side: VenueOrder[], through: (L: number) => boolean, price: (L: number) => number, avail: number, timeMs: number): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
       if (!through(o.priceTicks!)) break;
       const q = Math.min(o.qty - o.filledQty, avail);
       avail -= q;
-      this.fill(s, o, q, o.priceTicks!, timeMs);
+      this.fill(o, q, price(o.priceTicks!), timeMs);
       if (!WORKING.has(o.status)) side.splice(i, 1);
       else i++;
     }
     return avail;
   }
 
-  /** An order marketable against the inferred opposite best takes that level's size (prints model). */
+  /**
+   * An order marketable against the inferred opposite best takes that level's size (prints model).
+   * The book is inferred from the prints of the last `touchWindowMs`: with none (a closed market, a
+   * quiet symbol) there is nothing to take, and the order waits for the next print.
+   */
   private takeOnArrival(s: SeriesMarket, o: VenueOrder): void {
     const now = this.o.clock();
     this.forget(s, now);
+    if (s.recentHead >= s.recent.length) return;
     const opposite = o.side === 'buy' ? s.askTicks : s.bidTicks;
     if (opposite === undefined) return;
     const marketable = o.priceTicks === undefined || (o.side === 'buy' ? o.priceTicks >= opposite : o.priceTicks <= opposite);
@@ -468,7 +484,7 @@ export class ReplayVenue implements BrokerPort {
     const size = this.sizeAt(s, opposite);
     const q = Math.min(o.qty - o.filledQty, size);
     if (q <= 0) return;
-    this.fill(s, o, q, opposite, now);
+    this.fill(o, q, opposite, now);
     // Liquidity we took is gone from the level, and our trade is a print of its own.
     s.recent.push(now, opposite, -q);
     s.qtyAt.set(opposite, (s.qtyAt.get(opposite) ?? 0) - q);
@@ -533,7 +549,8 @@ export class ReplayVenue implements BrokerPort {
     if (i >= 0) side.splice(i, 1);
   }
 
-  private fill(s: SeriesMarket, o: VenueOrder, qty: number, priceTicks: number, timeMs: number): void {
+  /** Books a fill on one of our orders; the caller takes a filled order off its side of the book. */
+  private fill(o: VenueOrder, qty: number, priceTicks: number, timeMs: number): void {
     if (qty <= 0) return;
     if (o.filledQty + qty > o.qty) throw new Error(`invariant: overfill of ${o.clientOrderId}`);
     o.filledQty += qty;
@@ -544,7 +561,6 @@ export class ReplayVenue implements BrokerPort {
     this.fills.push(f);
     this.reports.push({ kind: 'fill', data: f });
     this.update(o);
-    if (o.status === 'filled') this.unrest(s, o);
   }
 
   private end(o: VenueOrder, status: 'canceled' | 'expired', reason?: string): void {
