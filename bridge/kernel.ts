@@ -6,6 +6,7 @@
  */
 import type { BrokerBar, BrokerBook, BrokerPort, BrokerTrade } from './execution/broker-port.js';
 import type { AlgoRegistry } from './execution/algos/registry.js';
+import type { FeeSchedule } from './fees/fee-schedule.js';
 import type { MarketSession } from './execution/market-session.js';
 import { type ClientDirectory, type EventSink, type OmsListener, OrderManager } from './execution/oms.js';
 import type { TimerHost } from './execution/scheduler.js';
@@ -41,6 +42,8 @@ export interface KernelOptions {
   actorName?: (actor: string) => string | undefined;
   /** Overrides of the risk limits (a backtest may loosen the throttle it has no use for). */
   risk?: Partial<RiskLimits>;
+  /** The fee table (default: the committed one; a replay of old history reaches back with it). */
+  fees?: FeeSchedule;
 }
 
 /** Market events beside the OMS: quotes for the pane, bars and prints for strategies. */
@@ -70,7 +73,7 @@ export function createKernel(o: KernelOptions): TradingKernel {
   const { instruments, broker } = o;
   const s = o.settings;
   const quotes = new QuoteBoard(instruments, o.nowMs);
-  const portfolio = new PortfolioService(instruments, (client) => o.clients.openingCashCentavos(client), () => s.feeUsdBrl);
+  const portfolio = new PortfolioService(instruments, (client) => o.clients.openingCashCentavos(client), () => s.feeUsdBrl, o.fees);
   const risk = new RiskGate({
     ...DEFAULT_RISK_LIMITS,
     collarBps: s.collarBps,

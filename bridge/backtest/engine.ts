@@ -8,6 +8,7 @@ import type { ApiErrorItem } from '../../common/types.js';
 import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestSpec } from '../../common/backtest.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { createAlgoRegistry } from '../execution/algos/registry.js';
+import { feeSchedule } from '../fees/fee-schedule.js';
 import { createKernel, type TradingKernel } from '../kernel.js';
 import { instrumentKind, type MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
@@ -79,6 +80,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   if (!plan.ok) return { ok: false, errors: [{ field: 'symbols', code: 'no_data', message: plan.message }] };
 
   const warnings: string[] = [];
+  let fault: StrategyFault | undefined;
   const warn = (m: string) => {
     if (warnings.length < 100) warnings.push(m);
   };
@@ -89,6 +91,14 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const openingCentavos = brlToCentavos(spec.cashBrl);
   const clients = new Set(spec.clients);
   const profiles = new MarketVolumeProfiles(o.marketDb);
+  // History older than the fee table is priced by its first version, said once per year.
+  const feeYears = new Set<string>();
+  const fees = feeSchedule().reachingBack((isoDate, first) => {
+    const year = isoDate.slice(0, 4);
+    if (feeYears.has(year)) return;
+    feeYears.add(year);
+    warn(`sem tabela de tarifas da B3 para ${year}: usada a de ${first}`);
+  });
   const kernel = createKernel({
     broker: venue,
     journal: sink,
@@ -101,8 +111,14 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     idPrefix: 'BT',
     nowMs: clock.now,
     timers: 'manual',
-    log: (level, msg) => {
-      if (level !== 'info') warn(msg);
+    fees,
+    log: (level, msg, extra) => {
+      if (level === 'info') return;
+      const text = extra instanceof Error ? `${msg}: ${extra.message}` : msg;
+      // A broker event the kernel could not apply (a fill it could not book) leaves the run's books
+      // wrong from there on: the run stops and says why instead of finishing with wrong figures.
+      if (msg === 'event handler failed' && !fault) fault = { hook: 'kernel', message: `evento da corretora não aplicado: ${text}` };
+      warn(text);
     },
     audit: () => undefined,
   });
@@ -127,7 +143,6 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     probe: o.probe,
   });
   const logs: Array<{ t: string; message: string }> = [];
-  let fault: StrategyFault | undefined;
   const host = new StrategyHost(
     kernel,
     new InThreadRunner(runner),
@@ -152,6 +167,22 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const equity = new EquityTracker(kernel, spec.clients, openingCentavos, fromMs, toMs);
   kernel.listen({ portfolioChanged: () => equity.refresh() });
 
+  // A roll is sent once the new contract has a price (its first print or book of the day), so the
+  // orders' protection, collar and arrival price are the new contract's, not its catalog reference.
+  const rolls: Array<{ from: string; to: string }> = [];
+  kernel.tap({
+    trade: (t) => rollWhenPriced(t.symbol),
+    book: (b) => rollWhenPriced(b.symbol),
+  });
+  const rollWhenPriced = (symbol: string) => {
+    for (let i = 0; i < rolls.length; i++) {
+      if (rolls[i].to !== symbol) continue;
+      const { from, to } = rolls.splice(i, 1)[0];
+      rollPositions(kernel, spec.clients, from, to, warn);
+      return;
+    }
+  };
+
   const intraday = spec.interval !== '1d';
   const driver = new ReplayDriver({
     clock,
@@ -171,7 +202,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
         const old = venue.tradeSymbolOf(p.dataSymbol)!;
         venue.setSeries(p.dataSymbol, traded);
         kernel.quotes.track(instruments.require(traded));
-        rollPositions(kernel, spec.clients, old, traded, warn);
+        rolls.push({ from: old, to: traded });
       }
     },
   });
