@@ -5,8 +5,7 @@
  * (algo wake-ups, strategy timers, bar ends) fire at their own instants in between. Nothing depends
  * on how long anything takes in real time, so the same data and seed give the same run.
  */
-import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { saoPauloDay } from '../calendar/iso-date.js';
 import type { EventSink } from '../execution/oms.js';
 import type { TradingKernel } from '../kernel.js';
 import type { StrategyHost } from '../strategy/host.js';
@@ -190,10 +189,10 @@ export class ReplayDriver {
   }
 
   private newDay(timeMs: number): void {
-    const d = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE }).startOf('day');
-    const next = d.toISODate()!;
-    this.dayStart = d.toMillis();
-    this.dayEnd = d.plus({ days: 1 }).toMillis();
+    const d = saoPauloDay(timeMs);
+    const next = d.date;
+    this.dayStart = d.startMs;
+    this.dayEnd = d.endMs;
     const prev = this.date;
     this.date = next;
     if (prev !== '') this.p.dayChanged?.(prev, next);

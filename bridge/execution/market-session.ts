@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import { b3Calendar, type BusinessCalendar } from '../calendar/business-calendar.js';
-import { saoPauloDate } from '../calendar/iso-date.js';
+import { saoPauloDate, saoPauloDay } from '../calendar/iso-date.js';
 import { segmentOf, tradingHours, type TradingHours } from '../calendar/trading-hours.js';
 import type { Instrument } from '../model/instrument.js';
 
@@ -57,10 +57,8 @@ export function b3Session(hours: TradingHours = tradingHours(), calendar: Busine
     }
     let d = days.get(seg);
     if (!d || timeMs < d.fromMs || timeMs >= d.toMs) {
-      const isoDate = saoPauloDate(timeMs);
-      const fromMs = spMidnightMs(isoDate);
-      const toMs = DateTime.fromMillis(fromMs, { zone: ZONE }).plus({ days: 1 }).toMillis();
-      d = { fromMs, toMs, phases: dayPhases(inst, isoDate) };
+      const day = saoPauloDay(timeMs);
+      d = { fromMs: day.startMs, toMs: day.endMs, phases: dayPhases(inst, day.date) };
       days.set(seg, d);
     }
     return d;

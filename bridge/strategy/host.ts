@@ -13,8 +13,7 @@
  */
 import type { BoletaInput } from '../../common/schemas.js';
 import type { OrderStatus } from '../../common/types.js';
-import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { saoPauloDay } from '../calendar/iso-date.js';
 import type { BrokerBar } from '../execution/broker-port.js';
 import type { ParentOrder } from '../execution/orders.js';
 import type { TradingKernel } from '../kernel.js';
@@ -242,10 +241,10 @@ export class StrategyHost {
   private resolveSymbols(nowMs: number): void {
     // Asked on every wake-up: the date is worked out only when the clock leaves the day it knows.
     if (nowMs >= this.dayStartMs && nowMs < this.dayEndMs) return;
-    const day = DateTime.fromMillis(nowMs, { zone: SAO_PAULO_ZONE }).startOf('day');
-    this.dayStartMs = day.toMillis();
-    this.dayEndMs = day.plus({ days: 1 }).toMillis();
-    const date = day.toISODate()!;
+    const day = saoPauloDay(nowMs);
+    this.dayStartMs = day.startMs;
+    this.dayEndMs = day.endMs;
+    const date = day.date;
     if (date === this.tradeDate) return;
     const first = this.tradeDate === '';
     this.tradeDate = date;
