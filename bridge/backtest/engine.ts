@@ -22,6 +22,7 @@ import type { HostEvent, StrategyFault } from '../strategy/protocol.js';
 import { StrategyRunner } from '../strategy/runner.js';
 import { EquityTracker } from './equity.js';
 import { MarketFeed, planFeed } from './feed.js';
+import { type FeedReadOptions, type FeedReadStats, feedSources } from './feed-sources.js';
 import { computeMetrics } from './metrics.js';
 import { CountingSink, DISCARDING_SINK, ReplayDriver, SimClock } from './replay-driver.js';
 import { ReplayVenue } from './replay-venue.js';
@@ -36,11 +37,14 @@ export interface BacktestOptions {
   progress?: (fraction: number, eventsPerSec: number) => void;
   /** The runner's probe, read by a watchdog in another thread. */
   probe?: Int32Array;
+  /** How the stored rows are read: the columnar cache, a reader thread (defaults: both when worth it). */
+  feed?: FeedReadOptions;
 }
 
 export type BacktestOutcome = { ok: true; result: BacktestResultView } | { ok: false; errors: ApiErrorItem[] };
 
 const MAX_LOGS = 1_000;
+const NO_HOSTS: StrategyHost[] = [];
 
 /** The runner in this thread: a batch is dispatched synchronously, event by event. */
 class InThreadRunner implements RunnerPort {
@@ -183,13 +187,14 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     }
   };
 
+  const hosts = [host];
   const intraday = spec.interval !== '1d';
   const driver = new ReplayDriver({
     clock,
     venue,
     kernel,
     sink,
-    hosts: () => (host.isEnded() ? [] : [host]),
+    hosts: () => (host.isEnded() ? NO_HOSTS : hosts),
     afterStep: (ev) => equity.sample(ev.timeMs),
     dayChanged: (_prev, next) => {
       equity.closeDay();
@@ -212,23 +217,30 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   host.start(spec.warmupBars > 0 ? [{ kind: 'history', bars: warmup(o.marketDb, plan.series, spec, fromMs, instruments, tradeSymbol) }] : []);
   await driver.settle();
 
-  const feed = new MarketFeed(o.marketDb, plan.series, fromMs, toMs);
+  const sources = feedSources(o.marketDb, plan.series, fromMs, toMs, o.feed);
+  await sources.ready;
+  const feed = new MarketFeed(o.marketDb, plan.series, fromMs, toMs, { open: sources.open });
   const total = Math.max(1, feed.totalRows);
   const runStart = performance.now();
-  const run = await driver.run(feed, {
-    cancelled: () => (o.cancelled?.() ?? false) || fault !== undefined,
-    progress: (n) => {
-      const secs = (performance.now() - runStart) / 1000;
-      o.progress?.(Math.min(1, n / total), secs > 0 ? n / secs : 0);
-    },
-  });
+  let run: { events: number; cancelled: boolean };
+  try {
+    run = await driver.run(feed, {
+      cancelled: () => (o.cancelled?.() ?? false) || fault !== undefined,
+      progress: (n) => {
+        const secs = (performance.now() - runStart) / 1000;
+        o.progress?.(Math.min(1, n / total), secs > 0 ? n / secs : 0);
+      },
+    });
+  } finally {
+    feed.close();
+  }
   host.stop();
   await driver.settle();
   host.close();
   equity.closeDay();
 
   const elapsedMs = performance.now() - started;
-  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(plan.series), rows: feed.totalRows }, logs, warnings, fault, run.cancelled) };
+  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(plan.series), rows: feed.totalRows, read: sources.stats }, logs, warnings, fault, run.cancelled) };
 }
 
 function describeSource(series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string }>): string {
@@ -279,7 +291,7 @@ function collect(
   kernel: TradingKernel,
   equity: EquityTracker,
   spec: BacktestSpec,
-  stats: { events: number; elapsedMs: number; source: string; rows: number },
+  stats: { events: number; elapsedMs: number; source: string; rows: number; read: FeedReadStats },
   logs: Array<{ t: string; message: string }>,
   warnings: string[],
   fault: StrategyFault | undefined,
