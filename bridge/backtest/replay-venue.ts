@@ -106,14 +106,95 @@ interface SeriesMarket {
   shownAskQty?: number;
 }
 
-type Report =
-  | { kind: 'orderUpdate'; data: BrokerOrderUpdate }
-  | { kind: 'fill'; data: BrokerFill }
-  | { kind: 'trade'; data: BrokerTrade }
-  | { kind: 'book'; data: BrokerBook }
-  | { kind: 'bar'; data: BrokerBar };
+const ORDER_UPDATE = 0;
+const FILL = 1;
+const TRADE = 2;
+const BOOK = 3;
+const BAR = 4;
+
+/**
+ * Reports waiting for `flush`, in order: a kind and its data side by side in arrays that keep their
+ * size between steps (no wrapper object per report, no array per step).
+ */
+class ReportQueue {
+  private readonly kinds: number[] = [];
+  private readonly data: unknown[] = [];
+  private head = 0;
+  private tail = 0;
+
+  private push(kind: number, d: unknown): void {
+    this.kinds[this.tail] = kind;
+    this.data[this.tail++] = d;
+  }
+
+  orderUpdate(d: BrokerOrderUpdate): void {
+    this.push(ORDER_UPDATE, d);
+  }
+
+  fill(d: BrokerFill): void {
+    this.push(FILL, d);
+  }
+
+  trade(d: BrokerTrade): void {
+    this.push(TRADE, d);
+  }
+
+  book(d: BrokerBook): void {
+    this.push(BOOK, d);
+  }
+
+  bar(d: BrokerBar): void {
+    this.push(BAR, d);
+  }
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /**
+   * Hands every report to the listener, in order; reports a listener queues meanwhile (an algo
+   * re-placing on a fill) are handed over after those queued before them. Returns how many.
+   */
+  flush(l: BrokerEvents | undefined): number {
+    const kinds = this.kinds;
+    const data = this.data;
+    let n = 0;
+    while (this.head < this.tail) {
+      const i = this.head++;
+      const d = data[i];
+      data[i] = undefined;
+      n++;
+      if (!l) continue;
+      switch (kinds[i]) {
+        case ORDER_UPDATE:
+          l.orderUpdate(d as BrokerOrderUpdate);
+          break;
+        case FILL:
+          l.fill(d as BrokerFill);
+          break;
+        case TRADE:
+          l.trade(d as BrokerTrade);
+          break;
+        case BOOK:
+          l.book(d as BrokerBook);
+          break;
+        case BAR:
+          l.bar?.(d as BrokerBar);
+          break;
+      }
+    }
+    this.head = this.tail = 0;
+    // A burst (a mass cancel) does not keep its arrays forever.
+    if (kinds.length > 65_536) {
+      kinds.length = 0;
+      data.length = 0;
+    }
+    return n;
+  }
+}
 
 const WORKING = new Set<BrokerOrderStatus>(['new', 'partially_filled']);
+const NO_ORDERS: readonly VenueOrder[] = [];
 /** Our orders the venue keeps for a day's snapshot (a backtest day of a busy strategy is far below). */
 const MAX_ORDERS = 1_000_000;
 
@@ -127,7 +208,7 @@ export class ReplayVenue implements BrokerPort {
   private readonly bySymbol = new Map<string, SeriesMarket>();
   private readonly orders = new Map<string, VenueOrder>();
   private fills: BrokerFill[] = [];
-  private reports: Report[] = [];
+  private readonly reports = new ReportQueue();
   private seq = 0;
   private tradeSeq = 0;
 
@@ -183,35 +264,8 @@ export class ReplayVenue implements BrokerPort {
 
   /** Hands queued reports to the listener, in order; returns how many. */
   flush(): number {
-    let n = 0;
-    // A listener may submit from inside a report (an algo re-placing on a fill): those land in the next batch.
-    while (this.reports.length > 0) {
-      const batch = this.reports;
-      this.reports = [];
-      for (const r of batch) {
-        n++;
-        const l = this.listener;
-        if (!l) continue;
-        switch (r.kind) {
-          case 'orderUpdate':
-            l.orderUpdate(r.data);
-            break;
-          case 'fill':
-            l.fill(r.data);
-            break;
-          case 'trade':
-            l.trade(r.data);
-            break;
-          case 'book':
-            l.book(r.data);
-            break;
-          case 'bar':
-            l.bar?.(r.data);
-            break;
-        }
-      }
-    }
-    return n;
+    // A listener may submit from inside a report (an algo re-placing on a fill): those are handed over too.
+    return this.reports.flush(this.listener);
   }
 
   pendingReports(): number {
@@ -246,11 +300,11 @@ export class ReplayVenue implements BrokerPort {
   submit(r: BrokerOrderRequest): void {
     const now = this.o.clock();
     if (this.orders.has(r.clientOrderId)) {
-      this.reports.push({ kind: 'orderUpdate', data: { clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason: `id de ordem repetido: ${r.clientOrderId}`, timeMs: now } });
+      this.reports.orderUpdate({ clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason: `id de ordem repetido: ${r.clientOrderId}`, timeMs: now });
       return;
     }
     const s = this.bySymbol.get(r.symbol);
-    const refuse = (reason: string) => this.reports.push({ kind: 'orderUpdate', data: { clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason, timeMs: now } });
+    const refuse = (reason: string) => this.reports.orderUpdate({ clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason, timeMs: now });
     const why = !s
       ? `sem dados de mercado de ${r.symbol} nesta reprodução`
       : !Number.isSafeInteger(r.qty) || r.qty <= 0 || r.qty % s.inst.lotSize !== 0
@@ -289,13 +343,13 @@ export class ReplayVenue implements BrokerPort {
     const o = this.orders.get(clientOrderId);
     const now = this.o.clock();
     if (!o || !WORKING.has(o.status)) {
-      this.reports.push({ kind: 'orderUpdate', data: o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now } });
+      this.reports.orderUpdate(o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now });
       return;
     }
     const s = this.bySymbol.get(o.symbol)!;
     if (change.qty !== undefined) {
       if (!Number.isSafeInteger(change.qty) || change.qty < o.filledQty || change.qty % s.inst.lotSize !== 0) {
-        this.reports.push({ kind: 'orderUpdate', data: { ...this.view(o), reason: `quantidade inválida: ${change.qty}` } });
+        this.reports.orderUpdate({ ...this.view(o), reason: `quantidade inválida: ${change.qty}` });
         return;
       }
     }
@@ -324,7 +378,7 @@ export class ReplayVenue implements BrokerPort {
     const o = this.orders.get(clientOrderId);
     if (!o || !WORKING.has(o.status)) {
       const now = this.o.clock();
-      this.reports.push({ kind: 'orderUpdate', data: o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now } });
+      this.reports.orderUpdate(o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now });
       return;
     }
     this.unrest(this.bySymbol.get(o.symbol)!, o);
@@ -349,7 +403,7 @@ export class ReplayVenue implements BrokerPort {
     const lot = s.inst.lotSize;
     let capacity = Math.floor((bar.qty * this.fillModel.barVolumePct) / 100 / lot) * lot;
     // Arrival order across both sides: the volume limit is shared by all our orders in the bar.
-    const eligible = [...s.bids, ...s.asks].filter((o) => o.activeFromMs <= bar.startMs).sort((a, b) => a.seq - b.seq);
+    const eligible = s.bids.length + s.asks.length === 0 ? NO_ORDERS : [...s.bids, ...s.asks].filter((o) => o.activeFromMs <= bar.startMs).sort((a, b) => a.seq - b.seq);
     for (const o of eligible) {
       if (capacity < lot) break;
       const px = this.barFillPrice(o, bar);
@@ -363,11 +417,8 @@ export class ReplayVenue implements BrokerPort {
     // After the bar the book is quoted one tick around its close; the bar's volume is one print.
     s.bidTicks = Math.max(1, bar.closeTicks - 1);
     s.askTicks = bar.closeTicks + 1;
-    this.reports.push({
-      kind: 'bar',
-      data: { symbol: s.dataSymbol, tradeSymbol: s.tradeSymbol, startMs: bar.startMs, endMs: bar.timeMs, openTicks: bar.openTicks, highTicks: bar.highTicks, lowTicks: bar.lowTicks, closeTicks: bar.closeTicks, qty: bar.qty, volumeCentavos: bar.volumeCentavos },
-    });
-    if (bar.qty > 0) this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: bar.qty, priceTicks: bar.closeTicks, timeMs: bar.timeMs } });
+    this.reports.bar({ symbol: s.dataSymbol, tradeSymbol: s.tradeSymbol, startMs: bar.startMs, endMs: bar.timeMs, openTicks: bar.openTicks, highTicks: bar.highTicks, lowTicks: bar.lowTicks, closeTicks: bar.closeTicks, qty: bar.qty, volumeCentavos: bar.volumeCentavos });
+    if (bar.qty > 0) this.reports.trade({ symbol: s.tradeSymbol, qty: bar.qty, priceTicks: bar.closeTicks, timeMs: bar.timeMs });
     const touch = Math.max(lot, Math.floor(bar.qty / 10 / lot) * lot);
     this.showBook(s, bar.timeMs, touch, touch);
   }
@@ -414,7 +465,7 @@ export class ReplayVenue implements BrokerPort {
     s.lastTicks = P;
     s.recent.push(p.timeMs, P, p.qty);
     s.qtyAt.set(P, (s.qtyAt.get(P) ?? 0) + p.qty);
-    this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs, ...(p.aggressor === 1 ? { aggressor: 'buy' as const } : p.aggressor === 2 ? { aggressor: 'sell' as const } : {}) } });
+    this.reports.trade(p.aggressor === 1 || p.aggressor === 2 ? { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs, aggressor: p.aggressor === 1 ? 'buy' : 'sell' } : { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs });
     this.showBook(s, p.timeMs);
   }
 
@@ -488,7 +539,7 @@ export class ReplayVenue implements BrokerPort {
     // Liquidity we took is gone from the level, and our trade is a print of its own.
     s.recent.push(now, opposite, -q);
     s.qtyAt.set(opposite, (s.qtyAt.get(opposite) ?? 0) - q);
-    this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: q, priceTicks: opposite, timeMs: now, aggressor: o.side } });
+    this.reports.trade({ symbol: s.tradeSymbol, qty: q, priceTicks: opposite, timeMs: now, aggressor: o.side });
   }
 
   /** Size at a price level: what printed there in the window (at least one lot). */
@@ -559,7 +610,7 @@ export class ReplayVenue implements BrokerPort {
     o.timeMs = timeMs;
     const f: BrokerFill = { tradeId: `R${++this.tradeSeq}`, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, priceTicks, timeMs };
     this.fills.push(f);
-    this.reports.push({ kind: 'fill', data: f });
+    this.reports.fill(f);
     this.update(o);
   }
 
@@ -571,7 +622,7 @@ export class ReplayVenue implements BrokerPort {
   }
 
   private update(o: VenueOrder): void {
-    this.reports.push({ kind: 'orderUpdate', data: this.view(o) });
+    this.reports.orderUpdate(this.view(o));
   }
 
   private view(o: VenueOrder): BrokerOrderUpdate {
@@ -595,6 +646,6 @@ export class ReplayVenue implements BrokerPort {
     s.shownAsk = s.askTicks;
     s.shownBidQty = bq;
     s.shownAskQty = aq;
-    this.reports.push({ kind: 'book', data: { symbol: s.tradeSymbol, bidTicks: s.bidTicks, bidQty: bq, askTicks: s.askTicks, askQty: aq, timeMs } });
+    this.reports.book({ symbol: s.tradeSymbol, bidTicks: s.bidTicks, bidQty: bq, askTicks: s.askTicks, askQty: aq, timeMs });
   }
 }
