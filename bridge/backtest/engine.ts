@@ -199,7 +199,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     dayChanged: (_prev, next) => {
       equity.closeDay();
       // B3 day orders end with the session; a daily-bar run keeps its orders for the next bar.
-      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão');
+      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão', saoPauloDayRangeMs(next).fromMs);
       for (const p of plan.series) {
         if (!continuousRoot(p.dataSymbol)) continue;
         const traded = tradedContract(p.dataSymbol, next);

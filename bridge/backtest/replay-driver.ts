@@ -107,7 +107,10 @@ export class ReplayDriver {
   }
 
   private apply(ev: MarketEvent): void {
-    if (!(ev.timeMs >= this.dayStart && ev.timeMs < this.dayEnd)) this.newDay(ev.timeMs);
+    // A bar belongs to the day it covers, though it is known at its end: the minute bar of 23:59 ends
+    // at midnight and is still that day's (its orders have not expired yet); a daily bar is its date's.
+    const at = ev.kind === 'bar' ? ev.startMs : ev.timeMs;
+    if (!(at >= this.dayStart && at < this.dayEnd)) this.newDay(at);
     this.p.clock.set(ev.timeMs);
     this.p.venue.apply(ev);
   }

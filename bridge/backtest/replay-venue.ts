@@ -81,6 +81,10 @@ interface VenueOrder {
   activeFromMs: number;
   /** Quantity ahead of it at its price (prints model). */
   queueAhead: number;
+  /** When it was sent (a day order expires with the session of that day). */
+  sentMs: number;
+  /** Orders sent before it (its place in `orders`). */
+  n: number;
   reason?: string;
   timeMs: number;
 }
@@ -253,12 +257,23 @@ export class ReplayVenue implements BrokerPort {
     else this.onPrint(s, ev);
   }
 
-  /** Working orders end (B3 day orders at the end of the session). */
-  expireWorking(reason: string): void {
-    for (const o of this.orders.values()) if (WORKING.has(o.status)) this.end(o, 'expired', reason);
+  /**
+   * Working orders end (B3 day orders at the end of the session); with `sentBeforeMs`, only those
+   * sent before that instant (an order sent at the new day's first instant is that day's).
+   */
+  expireWorking(reason: string, sentBeforeMs = Number.POSITIVE_INFINITY): void {
+    // Working orders are the resting ones; they end in the order they were first sent.
+    const resting: VenueOrder[] = [];
+    for (const s of this.series.values()) for (const side of [s.bids, s.asks]) for (const o of side) if (o.sentMs < sentBeforeMs) resting.push(o);
+    if (resting.length === 0) return;
+    resting.sort((a, b) => a.n - b.n);
+    for (const o of resting) if (WORKING.has(o.status)) this.end(o, 'expired', reason);
     for (const s of this.series.values()) {
-      s.bids.length = 0;
-      s.asks.length = 0;
+      for (const side of [s.bids, s.asks]) {
+        let kept = 0;
+        for (const o of side) if (WORKING.has(o.status)) side[kept++] = o;
+        side.length = kept;
+      }
     }
   }
 
@@ -331,6 +346,8 @@ export class ReplayVenue implements BrokerPort {
       status: 'new',
       activeFromMs: now,
       queueAhead: 0,
+      sentMs: now,
+      n: this.orders.size,
       timeMs: now,
     };
     this.orders.set(o.clientOrderId, o);

@@ -117,6 +117,40 @@ describe('bars: no look-ahead', () => {
   });
 });
 
+describe('bars: day orders and midnight', () => {
+  const night: CandleRow[] = [
+    ['2026-12-01 23:57', 30.0, 30.0, 30.0, 30.0, 1_000],
+    ['2026-12-01 23:58', 30.01, 30.01, 30.01, 30.01, 1_000],
+    ['2026-12-01 23:59', 30.02, 30.02, 30.02, 30.02, 1_000],
+    ['2026-12-02 00:00', 30.03, 30.03, 30.03, 30.03, 1_000],
+    ['2026-12-02 00:01', 30.04, 30.04, 30.04, 30.04, 1_000],
+  ];
+
+  it('the bar of 23:59 is still its day: an order decided before it fills on it, and one decided on it fills after midnight', async () => {
+    putCandles(db, 'PETR4', '1m', night);
+    const r = await backtest(
+      sendOn([
+        { at: '2026-12-01 23:58', boleta: { symbol: 'PETR4', side: 'buy', qty: 100 } },
+        { at: '2026-12-01 23:59', boleta: { symbol: 'PETR4', side: 'buy', qty: 100 } },
+      ]),
+      { symbols: ['PETR4'], from: '2026-12-01', to: '2026-12-02', interval: '1m' },
+      db,
+    );
+    expect(r.fills.map((f) => [f.price, local(f.t)])).toEqual([
+      [30.02, '2026-12-02 00:00:00'],
+      [30.03, '2026-12-02 00:01:00'],
+    ]);
+  });
+
+  it('a child sent after the last bar of the session expires with the day; the boleta sends the rest again, filled on a later bar of the next day', async () => {
+    putCandles(db, 'PETR4', '1m', [...minutes, ['2026-12-02 10:00', 30.0, 30.0, 30.0, 30.0, 1_000], ['2026-12-02 10:01', 30.01, 30.01, 30.01, 30.01, 1_000]]);
+    const r = await backtest(sendOn([{ at: '2026-12-01 10:09', boleta: { symbol: 'PETR4', side: 'buy', qty: 100 } }]), { symbols: ['PETR4'], from: '2026-12-01', to: '2026-12-02', interval: '1m' }, db);
+    // The new child goes out when the day's first bar is known (at its end), so it takes the second.
+    expect(r.fills.map((f) => [f.price, local(f.t)])).toEqual([[30.01, '2026-12-02 10:02:00']]);
+    expect(r.orders.map((o) => [o.status, o.children])).toEqual([['filled', 2]]);
+  });
+});
+
 describe('prints: queue position', () => {
   const spec = { symbols: ['PETR4'], from: '2026-12-01', to: '2026-12-01', interval: '1m' as const, source: 'trades' as const };
 
