@@ -377,8 +377,7 @@ export class StrategyRunner {
         const ref = `o${self.nextRef++}`;
         self.orders.set(ref, { ref, symbol: b.symbol, side: b.side, qty: b.qty, filledQty: 0, avgPrice: 0, status: 'pending_new' });
         self.openRefs.add(ref);
-        const where = locationIn(new Error().stack ?? '', init.sourceFile);
-        self.push({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}), ...(where ? { where } : {}) });
+        self.push(withWhere({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}) }, new Error(), init.sourceFile));
         return ref;
       },
       cancel(ref) {
@@ -457,6 +456,25 @@ export class StrategyRunner {
       },
     };
   }
+}
+
+/**
+ * A submit command whose `where` (the strategy's line that sent it) is read from the stack only when
+ * someone reads it: a host reads it when the bridge refuses the boleta, and a worker's message reads
+ * it when it is sent. Capturing a stack is cheap; turning it into text costs more than the rest of a
+ * boleta's way through a backtest.
+ */
+function withWhere(cmd: Extract<RunnerCommand, { kind: 'submit' }>, trace: Error, sourceFile: string | undefined): RunnerCommand {
+  Object.defineProperty(cmd, 'where', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const where = locationIn(trace.stack ?? '', sourceFile);
+      Object.defineProperty(cmd, 'where', { value: where, enumerable: true, writable: true });
+      return where;
+    },
+  });
+  return cmd;
 }
 
 /** The hook, message and the strategy's own line from an error's stack. */

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestSpecSchema } from '../../common/backtest.js';
 import { runBacktest } from '../../bridge/backtest/engine.js';
 import type { MarketDb } from '../../bridge/marketdata/market-db.js';
-import type { StrategyDefinition } from '../../bridge/strategy/api.js';
+import { defineStrategy, type StrategyDefinition } from '../../bridge/strategy/api.js';
 import maCrossover from '../../bridge/strategy/examples/ma-crossover.js';
 import { writeCandles, writeTrades } from '../support/market-fixture.js';
 import { withDb } from './helpers.js';
@@ -49,6 +49,27 @@ describe('a run that cannot start', () => {
     expect(out.errors.map((e) => e.field).sort()).toEqual(['params.fast', 'params.fats', 'params.qty', 'params.slow']);
     expect(out.errors.find((e) => e.field === 'params.fats')!.message).toContain('fast, slow, qty');
     expect(out.errors.find((e) => e.field === 'params.slow')!.message).toContain('mínimo 2');
+  });
+
+  it('a boleta the bridge refuses ends the run with the reason and the line of the strategy that sent it', async () => {
+    const far = defineStrategy({
+      name: 'far',
+      setup(ctx) {
+        return {
+          onBar(bar) {
+            ctx.submit({ symbol: bar.symbol, side: 'buy', qty: 100, limitPrice: ctx.roundPrice(bar.symbol, bar.close * 1.5) }); // LINE-MARK
+          },
+        };
+      },
+    });
+    const out = await runBacktest(far, backtestSpecSchema.parse({ symbols: ['PETR4'], from: '2026-11-23', to: '2026-11-27', interval: '5m' }), { marketDb: db });
+    expect(out.ok).toBe(true);
+    if (!out.ok) return;
+    expect(out.result.fault?.hook).toBe('submit');
+    expect(out.result.fault?.message).toMatch(/boleta o1 recusada: limitPrice: .*túnel/);
+    const line = (await import('node:fs')).readFileSync(new URL(import.meta.url), 'utf8').split('\n').findIndex((l) => l.includes('// LINE-MARK')) + 1;
+    expect(out.result.fault?.location).toMatch(new RegExp(`errors\\.test\\.ts:${line}:\\d+$`));
+    expect(out.result.orders).toEqual([]);
   });
 
   it('a range that ends before it starts is refused naming `from`', async () => {
