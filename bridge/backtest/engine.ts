@@ -196,10 +196,10 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     sink,
     hosts: () => (host.isEnded() ? NO_HOSTS : hosts),
     afterStep: (ev) => equity.sample(ev.timeMs),
-    dayChanged: (_prev, next) => {
+    dayChanged: (_prev, next, nextStartMs) => {
       equity.closeDay();
       // B3 day orders end with the session; a daily-bar run keeps its orders for the next bar.
-      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão', saoPauloDayRangeMs(next).fromMs);
+      if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão', nextStartMs);
       for (const p of plan.series) {
         if (!continuousRoot(p.dataSymbol)) continue;
         const traded = tradedContract(p.dataSymbol, next);

@@ -55,8 +55,8 @@ export interface ReplayParticipants {
   hosts(): Iterable<StrategyHost>;
   /** After each recorded event has settled (equity sample, progress). */
   afterStep?(ev: MarketEvent): void;
-  /** A São Paulo date ended: `date` is the one that ended, `next` the new one. */
-  dayChanged?(date: string, next: string): void;
+  /** A São Paulo date ended: `date` is the one that ended, `next` the new one, which starts at `nextStartMs`. */
+  dayChanged?(date: string, next: string, nextStartMs: number): void;
 }
 
 export interface ReplayControl {
@@ -67,6 +67,8 @@ export interface ReplayControl {
 /** Settle rounds per step before the loop is declared stuck (an algo re-placing forever). */
 const MAX_SETTLE_ROUNDS = 10_000;
 const PROGRESS_EVERY = 8_192;
+/** Microtask hops given to promise chains per settle round before a real turn is waited for. */
+const MICROTASK_SPINS = 64;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -177,11 +179,19 @@ export class ReplayDriver {
         this.waiting = [];
         await Promise.all(w);
       }
-      // Turns for the journal's commits, then for the OMS's own flush (order updates to listeners).
-      await nextTurn();
+      // A journal that answers at once (a backtest's) and boletas on their way into the OMS are
+      // promise chains: they run as microtasks, without a turn of the event loop each.
+      for (let i = 0; i < MICROTASK_SPINS && (i < 4 || sink.inFlight > 0 || this.hostsInFlight()); i++) await null;
+      // A journal that writes for real answers on later turns.
       while (sink.inFlight > 0 || this.hostsInFlight()) await nextTurn();
-      await nextTurn();
-      if (this.settleSync() && this.waiting.length === 0) return;
+      // The OMS tells its listeners (order updates, the portfolio) now rather than on its own turn.
+      this.p.kernel.oms.flushNotifications();
+      if (this.settleSync() && this.waiting.length === 0) {
+        // Quiet: one real turn makes sure no promise chain was still on its way, then look again.
+        await nextTurn();
+        this.p.kernel.oms.flushNotifications();
+        if (this.settleSync() && this.waiting.length === 0) return;
+      }
     }
     throw new Error(`a reprodução não assentou após ${MAX_SETTLE_ROUNDS} rodadas no instante ${new Date(this.p.clock.now()).toISOString()}`);
   }
@@ -198,6 +208,6 @@ export class ReplayDriver {
     this.dayEnd = d.endMs;
     const prev = this.date;
     this.date = next;
-    if (prev !== '') this.p.dayChanged?.(prev, next);
+    if (prev !== '') this.p.dayChanged?.(prev, next, d.startMs);
   }
 }
