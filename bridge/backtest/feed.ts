@@ -134,8 +134,9 @@ export const rowWidth = (p: Pick<FeedSeriesPlan, 'source'>): number => (p.source
 
 export const CANDLE_SQL =
   'SELECT start_ms, open_h, high_h, low_h, close_h, volume_centavos, qty FROM candles WHERE series_id = ? AND start_ms > ? AND start_ms < ? ORDER BY start_ms LIMIT ?';
+/** Keyset paging on (time, seq) as a row value: SQLite seeks the primary key to it (an OR of the two scanned the series from its start for every chunk). */
 export const TRADE_SQL =
-  'SELECT time_ms, price_h, qty, aggressor, seq FROM trades WHERE series_id = ? AND (time_ms > ? OR (time_ms = ? AND seq > ?)) AND time_ms < ? ORDER BY time_ms, seq LIMIT ?';
+  'SELECT time_ms, price_h, qty, aggressor, seq FROM trades WHERE series_id = ? AND (time_ms, seq) > (?, ?) AND time_ms < ? ORDER BY time_ms, seq LIMIT ?';
 
 /**
  * Reads [fromMs, toMs) of a stored series with keyset paging on (time, seq) and packs each chunk
@@ -150,7 +151,7 @@ export function packedRows(stmt: { all(...args: unknown[]): unknown[] }, trades:
   return {
     read(into) {
       if (done) return undefined;
-      const rows = (trades ? stmt.all(seriesId, lastMs, lastMs, lastSeq, toMs, chunkRows) : stmt.all(seriesId, lastMs, toMs, chunkRows)) as number[][];
+      const rows = (trades ? stmt.all(seriesId, lastMs, lastSeq, toMs, chunkRows) : stmt.all(seriesId, lastMs, toMs, chunkRows)) as number[][];
       if (rows.length < chunkRows) done = true;
       if (rows.length === 0) return undefined;
       const data = into && into.length >= rows.length * width ? into : new Float64Array(chunkRows * width);

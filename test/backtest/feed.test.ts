@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { backtestSpecSchema, type BacktestResultView } from '../../common/backtest.js';
 import { runBacktest } from '../../bridge/backtest/engine.js';
 import { pruneCache } from '../../bridge/backtest/feed-cache.js';
+import { CANDLE_SQL, TRADE_SQL } from '../../bridge/backtest/feed.js';
 import type { FeedReadOptions } from '../../bridge/backtest/feed-sources.js';
 import { MarketDb } from '../../bridge/marketdata/market-db.js';
 import { saoPauloDayRangeMs } from '../../bridge/marketdata/sp-instant.js';
@@ -129,6 +130,13 @@ describe('replay sources', () => {
 });
 
 describe('market.db', () => {
+  it('the replay reads each chunk by seeking the primary key to where the last one ended, never from the series start', () => {
+    const plan = (sql: string, args: unknown[]) => (new Database(db.file, { readonly: true }).prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...args) as Array<{ detail: string }>).map((r) => r.detail).join('; ');
+    expect(plan(TRADE_SQL, [1, 0, 0, 1, 10])).toContain('(time_ms,seq)>(?,?) AND time_ms<?');
+    expect(plan(CANDLE_SQL, [1, 0, 1, 10])).toContain('start_ms>? AND start_ms<?');
+  });
+
+
   it('a database from before the version token gets one when opened for writing, and per-day counts agree with a count of the rows', () => {
     const id = db.find('PETR4', '1m')!;
     expect(db.seriesVersion(id)?.version).toMatch(/^[0-9a-f]{24}$/);
