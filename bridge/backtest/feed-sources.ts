@@ -28,8 +28,9 @@ export interface FeedReadStats {
 
 /** Below this many rows to read from SQLite, starting a thread costs more than it saves. */
 export const THREAD_MIN_ROWS = 300_000;
-const SLOTS = 4;
-const CHUNK_ROWS = 16_384;
+/** Chunks the reader thread may be ahead per series, and their size (small: see feed-cache.ts READ_ROWS). */
+const SLOTS = 8;
+const CHUNK_ROWS = 4_096;
 /** A reader that has not handed a chunk over for this long is gone (a thread that could not start). */
 const READER_TIMEOUT_MS = 60_000;
 

@@ -16,8 +16,8 @@ import type { Aggressor, BarEvent, MarketEvent, PrintEvent } from './market-even
 
 export type FeedSource = 'bars' | 'trades';
 
-/** Rows per read: large enough that SQLite's per-call cost vanishes, small enough to stay a few MB. */
-const CHUNK_ROWS = 16_384;
+/** Rows per read: SQLite's cost per call vanishes at a few thousand, and a chunk of every series at once stays in the CPU's caches. */
+const CHUNK_ROWS = 4_096;
 
 const INTERVAL_MS = BAR_INTERVAL_MS;
 

@@ -460,8 +460,8 @@ export class ReplayVenue implements BrokerPort {
     const P = p.priceTicks;
     if (p.aggressor === 3) {
       // Auction: only orders the uncross price went strictly through, all at that price.
-      const avail = this.through(s.bids, (L) => L > P, () => P, p.qty, p.timeMs);
-      this.through(s.asks, (L) => L < P, () => P, avail, p.timeMs);
+      const avail = this.through(s.bids, P, p.qty, p.timeMs);
+      this.through(s.asks, P, avail, p.timeMs);
     } else {
       // The book this print reveals first: an order beyond the opposite best pays that best.
       if (p.aggressor === 1) {
@@ -474,10 +474,8 @@ export class ReplayVenue implements BrokerPort {
         if (s.bidTicks === undefined || s.bidTicks >= P) s.bidTicks = P - 1;
         if (s.askTicks === undefined || s.askTicks <= P) s.askTicks = P + 1;
       }
-      const ask = s.askTicks;
-      const bid = s.bidTicks;
-      const avail = this.matchSide(s.bids, P, p.qty, p.timeMs, (L) => L > P, (L) => (ask !== undefined && ask < L ? Math.max(ask, P) : L));
-      this.matchSide(s.asks, P, avail, p.timeMs, (L) => L < P, (L) => (bid !== undefined && bid > L ? Math.min(bid, P) : L));
+      const avail = this.matchSide(s.bids, P, p.qty, p.timeMs, s.askTicks);
+      this.matchSide(s.asks, P, avail, p.timeMs, s.bidTicks);
     }
     s.lastTicks = P;
     s.recent.push(p.timeMs, P, p.qty);
@@ -487,18 +485,21 @@ export class ReplayVenue implements BrokerPort {
   }
 
   /**
-   * One side of our book against a print at P: trade-throughs (at `throughPrice`), then the queue
-   * at P. Returns what is left of the print.
+   * One side of our book against a print at P: trade-throughs, then the queue at P. A trade-through
+   * fills at the order's limit, or at the opposite best the print left when that is better. Returns
+   * what is left of the print. (Every print passes here: no closure per call.)
    */
-  private matchSide(side: VenueOrder[], P: number, avail: number, timeMs: number, through: (L: number) => boolean, throughPrice: (L: number) => number): number {
+  private matchSide(side: VenueOrder[], P: number, avail: number, timeMs: number, oppositeTicks: number | undefined): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
       const L = o.priceTicks!;
-      if (through(L)) {
+      const buy = o.side === 'buy';
+      if (buy ? L > P : L < P) {
         const q = Math.min(o.qty - o.filledQty, avail);
         avail -= q;
-        this.fill(o, q, throughPrice(L), timeMs);
+        const px = oppositeTicks === undefined ? L : buy ? (oppositeTicks < L ? Math.max(oppositeTicks, P) : L) : oppositeTicks > L ? Math.min(oppositeTicks, P) : L;
+        this.fill(o, q, px, timeMs);
         if (!WORKING.has(o.status)) side.splice(i, 1);
         else i++;
         continue;
@@ -522,14 +523,16 @@ export class ReplayVenue implements BrokerPort {
     return avail;
   }
 
-  private through(side: VenueOrder[], through: (L: number) => boolean, price: (L: number) => number, avail: number, timeMs: number): number {
+  /** An auction print at P against one side: the orders it went strictly through fill at P. */
+  private through(side: VenueOrder[], P: number, avail: number, timeMs: number): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
-      if (!through(o.priceTicks!)) break;
+      const L = o.priceTicks!;
+      if (!(o.side === 'buy' ? L > P : L < P)) break;
       const q = Math.min(o.qty - o.filledQty, avail);
       avail -= q;
-      this.fill(o, q, price(o.priceTicks!), timeMs);
+      this.fill(o, q, P, timeMs);
       if (!WORKING.has(o.status)) side.splice(i, 1);
       else i++;
     }

@@ -132,9 +132,12 @@ export class StrategyHost {
           const sym = this.strategyOf.get(b.symbol);
           if (sym === undefined) return;
           const inst = this.instrument(b.symbol)!;
-          const px = (t: number | undefined) => (t === undefined ? undefined : ticksToPrice(inst, t));
           const last = this.kernel.quotes.ticks(b.symbol).lastTicks;
-          this.queue({ kind: 'quote', t: this.o.nowMs(), quote: { symbol: sym, t: b.timeMs, bid: px(b.bidTicks), ask: px(b.askTicks), bidQty: b.bidQty, askQty: b.askQty, last: px(last) } });
+          this.queue({
+            kind: 'quote',
+            t: this.o.nowMs(),
+            quote: { symbol: sym, t: b.timeMs, bid: priceOrNone(inst, b.bidTicks), ask: priceOrNone(inst, b.askTicks), bidQty: b.bidQty, askQty: b.askQty, last: priceOrNone(inst, last) },
+          });
         },
       }),
       kernel.listen({
@@ -284,11 +287,21 @@ export class StrategyHost {
   }
 
   private queueBar(symbol: string, inst: Instrument, b: { startMs: number; endMs: number; openTicks: number; highTicks: number; lowTicks: number; closeTicks: number; qty: number; volumeCentavos: number }): void {
-    const p = (t: number) => ticksToPrice(inst, t);
+    // Every bar passes here: no closure per call.
     this.queue({
       kind: 'bar',
       t: b.endMs,
-      bar: { symbol, interval: this.run.interval, t: b.startMs, open: p(b.openTicks), high: p(b.highTicks), low: p(b.lowTicks), close: p(b.closeTicks), qty: b.qty, volume: b.volumeCentavos / 100 },
+      bar: {
+        symbol,
+        interval: this.run.interval,
+        t: b.startMs,
+        open: ticksToPrice(inst, b.openTicks),
+        high: ticksToPrice(inst, b.highTicks),
+        low: ticksToPrice(inst, b.lowTicks),
+        close: ticksToPrice(inst, b.closeTicks),
+        qty: b.qty,
+        volume: b.volumeCentavos / 100,
+      },
     });
   }
 
@@ -498,6 +511,10 @@ export class StrategyHost {
     const t = p.catch((e) => this.fail({ hook: 'host', message: (e as Error).message })).finally(() => this.inFlight.delete(t));
     this.inFlight.add(t);
   }
+}
+
+function priceOrNone(inst: Instrument, ticks: number | undefined): number | undefined {
+  return ticks === undefined ? undefined : ticksToPrice(inst, ticks);
 }
 
 const ACTIVE: ReadonlySet<OrderStatus> = new Set(['pending_new', 'working', 'partially_filled', 'pending_cancel', 'paused']);

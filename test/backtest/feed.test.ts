@@ -98,7 +98,7 @@ describe('replay sources', () => {
   });
 
   it('a run cancelled mid-way publishes no cache file and leaves no temporary one', async () => {
-    // A year of minutes: more than the reader thread reads ahead of the replay (4 chunks of 16,384 rows).
+    // A year of minutes: more than the reader thread reads ahead of the replay (8 chunks of 4,096 rows).
     writeCandles(db, { symbol: 'ITUB4', interval: '1m', from: '2025-10-01', to: '2026-09-30', startH: 3_500, tickH: 1, seed: 3 });
     const long = { ...spec, symbols: ['ITUB4'], from: '2025-10-01', to: '2026-09-30' };
     for (const thread of [true, false]) {
