@@ -99,7 +99,8 @@ export function createKernel(o: KernelOptions): TradingKernel {
     timers: o.timers,
     reconnect: s.reconnectPolicy ? { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs ?? 5_000 } : undefined,
   });
-  const taps = new Set<MarketTap>();
+  // An array (rebuilt on the rare add or removal): every market event walks it.
+  let taps: MarketTap[] = [];
   const listeners = new Set<Partial<OmsListener>>();
   oms.setListener({
     ordersChanged: (ids) => {
@@ -178,8 +179,10 @@ export function createKernel(o: KernelOptions): TradingKernel {
     broker,
     algos: o.algos,
     tap(t) {
-      taps.add(t);
-      return () => taps.delete(t);
+      taps = [...taps, t];
+      return () => {
+        taps = taps.filter((x) => x !== t);
+      };
     },
     listen(l) {
       listeners.add(l);

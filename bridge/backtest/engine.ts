@@ -45,6 +45,7 @@ export type BacktestOutcome = { ok: true; result: BacktestResultView } | { ok: f
 
 const MAX_LOGS = 1_000;
 const NO_HOSTS: StrategyHost[] = [];
+const NO_COMMANDS: DispatchResult['commands'] = [];
 
 /** The runner in this thread: a batch is dispatched synchronously, event by event. */
 class InThreadRunner implements RunnerPort {
@@ -52,12 +53,12 @@ class InThreadRunner implements RunnerPort {
 
   dispatch(events: HostEvent[]): DispatchResult {
     let commands: DispatchResult['commands'] | undefined;
-    for (const ev of events) {
-      const c = this.runner.dispatch(ev);
+    for (let i = 0; i < events.length; i++) {
+      const c = this.runner.dispatch(events[i]);
       if (c.length > 0) commands = commands ? commands.concat(c) : c;
       if (this.runner.fault()) break;
     }
-    return { commands: commands ?? [], nextTimerMs: this.runner.nextTimerMs(), fault: this.runner.fault() };
+    return { commands: commands ?? NO_COMMANDS, nextTimerMs: this.runner.nextTimerMs(), fault: this.runner.fault() };
   }
 }
 
@@ -174,10 +175,12 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   // A roll is sent once the new contract has a price (its first print or book of the day), so the
   // orders' protection, collar and arrival price are the new contract's, not its catalog reference.
   const rolls: Array<{ from: string; to: string }> = [];
-  kernel.tap({
-    trade: (t) => rollWhenPriced(t.symbol),
-    book: (b) => rollWhenPriced(b.symbol),
-  });
+  if (plan.series.some((p) => continuousRoot(p.dataSymbol))) {
+    kernel.tap({
+      trade: (t) => rollWhenPriced(t.symbol),
+      book: (b) => rollWhenPriced(b.symbol),
+    });
+  }
   const rollWhenPriced = (symbol: string) => {
     for (let i = 0; i < rolls.length; i++) {
       if (rolls[i].to !== symbol) continue;

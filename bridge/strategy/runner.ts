@@ -144,6 +144,7 @@ export class StrategyRunner {
 
   /** Earliest timer, or undefined: the host wakes the runner (`clock`) then. */
   nextTimerMs(): number | undefined {
+    if (this.timers.size === 0) return undefined;
     let next: number | undefined;
     for (const t of this.timers.values()) if (next === undefined || t.atMs < next) next = t.atMs;
     return next;
