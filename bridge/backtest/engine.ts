@@ -47,8 +47,13 @@ const MAX_LOGS = 1_000;
 const NO_HOSTS: StrategyHost[] = [];
 const NO_COMMANDS: DispatchResult['commands'] = [];
 
-/** The runner in this thread: a batch is dispatched synchronously, event by event. */
+/**
+ * The runner in this thread: a batch is dispatched synchronously, event by event. The result is one
+ * object rewritten per batch (the host reads it before it dispatches again): a run makes no object per bar here.
+ */
 class InThreadRunner implements RunnerPort {
+  private readonly result: DispatchResult = { commands: NO_COMMANDS, nextTimerMs: undefined, fault: undefined };
+
   constructor(private readonly runner: StrategyRunner) {}
 
   dispatch(events: HostEvent[]): DispatchResult {
@@ -58,7 +63,11 @@ class InThreadRunner implements RunnerPort {
       if (c.length > 0) commands = commands ? commands.concat(c) : c;
       if (this.runner.fault()) break;
     }
-    return { commands: commands ?? NO_COMMANDS, nextTimerMs: this.runner.nextTimerMs(), fault: this.runner.fault() };
+    const r = this.result;
+    r.commands = commands ?? NO_COMMANDS;
+    r.nextTimerMs = this.runner.nextTimerMs();
+    r.fault = this.runner.fault();
+    return r;
   }
 }
 

@@ -323,7 +323,8 @@ function barCursor(p: FeedSeriesPlan, source: RowSource): Cursor {
   let pending: BarEvent | undefined;
   let more = rows.advance();
 
-  const toTicks = (h: number) => Math.max(1, Math.round(h / tick));
+  // Stocks quote in centavos, their tick: hundredths are ticks, no division per price.
+  const toTicks = tick === 1 ? (h: number) => Math.max(1, Math.round(h)) : (h: number) => Math.max(1, Math.round(h / tick));
   const barAt = (d: Float64Array, k: number, startMs: number, endMs: number): BarEvent => ({
     kind: 'bar',
     dataSymbol,

@@ -117,6 +117,8 @@ export class StrategyHost {
           this.onVenueBar(b);
         },
         trade: (t) => {
+          // Bars from the venue and no interest in prints: nothing to do with a print.
+          if (this.bars === undefined && !this.run.wants.trades) return;
           this.resolveSymbols(this.o.nowMs());
           const sym = this.strategyOf.get(t.symbol);
           if (sym === undefined) return;
