@@ -227,7 +227,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     actorName: (a) => strategies?.originOf(a) ? `Estratégia ${strategies.originOf(a)!.strategy} (${a.slice('strategy:'.length)})` : auth.displayName(a),
     originOf: (a) => strategies?.originOf(a),
   });
-  if (replay) replay.market.track(kernel);
+  if (replay) replay.market.attach(kernel, () => config.clients().map((c) => c.id), (m) => replayWarnings.push(m));
   const { quotes, portfolio, risk, oms } = kernel;
   const replayed = oms.replay(journal.readAll());
   log('info', `journal replayed: ${replayed} events`);
@@ -503,7 +503,7 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
         kernel,
         sink,
         hosts: () => strategyService.hosts(),
-        dayChanged: (_prev, next) => replay.market.dayChanged(kernel, config.clients().map((c) => c.id), next, (m) => replayWarnings.push(m)),
+        dayChanged: (_prev, next, nextStartMs) => replay.market.dayChanged(next, nextStartMs),
       })
     : undefined;
 
@@ -514,13 +514,20 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
     if (!driver || !replay) throw new Error('a ponte não está sobre um histórico gravado');
     if (replayRun) return replayRun;
     Object.assign(replayStatus, { state: 'running', startedAt: new Date().toISOString() });
-    replayRun = driver.run(replay.market.feed(), {
-      cancelled: () => closed || (control?.cancelled() ?? false),
-      progress: (n) => {
-        replayStatus.events = n;
-        replayStatus.simTime = new Date(clock()).toISOString();
-        control?.progress?.(n);
-      },
+    const market = replay.market;
+    replayRun = market.openFeed().then(async ({ feed }) => {
+      try {
+        return await driver.run(feed, {
+          cancelled: () => closed || (control?.cancelled() ?? false),
+          progress: (n) => {
+            replayStatus.events = n;
+            replayStatus.simTime = new Date(clock()).toISOString();
+            control?.progress?.(n);
+          },
+        });
+      } finally {
+        feed.close();
+      }
     });
     replayRun.then(
       (r) => Object.assign(replayStatus, { state: r.cancelled ? 'cancelled' : 'done', events: r.events, finishedAt: new Date().toISOString(), simTime: new Date(clock()).toISOString(), warnings: replayWarnings.slice(0, 20) }),

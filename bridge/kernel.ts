@@ -6,6 +6,7 @@
  */
 import type { BrokerBar, BrokerBook, BrokerPort, BrokerTrade } from './execution/broker-port.js';
 import type { AlgoRegistry } from './execution/algos/registry.js';
+import type { FeeSchedule } from './fees/fee-schedule.js';
 import type { MarketSession } from './execution/market-session.js';
 import { type ClientDirectory, type EventSink, type OmsDeps, type OmsListener, OrderManager } from './execution/oms.js';
 import type { TimerHost } from './execution/scheduler.js';
@@ -42,6 +43,8 @@ export interface KernelOptions {
   originOf?: OmsDeps['originOf'];
   /** Overrides of the risk limits (a backtest may loosen the throttle it has no use for). */
   risk?: Partial<RiskLimits>;
+  /** The fee table (default: the committed one; a replay of old history reaches back with it). */
+  fees?: FeeSchedule;
 }
 
 /** Market events beside the OMS: quotes for the pane, bars and prints for strategies. */
@@ -71,7 +74,7 @@ export function createKernel(o: KernelOptions): TradingKernel {
   const { instruments, broker } = o;
   const s = o.settings;
   const quotes = new QuoteBoard(instruments, o.nowMs);
-  const portfolio = new PortfolioService(instruments, (client) => o.clients.openingCashCentavos(client), () => s.feeUsdBrl);
+  const portfolio = new PortfolioService(instruments, (client) => o.clients.openingCashCentavos(client), () => s.feeUsdBrl, o.fees);
   const risk = new RiskGate({
     ...DEFAULT_RISK_LIMITS,
     collarBps: s.collarBps,
@@ -98,7 +101,8 @@ export function createKernel(o: KernelOptions): TradingKernel {
     timers: o.timers,
     reconnect: s.reconnectPolicy ? { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs ?? 5_000 } : undefined,
   });
-  const taps = new Set<MarketTap>();
+  // An array (rebuilt on the rare add or removal): every market event walks it.
+  let taps: MarketTap[] = [];
   const listeners = new Set<Partial<OmsListener>>();
   oms.setListener({
     ordersChanged: (ids) => {
@@ -177,8 +181,10 @@ export function createKernel(o: KernelOptions): TradingKernel {
     broker,
     algos: o.algos,
     tap(t) {
-      taps.add(t);
-      return () => taps.delete(t);
+      taps = [...taps, t];
+      return () => {
+        taps = taps.filter((x) => x !== t);
+      };
     },
     listen(l) {
       listeners.add(l);

@@ -133,7 +133,11 @@ export interface BacktestResultView {
   drawdown: Array<{ t: string; value: number }>;
   executionQuality: ExecutionQualityView;
   logs: Array<{ t: string; message: string }>;
-  stats: { events: number; elapsedMs: number; eventsPerSec: number; source: string; rows: number };
+  /**
+   * `read`: where the stored rows came from — the columnar cache of earlier runs (`cachedRows`) or
+   * market.db (`databaseRows`, in a reader thread when `readerThread`).
+   */
+  stats: { events: number; elapsedMs: number; eventsPerSec: number; source: string; rows: number; read?: { cachedRows: number; databaseRows: number; readerThread: boolean } };
   fault?: StrategyFaultView;
   warnings: string[];
 }

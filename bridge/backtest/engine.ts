@@ -8,17 +8,20 @@ import type { ApiErrorItem } from '../../common/types.js';
 import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestSpec } from '../../common/backtest.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { createAlgoRegistry } from '../execution/algos/registry.js';
+import { feeSchedule } from '../fees/fee-schedule.js';
 import { createKernel, type TradingKernel } from '../kernel.js';
 import type { MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
 import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
 import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry, tradedContract } from '../model/instrument.js';
 import { resolveParams } from '../strategy/params.js';
-import type { Bar, BarInterval, StrategyDefinition } from '../strategy/api.js';
+import type { BarInterval, StrategyDefinition } from '../strategy/api.js';
+import { historyBars } from '../strategy/history.js';
 import { StrategyHost, type DispatchResult, type RunnerPort } from '../strategy/host.js';
 import type { HostEvent, StrategyFault } from '../strategy/protocol.js';
 import { StrategyRunner } from '../strategy/runner.js';
 import { EquityTracker } from './equity.js';
+import type { FeedReadOptions, FeedReadStats } from './feed-sources.js';
 import { computeMetrics } from './metrics.js';
 import { CountingSink, DISCARDING_SINK, ReplayDriver, SimClock } from './replay-driver.js';
 import { openReplayMarket } from './replay-market.js';
@@ -33,24 +36,37 @@ export interface BacktestOptions {
   progress?: (fraction: number, eventsPerSec: number) => void;
   /** The runner's probe, read by a watchdog in another thread. */
   probe?: Int32Array;
+  /** How the stored rows are read: the columnar cache, a reader thread (defaults: both when worth it). */
+  feed?: FeedReadOptions;
 }
 
 export type BacktestOutcome = { ok: true; result: BacktestResultView } | { ok: false; errors: ApiErrorItem[] };
 
 const MAX_LOGS = 1_000;
+const NO_HOSTS: StrategyHost[] = [];
+const NO_COMMANDS: DispatchResult['commands'] = [];
 
-/** The runner in this thread: a batch is dispatched synchronously, event by event. */
+/**
+ * The runner in this thread: a batch is dispatched synchronously, event by event. The result is one
+ * object rewritten per batch (the host reads it before it dispatches again): a run makes no object per bar here.
+ */
 class InThreadRunner implements RunnerPort {
+  private readonly result: DispatchResult = { commands: NO_COMMANDS, nextTimerMs: undefined, fault: undefined };
+
   constructor(private readonly runner: StrategyRunner) {}
 
   dispatch(events: HostEvent[]): DispatchResult {
     let commands: DispatchResult['commands'] | undefined;
-    for (const ev of events) {
-      const c = this.runner.dispatch(ev);
+    for (let i = 0; i < events.length; i++) {
+      const c = this.runner.dispatch(events[i]);
       if (c.length > 0) commands = commands ? commands.concat(c) : c;
       if (this.runner.fault()) break;
     }
-    return { commands: commands ?? [], nextTimerMs: this.runner.nextTimerMs(), fault: this.runner.fault() };
+    const r = this.result;
+    r.commands = commands ?? NO_COMMANDS;
+    r.nextTimerMs = this.runner.nextTimerMs();
+    r.fault = this.runner.fault();
+    return r;
   }
 }
 
@@ -71,6 +87,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const tradeSymbol = (s: string, ms: number) => tradedContract(s, saoPauloDate(ms));
 
   const warnings: string[] = [];
+  let fault: StrategyFault | undefined;
   const warn = (m: string) => {
     if (warnings.length < 100) warnings.push(m);
   };
@@ -78,6 +95,14 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const openingCentavos = brlToCentavos(spec.cashBrl);
   const clients = new Set(spec.clients);
   const profiles = new MarketVolumeProfiles(o.marketDb);
+  // History older than the fee table is priced by its first version, said once per year.
+  const feeYears = new Set<string>();
+  const fees = feeSchedule().reachingBack((isoDate, first) => {
+    const year = isoDate.slice(0, 4);
+    if (feeYears.has(year)) return;
+    feeYears.add(year);
+    warn(`sem tabela de tarifas da B3 para ${year}: usada a de ${first}`);
+  });
   const kernel = createKernel({
     broker: venue,
     journal: sink,
@@ -90,12 +115,18 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     idPrefix: 'BT',
     nowMs: clock.now,
     timers: 'manual',
-    log: (level, msg) => {
-      if (level !== 'info') warn(msg);
+    fees,
+    log: (level, msg, extra) => {
+      if (level === 'info') return;
+      const text = extra instanceof Error ? `${msg}: ${extra.message}` : msg;
+      // A broker event the kernel could not apply (a fill it could not book) leaves the run's books
+      // wrong from there on: the run stops and says why instead of finishing with wrong figures.
+      if (msg === 'event handler failed' && !fault) fault = { hook: 'kernel', message: `evento da corretora não aplicado: ${text}` };
+      warn(text);
     },
     audit: () => undefined,
   });
-  market.track(kernel);
+  market.attach(kernel, () => spec.clients, warn);
 
   const runId = `bt-${spec.seed}`;
   const sourceFile = o.sourceFile;
@@ -116,7 +147,6 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     probe: o.probe,
   });
   const logs: Array<{ t: string; message: string }> = [];
-  let fault: StrategyFault | undefined;
   const host = new StrategyHost(
     kernel,
     new InThreadRunner(runner),
@@ -141,67 +171,59 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   const equity = new EquityTracker(kernel, spec.clients, openingCentavos, fromMs, toMs);
   kernel.listen({ portfolioChanged: () => equity.refresh() });
 
+  const hosts = [host];
   const driver = new ReplayDriver({
     clock,
     venue,
     kernel,
     sink,
-    hosts: () => (host.isEnded() ? [] : [host]),
+    hosts: () => (host.isEnded() ? NO_HOSTS : hosts),
     afterStep: (ev) => equity.sample(ev.timeMs),
-    dayChanged: (_prev, next) => {
+    dayChanged: (_prev, next, nextStartMs) => {
       equity.closeDay();
-      market.dayChanged(kernel, spec.clients, next, warn);
+      market.dayChanged(next, nextStartMs);
     },
   });
 
   await kernel.broker.connect();
   await kernel.oms.reconcile();
-  host.start(spec.warmupBars > 0 ? [{ kind: 'history', bars: warmup(o.marketDb, market.plan, spec, fromMs, instruments, tradeSymbol) }] : []);
+  const history = historyBars(o.marketDb, spec.symbols, spec.interval as BarInterval, fromMs, spec.warmupBars, (s) => instruments.get(tradeSymbol(s, fromMs))?.tickHundredths);
+  host.start(history.length > 0 ? [{ kind: 'history', bars: history }] : []);
   await driver.settle();
 
-  const feed = market.feed();
+  const { feed, stats: readStats } = await market.openFeed(o.feed);
   const total = Math.max(1, feed.totalRows);
   const runStart = performance.now();
-  const run = await driver.run(feed, {
-    cancelled: () => (o.cancelled?.() ?? false) || fault !== undefined,
-    progress: (n) => {
-      const secs = (performance.now() - runStart) / 1000;
-      o.progress?.(Math.min(1, n / total), secs > 0 ? n / secs : 0);
-    },
-  });
+  let run: { events: number; cancelled: boolean };
+  try {
+    run = await driver.run(feed, {
+      cancelled: () => (o.cancelled?.() ?? false) || fault !== undefined,
+      progress: (n) => {
+        const secs = (performance.now() - runStart) / 1000;
+        o.progress?.(Math.min(1, n / total), secs > 0 ? n / secs : 0);
+      },
+    });
+  } finally {
+    feed.close();
+  }
   host.stop();
   await driver.settle();
   host.close();
   equity.closeDay();
 
   const elapsedMs = performance.now() - started;
-  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(market.plan), rows: feed.totalRows }, logs, warnings, fault, run.cancelled) };
+  return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(market.plan), rows: feed.totalRows, read: readStats }, logs, warnings, fault, run.cancelled) };
 }
 
 function describeSource(series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string }>): string {
   return series.map((s) => (s.source === 'trades' ? `${s.dataSymbol} negócios` : s.stored === s.interval ? `${s.dataSymbol} ${s.stored}` : `${s.dataSymbol} ${s.interval} de ${s.stored}`)).join(', ');
 }
 
-/** Closed bars before the run, for ctx.bars at start. */
-function warmup(db: MarketDb, series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string; tickHundredths: number }>, spec: BacktestSpec, fromMs: number, instruments: InstrumentRegistry, tradeSymbol: (s: string, ms: number) => string): Bar[] {
-  const out: Bar[] = [];
-  for (const s of series) {
-    if (s.source !== 'bars' || s.stored !== s.interval) continue;
-    const inst = instruments.require(tradeSymbol(s.dataSymbol, fromMs));
-    const rows = db.candlesBefore(s.dataSymbol, s.stored as BarInterval, fromMs, spec.warmupBars);
-    for (const c of rows) {
-      const p = (h: number) => Math.round(h / inst.tickHundredths) * inst.tickHundredths / 100;
-      out.push({ symbol: s.dataSymbol, interval: spec.interval as BarInterval, t: c.startMs, open: p(c.openH), high: p(c.highH), low: p(c.lowH), close: p(c.closeH), qty: c.qty, volume: c.volumeCentavos / 100 });
-    }
-  }
-  return out.sort((a, b) => a.t - b.t);
-}
-
 function collect(
   kernel: TradingKernel,
   equity: EquityTracker,
   spec: BacktestSpec,
-  stats: { events: number; elapsedMs: number; source: string; rows: number },
+  stats: { events: number; elapsedMs: number; source: string; rows: number; read: FeedReadStats },
   logs: Array<{ t: string; message: string }>,
   warnings: string[],
   fault: StrategyFault | undefined,

@@ -87,12 +87,16 @@ export class EquityTracker {
       const dd = (this.peak - e) / this.peak;
       if (dd > this.maxDd) this.maxDd = dd;
     }
-    const point = { t, equityCentavos: e, drawdown: this.peak > 0 ? (this.peak - e) / this.peak : 0 };
+    const drawdown = this.peak > 0 ? (this.peak - e) / this.peak : 0;
     if (t >= this.bucketEnd) {
-      this.curve.push(point);
+      this.curve.push({ t, equityCentavos: e, drawdown });
       this.bucketEnd = t - (t % this.bucketMs) + this.bucketMs;
     } else {
-      this.curve[this.curve.length - 1] = point;
+      // The bucket's point moves to the latest sample (no object per sample: a run samples every event).
+      const last = this.curve[this.curve.length - 1];
+      last.t = t;
+      last.equityCentavos = e;
+      last.drawdown = drawdown;
     }
   }
 

@@ -7,18 +7,17 @@
  * bar ends at the next São Paulo midnight.
  * Prints: times & trades as stored, in (time, sequence) order.
  */
-import type Database from 'better-sqlite3';
 import { DateTime } from 'luxon';
 import { CANDLE_INTERVALS, type CandleInterval, type SeriesInterval } from '../../common/marketdata.js';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { SAO_PAULO_ZONE, saoPauloDay } from '../calendar/iso-date.js';
 import type { MarketDb, SeriesInfo } from '../marketdata/market-db.js';
-import { BAR_INTERVAL_MS, barBucketer } from '../strategy/bar-builder.js';
+import { BAR_INTERVAL_MS, BarBuckets } from '../strategy/bar-builder.js';
 import type { Aggressor, BarEvent, MarketEvent, PrintEvent } from './market-events.js';
 
 export type FeedSource = 'bars' | 'trades';
 
-/** Rows per read: large enough that SQLite's per-call cost vanishes, small enough to stay a few MB. */
-const CHUNK_ROWS = 16_384;
+/** Rows per read: SQLite's cost per call vanishes at a few thousand, and a chunk of every series at once stays in the CPU's caches. */
+const CHUNK_ROWS = 4_096;
 
 const INTERVAL_MS = BAR_INTERVAL_MS;
 
@@ -31,7 +30,10 @@ export interface FeedSeriesPlan {
   interval?: CandleInterval;
   /** Price hundredths per tick of the instrument that trades the series. */
   tickHundredths: number;
+  /** Stored rows in the range. */
   rows: number;
+  /** The stored series read (market.db's series id). */
+  seriesId: number;
 }
 
 export type FeedPlan = { ok: true; series: FeedSeriesPlan[] } | { ok: false; message: string };
@@ -51,13 +53,17 @@ export function planFeed(
   tickHundredthsOf: (symbol: string) => number | undefined,
 ): FeedPlan {
   const all = db.series();
+  // A range of whole São Paulo days (every run's) is counted from the per-day counts.
+  const first = saoPauloDay(fromMs);
+  const last = toMs > fromMs ? saoPauloDay(toMs - 1) : first;
+  const days = first.startMs === fromMs && last.endMs === toMs ? { from: first.date, to: last.date } : undefined;
   const out: FeedSeriesPlan[] = [];
   const missing: string[] = [];
   for (const symbol of symbols) {
     const tick = tickHundredthsOf(symbol);
     if (tick === undefined) return { ok: false, message: `ativo desconhecido: ${symbol}` };
     const mine = all.filter((s) => s.symbol === symbol && s.rows > 0 && (s.lastMs ?? 0) >= fromMs && (s.firstMs ?? 0) < toMs);
-    const rowsIn = (s: SeriesInfo) => db.countRows(s.id, s.interval, fromMs, toMs);
+    const rowsIn = (s: SeriesInfo) => (days ? db.rowsOnDays(s.id, days.from, days.to) : db.countRows(s.id, s.interval, fromMs, toMs));
     let chosen: FeedSeriesPlan | undefined;
     if (source !== 'trades') {
       const usable = CANDLE_INTERVALS.filter((i) => divides(i, interval));
@@ -65,7 +71,7 @@ export function planFeed(
         const s = mine.find((x) => x.interval === stored);
         const rows = s ? rowsIn(s) : 0;
         if (s && rows > 0) {
-          chosen = { dataSymbol: symbol, source: 'bars', stored, interval, tickHundredths: tick, rows };
+          chosen = { dataSymbol: symbol, source: 'bars', stored, interval, tickHundredths: tick, rows, seriesId: s.id };
           break;
         }
       }
@@ -73,7 +79,7 @@ export function planFeed(
     if (!chosen && source !== 'bars') {
       const s = mine.find((x) => x.interval === 'trades');
       const rows = s ? rowsIn(s) : 0;
-      if (s && rows > 0) chosen = { dataSymbol: symbol, source: 'trades', stored: 'trades', tickHundredths: tick, rows };
+      if (s && rows > 0) chosen = { dataSymbol: symbol, source: 'trades', stored: 'trades', tickHundredths: tick, rows, seriesId: s.id };
     }
     if (!chosen) missing.push(symbol);
     else out.push(chosen);
@@ -102,7 +108,83 @@ function isoDay(ms: number | null): string {
   return ms === null ? '?' : DateTime.fromMillis(ms, { zone: SAO_PAULO_ZONE }).toISODate()!;
 }
 
-/** One series read forward in chunks. */
+/**
+ * Stored rows of one series, read forward in chunks of numbers: `rows` rows of the layout's columns,
+ * row after row in one Float64Array. A chunk is read once, in order, and may be reused by its source
+ * for the next one (so a ten-million-row run allocates a few chunks, not ten million row arrays).
+ */
+export interface RowChunk {
+  rows: number;
+  data: Float64Array<ArrayBufferLike>;
+}
+
+export interface RowSource {
+  /** The next chunk, or undefined at the end of the range. */
+  next(): RowChunk | undefined;
+  /** Stops reading (a cancelled run): files closed, threads ended. */
+  close(): void;
+}
+
+/** Candles: start_ms, open_h, high_h, low_h, close_h, volume_centavos, qty. */
+export const BAR_ROW = 7;
+/** Prints: time_ms, price_h, qty, aggressor. */
+export const PRINT_ROW = 4;
+
+export const rowWidth = (p: Pick<FeedSeriesPlan, 'source'>): number => (p.source === 'trades' ? PRINT_ROW : BAR_ROW);
+
+export const CANDLE_SQL =
+  'SELECT start_ms, open_h, high_h, low_h, close_h, volume_centavos, qty FROM candles WHERE series_id = ? AND start_ms > ? AND start_ms < ? ORDER BY start_ms LIMIT ?';
+/** Keyset paging on (time, seq) as a row value: SQLite seeks the primary key to it (an OR of the two scanned the series from its start for every chunk). */
+export const TRADE_SQL =
+  'SELECT time_ms, price_h, qty, aggressor, seq FROM trades WHERE series_id = ? AND (time_ms, seq) > (?, ?) AND time_ms < ? ORDER BY time_ms, seq LIMIT ?';
+
+/**
+ * Reads [fromMs, toMs) of a stored series with keyset paging on (time, seq) and packs each chunk
+ * into numbers. `stmt` is a raw prepared statement of CANDLE_SQL or TRADE_SQL (this thread's
+ * database or a reader thread's own connection).
+ */
+export function packedRows(stmt: { all(...args: unknown[]): unknown[] }, trades: boolean, seriesId: number, fromMs: number, toMs: number, chunkRows = CHUNK_ROWS): { read(into?: Float64Array<ArrayBufferLike>): RowChunk | undefined } {
+  const width = trades ? PRINT_ROW : BAR_ROW;
+  let lastMs = fromMs - 1;
+  let lastSeq = Number.MIN_SAFE_INTEGER;
+  let done = false;
+  return {
+    read(into) {
+      if (done) return undefined;
+      const rows = (trades ? stmt.all(seriesId, lastMs, lastSeq, toMs, chunkRows) : stmt.all(seriesId, lastMs, toMs, chunkRows)) as number[][];
+      if (rows.length < chunkRows) done = true;
+      if (rows.length === 0) return undefined;
+      const data = into && into.length >= rows.length * width ? into : new Float64Array(chunkRows * width);
+      let k = 0;
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i];
+        for (let c = 0; c < width; c++) data[k++] = r[c];
+      }
+      const last = rows[rows.length - 1];
+      lastMs = last[0];
+      if (trades) lastSeq = last[4];
+      return { rows: rows.length, data };
+    },
+  };
+}
+
+/** A series read in this thread, straight from SQLite. */
+export function sqliteRows(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs: number): RowSource {
+  const trades = p.stored === 'trades';
+  const stmt = db.prepareRaw(trades ? TRADE_SQL : CANDLE_SQL);
+  const reader = packedRows(stmt, trades, p.seriesId, fromMs, toMs);
+  let buf: Float64Array<ArrayBufferLike> | undefined;
+  return {
+    next() {
+      const c = reader.read(buf);
+      buf = c?.data;
+      return c;
+    },
+    close() {},
+  };
+}
+
+/** One series as events, read forward chunk by chunk. */
 interface Cursor {
   plan: FeedSeriesPlan;
   /** Time of the next event, or Infinity when exhausted. */
@@ -110,13 +192,58 @@ interface Cursor {
   take(): MarketEvent;
 }
 
+/** Rows of a source one at a time: `at` is the offset of the current row in `data`. */
+class RowReader {
+  data: Float64Array<ArrayBufferLike> = EMPTY;
+  at = 0;
+  private end = 0;
+  private readonly width: number;
+
+  constructor(
+    private readonly source: RowSource,
+    width: number,
+  ) {
+    this.width = width;
+  }
+
+  /** Moves to the next row; false at the end. */
+  advance(): boolean {
+    this.at += this.width;
+    if (this.at < this.end) return true;
+    const c = this.source.next();
+    if (!c || c.rows === 0) {
+      this.end = 0;
+      this.at = 0;
+      this.data = EMPTY;
+      return false;
+    }
+    this.data = c.data;
+    this.at = 0;
+    this.end = c.rows * this.width;
+    return true;
+  }
+}
+
+const EMPTY = new Float64Array(0);
+
+export interface MarketFeedOptions {
+  /** Where each series' rows come from (default: this thread's SQLite connection). */
+  open?: (p: FeedSeriesPlan) => RowSource;
+}
+
 export class MarketFeed {
   private readonly cursors: Cursor[];
+  private readonly sources: RowSource[] = [];
   private emitted = 0;
   readonly totalRows: number;
 
-  constructor(db: MarketDb, plan: FeedSeriesPlan[], fromMs: number, toMs: number) {
-    this.cursors = plan.map((p) => (p.source === 'trades' ? printCursor(db, p, fromMs, toMs) : barCursor(db, p, fromMs, toMs)));
+  constructor(db: MarketDb, plan: FeedSeriesPlan[], fromMs: number, toMs: number, opts: MarketFeedOptions = {}) {
+    const open = opts.open ?? ((p: FeedSeriesPlan) => sqliteRows(db, p, fromMs, toMs));
+    this.cursors = plan.map((p) => {
+      const src = open(p);
+      this.sources.push(src);
+      return p.source === 'trades' ? printCursor(p, src) : barCursor(p, src);
+    });
     this.totalRows = plan.reduce((a, p) => a + p.rows, 0);
   }
 
@@ -129,69 +256,52 @@ export class MarketFeed {
 
   /** The next event in time order; ties go to the symbol listed first. */
   next(): MarketEvent | undefined {
+    const cs = this.cursors;
     let best: Cursor | undefined;
-    for (const c of this.cursors) if (c.nextMs !== Number.POSITIVE_INFINITY && (!best || c.nextMs < best.nextMs)) best = c;
+    let bestMs = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < cs.length; i++) {
+      const c = cs[i];
+      if (c.nextMs < bestMs) {
+        best = c;
+        bestMs = c.nextMs;
+      }
+    }
     if (!best) return undefined;
     this.emitted++;
     return best.take();
   }
 
-  /** Stored rows consumed so far (candles or prints), for progress. */
+  /** Events handed out so far (candles or prints; a bar built from finer candles counts once), for progress. */
   consumed(): number {
     return this.emitted;
   }
+
+  /** Stops reading: open files and reader threads of the sources are released. */
+  close(): void {
+    for (const s of this.sources) s.close();
+  }
 }
 
-/** Reads [fromMs, toMs) of a series in chunks with keyset paging on (time, seq). */
-function chunkReader(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs: number): () => unknown[][] {
-  const stmt: Database.Statement =
-    p.stored === 'trades'
-      ? db.prepareRaw(
-          'SELECT time_ms, seq, price_h, qty, aggressor FROM trades WHERE series_id = ? AND (time_ms > ? OR (time_ms = ? AND seq > ?)) AND time_ms < ? ORDER BY time_ms, seq LIMIT ?',
-        )
-      : db.prepareRaw(
-          'SELECT start_ms, open_h, high_h, low_h, close_h, volume_centavos, qty FROM candles WHERE series_id = ? AND start_ms > ? AND start_ms < ? ORDER BY start_ms LIMIT ?',
-        );
-  const id = db.find(p.dataSymbol, p.stored)!;
-  let lastMs = fromMs - 1;
-  let lastSeq = Number.MIN_SAFE_INTEGER;
-  let done = false;
-  return () => {
-    if (done) return [];
-    const rows = (p.stored === 'trades' ? stmt.all(id, lastMs, lastMs, lastSeq, toMs, CHUNK_ROWS) : stmt.all(id, lastMs, toMs, CHUNK_ROWS)) as unknown[][];
-    if (rows.length < CHUNK_ROWS) done = true;
-    if (rows.length > 0) {
-      const last = rows[rows.length - 1];
-      lastMs = last[0] as number;
-      if (p.stored === 'trades') lastSeq = last[1] as number;
-    }
-    return rows;
-  };
-}
-
-function printCursor(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs: number): Cursor {
-  const read = chunkReader(db, p, fromMs, toMs);
-  let rows = read();
-  let i = 0;
+function printCursor(p: FeedSeriesPlan, source: RowSource): Cursor {
+  const rows = new RowReader(source, PRINT_ROW);
+  rows.at = -PRINT_ROW;
   const tick = p.tickHundredths;
+  const dataSymbol = p.dataSymbol;
   const c: Cursor = {
     plan: p,
-    nextMs: rows.length > 0 ? (rows[0][0] as number) : Number.POSITIVE_INFINITY,
+    nextMs: rows.advance() ? rows.data[rows.at] : Number.POSITIVE_INFINITY,
     take() {
-      const r = rows[i++];
+      const d = rows.data;
+      const k = rows.at;
       const ev: PrintEvent = {
         kind: 'print',
-        dataSymbol: p.dataSymbol,
-        timeMs: r[0] as number,
-        priceTicks: Math.max(1, Math.round((r[2] as number) / tick)),
-        qty: r[3] as number,
-        aggressor: r[4] as Aggressor,
+        dataSymbol,
+        timeMs: d[k],
+        priceTicks: Math.max(1, Math.round(d[k + 1] / tick)),
+        qty: d[k + 2],
+        aggressor: d[k + 3] as Aggressor,
       };
-      if (i >= rows.length) {
-        rows = read();
-        i = 0;
-      }
-      c.nextMs = i < rows.length ? (rows[i][0] as number) : Number.POSITIVE_INFINITY;
+      c.nextMs = rows.advance() ? rows.data[rows.at] : Number.POSITIVE_INFINITY;
       return ev;
     },
   };
@@ -202,63 +312,63 @@ function printCursor(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs: numb
  * Bars of the plan's interval: stored ones as they are, or finer ones folded bucket by bucket (a
  * bucket closes when a row of another bucket arrives or the series ends).
  */
-function barCursor(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs: number): Cursor {
-  const read = chunkReader(db, p, fromMs, toMs);
+function barCursor(p: FeedSeriesPlan, source: RowSource): Cursor {
+  const rows = new RowReader(source, BAR_ROW);
+  rows.at = -BAR_ROW;
   const target = p.interval!;
   const same = p.stored === target;
   const tick = p.tickHundredths;
-  const bucket = barBucketer(target);
-  let rows = read();
-  let i = 0;
+  const dataSymbol = p.dataSymbol;
+  const buckets = new BarBuckets(target);
   let pending: BarEvent | undefined;
+  let more = rows.advance();
 
-  const row = (): unknown[] | undefined => {
-    if (i >= rows.length) {
-      rows = read();
-      i = 0;
-      if (rows.length === 0) return undefined;
-    }
-    return rows[i++];
-  };
-  const toTicks = (h: unknown) => Math.max(1, Math.round((h as number) / tick));
-  const barOf = (r: unknown[], startMs: number, endMs: number): BarEvent => ({
+  // Stocks quote in centavos, their tick: hundredths are ticks, no division per price.
+  const toTicks = tick === 1 ? (h: number) => Math.max(1, Math.round(h)) : (h: number) => Math.max(1, Math.round(h / tick));
+  const barAt = (d: Float64Array, k: number, startMs: number, endMs: number): BarEvent => ({
     kind: 'bar',
-    dataSymbol: p.dataSymbol,
+    dataSymbol,
     startMs,
     timeMs: endMs,
-    openTicks: toTicks(r[1]),
-    highTicks: toTicks(r[2]),
-    lowTicks: toTicks(r[3]),
-    closeTicks: toTicks(r[4]),
-    volumeCentavos: r[5] as number,
-    qty: r[6] as number,
+    openTicks: toTicks(d[k + 1]),
+    highTicks: toTicks(d[k + 2]),
+    lowTicks: toTicks(d[k + 3]),
+    closeTicks: toTicks(d[k + 4]),
+    qty: d[k + 6],
+    volumeCentavos: d[k + 5],
   });
   // The next complete bar, or undefined at the end.
   const produce = (): BarEvent | undefined => {
     if (same) {
-      const r = row();
-      if (!r) return undefined;
-      const [s, e] = bucket(r[0] as number);
-      return barOf(r, s, e);
+      if (!more) return undefined;
+      const d = rows.data;
+      const k = rows.at;
+      const s = buckets.startOf(d[k]);
+      const ev = barAt(d, k, s, buckets.end);
+      more = rows.advance();
+      return ev;
     }
     for (;;) {
-      const r = row();
-      if (!r) {
+      if (!more) {
         const out = pending;
         pending = undefined;
         return out;
       }
-      const [s, e] = bucket(r[0] as number);
+      const d = rows.data;
+      const k = rows.at;
+      const s = buckets.startOf(d[k]);
       if (pending && pending.startMs === s) {
-        pending.highTicks = Math.max(pending.highTicks, toTicks(r[2]));
-        pending.lowTicks = Math.min(pending.lowTicks, toTicks(r[3]));
-        pending.closeTicks = toTicks(r[4]);
-        pending.volumeCentavos += r[5] as number;
-        pending.qty += r[6] as number;
+        pending.highTicks = Math.max(pending.highTicks, toTicks(d[k + 2]));
+        pending.lowTicks = Math.min(pending.lowTicks, toTicks(d[k + 3]));
+        pending.closeTicks = toTicks(d[k + 4]);
+        pending.volumeCentavos += d[k + 5];
+        pending.qty += d[k + 6];
+        more = rows.advance();
         continue;
       }
       const out = pending;
-      pending = barOf(r, s, e);
+      pending = barAt(d, k, s, buckets.end);
+      more = rows.advance();
       if (out) return out;
     }
   };

@@ -5,8 +5,7 @@
  * (algo wake-ups, strategy timers, bar ends) fire at their own instants in between. Nothing depends
  * on how long anything takes in real time, so the same data and seed give the same run.
  */
-import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { saoPauloDay } from '../calendar/iso-date.js';
 import type { EventSink } from '../execution/oms.js';
 import type { TradingKernel } from '../kernel.js';
 import type { StrategyHost } from '../strategy/host.js';
@@ -56,8 +55,8 @@ export interface ReplayParticipants {
   hosts(): Iterable<StrategyHost>;
   /** After each recorded event has settled (equity sample, progress). */
   afterStep?(ev: MarketEvent): void;
-  /** A São Paulo date ended: `date` is the one that ended, `next` the new one. */
-  dayChanged?(date: string, next: string): void;
+  /** A São Paulo date ended: `date` is the one that ended, `next` the new one, which starts at `nextStartMs`. */
+  dayChanged?(date: string, next: string, nextStartMs: number): void;
 }
 
 export interface ReplayControl {
@@ -68,6 +67,8 @@ export interface ReplayControl {
 /** Settle rounds per step before the loop is declared stuck (an algo re-placing forever). */
 const MAX_SETTLE_ROUNDS = 10_000;
 const PROGRESS_EVERY = 8_192;
+/** Microtask hops given to promise chains per settle round before a real turn is waited for. */
+const MICROTASK_SPINS = 64;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -108,7 +109,10 @@ export class ReplayDriver {
   }
 
   private apply(ev: MarketEvent): void {
-    if (!(ev.timeMs >= this.dayStart && ev.timeMs < this.dayEnd)) this.newDay(ev.timeMs);
+    // A bar belongs to the day it covers, though it is known at its end: the minute bar of 23:59 ends
+    // at midnight and is still that day's (its orders have not expired yet); a daily bar is its date's.
+    const at = ev.kind === 'bar' ? ev.startMs : ev.timeMs;
+    if (!(at >= this.dayStart && at < this.dayEnd)) this.newDay(at);
     this.p.clock.set(ev.timeMs);
     this.p.venue.apply(ev);
   }
@@ -175,11 +179,19 @@ export class ReplayDriver {
         this.waiting = [];
         await Promise.all(w);
       }
-      // Turns for the journal's commits, then for the OMS's own flush (order updates to listeners).
-      await nextTurn();
+      // A journal that answers at once (a backtest's) and boletas on their way into the OMS are
+      // promise chains: they run as microtasks, without a turn of the event loop each.
+      for (let i = 0; i < MICROTASK_SPINS && (i < 4 || sink.inFlight > 0 || this.hostsInFlight()); i++) await null;
+      // A journal that writes for real answers on later turns.
       while (sink.inFlight > 0 || this.hostsInFlight()) await nextTurn();
-      await nextTurn();
-      if (this.settleSync() && this.waiting.length === 0) return;
+      // The OMS tells its listeners (order updates, the portfolio) now rather than on its own turn.
+      this.p.kernel.oms.flushNotifications();
+      if (this.settleSync() && this.waiting.length === 0) {
+        // Quiet: one real turn makes sure no promise chain was still on its way, then look again.
+        await nextTurn();
+        this.p.kernel.oms.flushNotifications();
+        if (this.settleSync() && this.waiting.length === 0) return;
+      }
     }
     throw new Error(`a reprodução não assentou após ${MAX_SETTLE_ROUNDS} rodadas no instante ${new Date(this.p.clock.now()).toISOString()}`);
   }
@@ -190,12 +202,12 @@ export class ReplayDriver {
   }
 
   private newDay(timeMs: number): void {
-    const d = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE }).startOf('day');
-    const next = d.toISODate()!;
-    this.dayStart = d.toMillis();
-    this.dayEnd = d.plus({ days: 1 }).toMillis();
+    const d = saoPauloDay(timeMs);
+    const next = d.date;
+    this.dayStart = d.startMs;
+    this.dayEnd = d.endMs;
     const prev = this.date;
     this.date = next;
-    if (prev !== '') this.p.dayChanged?.(prev, next);
+    if (prev !== '') this.p.dayChanged?.(prev, next, d.startMs);
   }
 }

@@ -2,7 +2,7 @@
  * A recorded market ready to replay: what to read from market.db for a run's symbols and dates,
  * the venue that fills orders against it, and what happens when the replay crosses a São Paulo
  * midnight (day orders end, a continuous future moves to its next contract and positions roll).
- * A backtest and the bridge started on recorded history (`--broker replay`) both open one.
+ * A backtest and the bridge started on recorded history (`--replay`) both open one.
  */
 import type { BacktestSpec } from '../../common/backtest.js';
 import type { TradingKernel } from '../kernel.js';
@@ -11,6 +11,7 @@ import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
 import { continuousRoot, type InstrumentRegistry, tradedContract } from '../model/instrument.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { type FeedSeriesPlan, MarketFeed, planFeed } from './feed.js';
+import { type FeedReadOptions, type FeedReadStats, feedSources } from './feed-sources.js';
 import { ReplayVenue } from './replay-venue.js';
 import type { SimClock } from './replay-driver.js';
 
@@ -23,12 +24,15 @@ export interface ReplayMarket {
   plan: FeedSeriesPlan[];
   /** Strategies get the venue's bars (a replay of candles) or bars built from prints. */
   barsFrom: 'venue' | 'prints';
-  /** A fresh reader of the recorded events, oldest first. */
-  feed(): MarketFeed;
-  /** The quote board follows the symbols the series trade as. */
-  track(kernel: TradingKernel): void;
-  /** The replay crossed midnight into `next`. */
-  dayChanged(kernel: TradingKernel, clients: readonly string[], next: string, warn: (m: string) => void): void;
+  /** A reader of the recorded events, oldest first (from the columnar cache, a reader thread or market.db); close it after. */
+  openFeed(opts?: FeedReadOptions): Promise<{ feed: MarketFeed; stats: FeedReadStats }>;
+  /**
+   * Ties the replay to the kernel it feeds: the quote board follows the series' symbols, and the
+   * positions of `clients` in a continuous future roll when its next contract first has a price.
+   */
+  attach(kernel: TradingKernel, clients: () => readonly string[], warn: (m: string) => void): void;
+  /** The replay crossed midnight into `next` (whose first instant is `nextStartMs`). */
+  dayChanged(next: string, nextStartMs: number): void;
 }
 
 export function openReplayMarket(
@@ -50,6 +54,12 @@ export function openReplayMarket(
   const venue = new ReplayVenue({ clock: clock.now, instrument: (s) => instruments.get(s), fill: spec.fill });
   for (const p of plan.series) venue.setSeries(p.dataSymbol, tradeSymbol(p.dataSymbol, fromMs));
   const intraday = spec.interval !== '1d';
+  const continuous = plan.series.some((p) => continuousRoot(p.dataSymbol));
+  // A roll waits for the new contract's first print or book of the day, so the orders' protection,
+  // collar and arrival price are the new contract's, not its catalog reference.
+  const rolls: Array<{ from: string; to: string }> = [];
+  let onRoll: ((from: string, to: string) => void) | undefined;
+  let kernelOf: TradingKernel | undefined;
   return {
     ok: true,
     market: {
@@ -58,21 +68,38 @@ export function openReplayMarket(
       venue,
       plan: plan.series,
       barsFrom: plan.series.every((p) => p.source === 'bars') ? 'venue' : 'prints',
-      feed: () => new MarketFeed(db, plan.series, fromMs, toMs),
-      track(kernel) {
-        for (const p of plan.series) kernel.quotes.track(instruments.require(venue.tradeSymbolOf(p.dataSymbol)!));
+      async openFeed(opts) {
+        const sources = feedSources(db, plan.series, fromMs, toMs, opts);
+        await sources.ready;
+        return { feed: new MarketFeed(db, plan.series, fromMs, toMs, { open: sources.open }), stats: sources.stats };
       },
-      dayChanged(kernel, clients, next, warn) {
+      attach(kernel, clients, warn) {
+        kernelOf = kernel;
+        for (const p of plan.series) kernel.quotes.track(instruments.require(venue.tradeSymbolOf(p.dataSymbol)!));
+        if (!continuous) return;
+        onRoll = (from, to) => rollPositions(kernel, clients(), from, to, warn);
+        const whenPriced = (symbol: string) => {
+          for (let i = 0; i < rolls.length; i++) {
+            if (rolls[i].to !== symbol) continue;
+            const { from, to } = rolls.splice(i, 1)[0];
+            onRoll?.(from, to);
+            return;
+          }
+        };
+        kernel.tap({ trade: (t) => whenPriced(t.symbol), book: (b) => whenPriced(b.symbol) });
+      },
+      dayChanged(next, nextStartMs) {
         // B3 day orders end with the session; a daily-bar replay keeps its orders for the next bar.
-        if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão');
+        if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão', nextStartMs);
+        if (!continuous) return;
         for (const p of plan.series) {
           if (!continuousRoot(p.dataSymbol)) continue;
           const traded = tradedContract(p.dataSymbol, next);
           const old = venue.tradeSymbolOf(p.dataSymbol)!;
           if (old === traded) continue;
           venue.setSeries(p.dataSymbol, traded);
-          kernel.quotes.track(instruments.require(traded));
-          rollPositions(kernel, clients, old, traded, warn);
+          kernelOf?.quotes.track(instruments.require(traded));
+          rolls.push({ from: old, to: traded });
         }
       },
     },

@@ -17,12 +17,17 @@
  *   - the top of the book is inferred from the aggressor of each print (a buyer lifted the ask
  *     at P: ask = P; a seller hit the bid at P: bid = P) and its sizes from the quantity printed
  *     at that price during the last `touchWindowMs`;
- *   - an order marketable on arrival takes the inferred opposite best, up to its size;
+ *   - an order marketable on arrival takes the inferred opposite best, up to its size; with no
+ *     print in the window (a closed market, a quiet symbol) there is no book to take from and it
+ *     rests until the next print;
  *   - a resting order joins the back of its price level: the quantity printed at that price in
  *     the window is the queue ahead of it (none when it improves the best). A later print at its
  *     price consumes the queue ahead first and only then fills it; a print strictly through its
- *     price fills it at its limit. A print's quantity is shared by our orders, never used twice;
- *   - auction prints fill only orders they trade strictly through.
+ *     price fills it at its limit — or at the inferred opposite best after that print when that is
+ *     better (an order resting beyond the opposite best, such as a market order's protected limit,
+ *     pays the market, not its limit). A print's quantity is shared by our orders, never used twice;
+ *   - auction prints fill only orders they trade strictly through, at the auction's price (B3's
+ *     calls execute everything at one price).
  *
  * Reports are queued and handed to the listener by `flush()`: the replay driver flushes after each
  * step, so everything happens in simulated time and in one deterministic order.
@@ -76,6 +81,10 @@ interface VenueOrder {
   activeFromMs: number;
   /** Quantity ahead of it at its price (prints model). */
   queueAhead: number;
+  /** When it was sent (a day order expires with the session of that day). */
+  sentMs: number;
+  /** Orders sent before it (its place in `orders`). */
+  n: number;
   reason?: string;
   timeMs: number;
 }
@@ -101,14 +110,95 @@ interface SeriesMarket {
   shownAskQty?: number;
 }
 
-type Report =
-  | { kind: 'orderUpdate'; data: BrokerOrderUpdate }
-  | { kind: 'fill'; data: BrokerFill }
-  | { kind: 'trade'; data: BrokerTrade }
-  | { kind: 'book'; data: BrokerBook }
-  | { kind: 'bar'; data: BrokerBar };
+const ORDER_UPDATE = 0;
+const FILL = 1;
+const TRADE = 2;
+const BOOK = 3;
+const BAR = 4;
+
+/**
+ * Reports waiting for `flush`, in order: a kind and its data side by side in arrays that keep their
+ * size between steps (no wrapper object per report, no array per step).
+ */
+class ReportQueue {
+  private readonly kinds: number[] = [];
+  private readonly data: unknown[] = [];
+  private head = 0;
+  private tail = 0;
+
+  private push(kind: number, d: unknown): void {
+    this.kinds[this.tail] = kind;
+    this.data[this.tail++] = d;
+  }
+
+  orderUpdate(d: BrokerOrderUpdate): void {
+    this.push(ORDER_UPDATE, d);
+  }
+
+  fill(d: BrokerFill): void {
+    this.push(FILL, d);
+  }
+
+  trade(d: BrokerTrade): void {
+    this.push(TRADE, d);
+  }
+
+  book(d: BrokerBook): void {
+    this.push(BOOK, d);
+  }
+
+  bar(d: BrokerBar): void {
+    this.push(BAR, d);
+  }
+
+  get length(): number {
+    return this.tail - this.head;
+  }
+
+  /**
+   * Hands every report to the listener, in order; reports a listener queues meanwhile (an algo
+   * re-placing on a fill) are handed over after those queued before them. Returns how many.
+   */
+  flush(l: BrokerEvents | undefined): number {
+    const kinds = this.kinds;
+    const data = this.data;
+    let n = 0;
+    while (this.head < this.tail) {
+      const i = this.head++;
+      const d = data[i];
+      data[i] = undefined;
+      n++;
+      if (!l) continue;
+      switch (kinds[i]) {
+        case ORDER_UPDATE:
+          l.orderUpdate(d as BrokerOrderUpdate);
+          break;
+        case FILL:
+          l.fill(d as BrokerFill);
+          break;
+        case TRADE:
+          l.trade(d as BrokerTrade);
+          break;
+        case BOOK:
+          l.book(d as BrokerBook);
+          break;
+        case BAR:
+          l.bar?.(d as BrokerBar);
+          break;
+      }
+    }
+    this.head = this.tail = 0;
+    // A burst (a mass cancel) does not keep its arrays forever.
+    if (kinds.length > 65_536) {
+      kinds.length = 0;
+      data.length = 0;
+    }
+    return n;
+  }
+}
 
 const WORKING = new Set<BrokerOrderStatus>(['new', 'partially_filled']);
+const NO_ORDERS: readonly VenueOrder[] = [];
 /** Our orders the venue keeps for a day's snapshot (a backtest day of a busy strategy is far below). */
 const MAX_ORDERS = 1_000_000;
 
@@ -122,7 +212,7 @@ export class ReplayVenue implements BrokerPort {
   private readonly bySymbol = new Map<string, SeriesMarket>();
   private readonly orders = new Map<string, VenueOrder>();
   private fills: BrokerFill[] = [];
-  private reports: Report[] = [];
+  private readonly reports = new ReportQueue();
   private seq = 0;
   private tradeSeq = 0;
 
@@ -167,46 +257,30 @@ export class ReplayVenue implements BrokerPort {
     else this.onPrint(s, ev);
   }
 
-  /** Working orders end (B3 day orders at the end of the session). */
-  expireWorking(reason: string): void {
-    for (const o of this.orders.values()) if (WORKING.has(o.status)) this.end(o, 'expired', reason);
+  /**
+   * Working orders end (B3 day orders at the end of the session); with `sentBeforeMs`, only those
+   * sent before that instant (an order sent at the new day's first instant is that day's).
+   */
+  expireWorking(reason: string, sentBeforeMs = Number.POSITIVE_INFINITY): void {
+    // Working orders are the resting ones; they end in the order they were first sent.
+    const resting: VenueOrder[] = [];
+    for (const s of this.series.values()) for (const side of [s.bids, s.asks]) for (const o of side) if (o.sentMs < sentBeforeMs) resting.push(o);
+    if (resting.length === 0) return;
+    resting.sort((a, b) => a.n - b.n);
+    for (const o of resting) if (WORKING.has(o.status)) this.end(o, 'expired', reason);
     for (const s of this.series.values()) {
-      s.bids.length = 0;
-      s.asks.length = 0;
+      for (const side of [s.bids, s.asks]) {
+        let kept = 0;
+        for (const o of side) if (WORKING.has(o.status)) side[kept++] = o;
+        side.length = kept;
+      }
     }
   }
 
   /** Hands queued reports to the listener, in order; returns how many. */
   flush(): number {
-    let n = 0;
-    // A listener may submit from inside a report (an algo re-placing on a fill): those land in the next batch.
-    while (this.reports.length > 0) {
-      const batch = this.reports;
-      this.reports = [];
-      for (const r of batch) {
-        n++;
-        const l = this.listener;
-        if (!l) continue;
-        switch (r.kind) {
-          case 'orderUpdate':
-            l.orderUpdate(r.data);
-            break;
-          case 'fill':
-            l.fill(r.data);
-            break;
-          case 'trade':
-            l.trade(r.data);
-            break;
-          case 'book':
-            l.book(r.data);
-            break;
-          case 'bar':
-            l.bar?.(r.data);
-            break;
-        }
-      }
-    }
-    return n;
+    // A listener may submit from inside a report (an algo re-placing on a fill): those are handed over too.
+    return this.reports.flush(this.listener);
   }
 
   pendingReports(): number {
@@ -241,11 +315,11 @@ export class ReplayVenue implements BrokerPort {
   submit(r: BrokerOrderRequest): void {
     const now = this.o.clock();
     if (this.orders.has(r.clientOrderId)) {
-      this.reports.push({ kind: 'orderUpdate', data: { clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason: `id de ordem repetido: ${r.clientOrderId}`, timeMs: now } });
+      this.reports.orderUpdate({ clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason: `id de ordem repetido: ${r.clientOrderId}`, timeMs: now });
       return;
     }
     const s = this.bySymbol.get(r.symbol);
-    const refuse = (reason: string) => this.reports.push({ kind: 'orderUpdate', data: { clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason, timeMs: now } });
+    const refuse = (reason: string) => this.reports.orderUpdate({ clientOrderId: r.clientOrderId, status: 'rejected', qty: r.qty, filledQty: 0, reason, timeMs: now });
     const why = !s
       ? `sem dados de mercado de ${r.symbol} nesta reprodução`
       : !Number.isSafeInteger(r.qty) || r.qty <= 0 || r.qty % s.inst.lotSize !== 0
@@ -272,11 +346,13 @@ export class ReplayVenue implements BrokerPort {
       status: 'new',
       activeFromMs: now,
       queueAhead: 0,
+      sentMs: now,
+      n: this.orders.size,
       timeMs: now,
     };
     this.orders.set(o.clientOrderId, o);
     this.update(o);
-    if (s.recent.length > 0) this.takeOnArrival(s, o);
+    this.takeOnArrival(s, o);
     if (WORKING.has(o.status)) this.rest(s, o);
   }
 
@@ -284,13 +360,13 @@ export class ReplayVenue implements BrokerPort {
     const o = this.orders.get(clientOrderId);
     const now = this.o.clock();
     if (!o || !WORKING.has(o.status)) {
-      this.reports.push({ kind: 'orderUpdate', data: o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now } });
+      this.reports.orderUpdate(o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now });
       return;
     }
     const s = this.bySymbol.get(o.symbol)!;
     if (change.qty !== undefined) {
       if (!Number.isSafeInteger(change.qty) || change.qty < o.filledQty || change.qty % s.inst.lotSize !== 0) {
-        this.reports.push({ kind: 'orderUpdate', data: { ...this.view(o), reason: `quantidade inválida: ${change.qty}` } });
+        this.reports.orderUpdate({ ...this.view(o), reason: `quantidade inválida: ${change.qty}` });
         return;
       }
     }
@@ -309,7 +385,7 @@ export class ReplayVenue implements BrokerPort {
     if (repriced || grew) {
       o.seq = ++this.seq;
       o.activeFromMs = now;
-      if (s.recent.length > 0) this.takeOnArrival(s, o);
+      this.takeOnArrival(s, o);
     }
     this.update(o);
     if (WORKING.has(o.status)) this.rest(s, o, !(repriced || grew));
@@ -319,7 +395,7 @@ export class ReplayVenue implements BrokerPort {
     const o = this.orders.get(clientOrderId);
     if (!o || !WORKING.has(o.status)) {
       const now = this.o.clock();
-      this.reports.push({ kind: 'orderUpdate', data: o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now } });
+      this.reports.orderUpdate(o ? { ...this.view(o), reason: 'ordem não está ativa' } : { clientOrderId, status: 'rejected', qty: 0, filledQty: 0, reason: 'ordem desconhecida', timeMs: now });
       return;
     }
     this.unrest(this.bySymbol.get(o.symbol)!, o);
@@ -344,24 +420,22 @@ export class ReplayVenue implements BrokerPort {
     const lot = s.inst.lotSize;
     let capacity = Math.floor((bar.qty * this.fillModel.barVolumePct) / 100 / lot) * lot;
     // Arrival order across both sides: the volume limit is shared by all our orders in the bar.
-    const eligible = [...s.bids, ...s.asks].filter((o) => o.activeFromMs <= bar.startMs).sort((a, b) => a.seq - b.seq);
+    const eligible = s.bids.length + s.asks.length === 0 ? NO_ORDERS : [...s.bids, ...s.asks].filter((o) => o.activeFromMs <= bar.startMs).sort((a, b) => a.seq - b.seq);
     for (const o of eligible) {
       if (capacity < lot) break;
       const px = this.barFillPrice(o, bar);
       if (px === undefined) continue;
       const q = Math.min(o.qty - o.filledQty, capacity);
       capacity -= q;
-      this.fill(s, o, q, px, bar.timeMs);
+      this.fill(o, q, px, bar.timeMs);
+      if (!WORKING.has(o.status)) this.unrest(s, o);
     }
     s.lastTicks = bar.closeTicks;
     // After the bar the book is quoted one tick around its close; the bar's volume is one print.
     s.bidTicks = Math.max(1, bar.closeTicks - 1);
     s.askTicks = bar.closeTicks + 1;
-    this.reports.push({
-      kind: 'bar',
-      data: { symbol: s.dataSymbol, tradeSymbol: s.tradeSymbol, startMs: bar.startMs, endMs: bar.timeMs, openTicks: bar.openTicks, highTicks: bar.highTicks, lowTicks: bar.lowTicks, closeTicks: bar.closeTicks, qty: bar.qty, volumeCentavos: bar.volumeCentavos },
-    });
-    if (bar.qty > 0) this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: bar.qty, priceTicks: bar.closeTicks, timeMs: bar.timeMs } });
+    this.reports.bar({ symbol: s.dataSymbol, tradeSymbol: s.tradeSymbol, startMs: bar.startMs, endMs: bar.timeMs, openTicks: bar.openTicks, highTicks: bar.highTicks, lowTicks: bar.lowTicks, closeTicks: bar.closeTicks, qty: bar.qty, volumeCentavos: bar.volumeCentavos });
+    if (bar.qty > 0) this.reports.trade({ symbol: s.tradeSymbol, qty: bar.qty, priceTicks: bar.closeTicks, timeMs: bar.timeMs });
     const touch = Math.max(lot, Math.floor(bar.qty / 10 / lot) * lot);
     this.showBook(s, bar.timeMs, touch, touch);
   }
@@ -384,14 +458,12 @@ export class ReplayVenue implements BrokerPort {
   private onPrint(s: SeriesMarket, p: PrintEvent): void {
     this.forget(s, p.timeMs);
     const P = p.priceTicks;
-    let avail = p.qty;
     if (p.aggressor === 3) {
-      // Auction: only orders the uncross price went strictly through.
-      avail = this.through(s.bids, (L) => L > P, avail, p.timeMs, s);
-      this.through(s.asks, (L) => L < P, avail, p.timeMs, s);
+      // Auction: only orders the uncross price went strictly through, all at that price.
+      const avail = this.through(s.bids, P, p.qty, p.timeMs);
+      this.through(s.asks, P, avail, p.timeMs);
     } else {
-      avail = this.matchSide(s, s.bids, P, avail, p.timeMs, (L) => L > P);
-      this.matchSide(s, s.asks, P, avail, p.timeMs, (L) => L < P);
+      // The book this print reveals first: an order beyond the opposite best pays that best.
       if (p.aggressor === 1) {
         s.askTicks = P;
         if (s.bidTicks !== undefined && s.bidTicks >= P) s.bidTicks = P - 1;
@@ -402,24 +474,32 @@ export class ReplayVenue implements BrokerPort {
         if (s.bidTicks === undefined || s.bidTicks >= P) s.bidTicks = P - 1;
         if (s.askTicks === undefined || s.askTicks <= P) s.askTicks = P + 1;
       }
+      const avail = this.matchSide(s.bids, P, p.qty, p.timeMs, s.askTicks);
+      this.matchSide(s.asks, P, avail, p.timeMs, s.bidTicks);
     }
     s.lastTicks = P;
     s.recent.push(p.timeMs, P, p.qty);
     s.qtyAt.set(P, (s.qtyAt.get(P) ?? 0) + p.qty);
-    this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs, ...(p.aggressor === 1 ? { aggressor: 'buy' as const } : p.aggressor === 2 ? { aggressor: 'sell' as const } : {}) } });
+    this.reports.trade(p.aggressor === 1 || p.aggressor === 2 ? { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs, aggressor: p.aggressor === 1 ? 'buy' : 'sell' } : { symbol: s.tradeSymbol, qty: p.qty, priceTicks: P, timeMs: p.timeMs });
     this.showBook(s, p.timeMs);
   }
 
-  /** One side of our book against a print at P: trade-throughs, then the queue at P. Returns what is left of the print. */
-  private matchSide(s: SeriesMarket, side: VenueOrder[], P: number, avail: number, timeMs: number, through: (L: number) => boolean): number {
+  /**
+   * One side of our book against a print at P: trade-throughs, then the queue at P. A trade-through
+   * fills at the order's limit, or at the opposite best the print left when that is better. Returns
+   * what is left of the print. (Every print passes here: no closure per call.)
+   */
+  private matchSide(side: VenueOrder[], P: number, avail: number, timeMs: number, oppositeTicks: number | undefined): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
       const L = o.priceTicks!;
-      if (through(L)) {
+      const buy = o.side === 'buy';
+      if (buy ? L > P : L < P) {
         const q = Math.min(o.qty - o.filledQty, avail);
         avail -= q;
-        this.fill(s, o, q, L, timeMs);
+        const px = oppositeTicks === undefined ? L : buy ? (oppositeTicks < L ? Math.max(oppositeTicks, P) : L) : oppositeTicks > L ? Math.min(oppositeTicks, P) : L;
+        this.fill(o, q, px, timeMs);
         if (!WORKING.has(o.status)) side.splice(i, 1);
         else i++;
         continue;
@@ -432,7 +512,7 @@ export class ReplayVenue implements BrokerPort {
       if (left > 0) {
         const q = Math.min(o.qty - o.filledQty, left);
         avail -= q;
-        this.fill(s, o, q, L, timeMs);
+        this.fill(o, q, L, timeMs);
         if (!WORKING.has(o.status)) {
           side.splice(i, 1);
           continue;
@@ -443,24 +523,31 @@ export class ReplayVenue implements BrokerPort {
     return avail;
   }
 
-  private through(side: VenueOrder[], through: (L: number) => boolean, avail: number, timeMs: number, s: SeriesMarket): number {
+  /** An auction print at P against one side: the orders it went strictly through fill at P. */
+  private through(side: VenueOrder[], P: number, avail: number, timeMs: number): number {
     let i = 0;
     while (avail > 0 && i < side.length) {
       const o = side[i];
-      if (!through(o.priceTicks!)) break;
+      const L = o.priceTicks!;
+      if (!(o.side === 'buy' ? L > P : L < P)) break;
       const q = Math.min(o.qty - o.filledQty, avail);
       avail -= q;
-      this.fill(s, o, q, o.priceTicks!, timeMs);
+      this.fill(o, q, P, timeMs);
       if (!WORKING.has(o.status)) side.splice(i, 1);
       else i++;
     }
     return avail;
   }
 
-  /** An order marketable against the inferred opposite best takes that level's size (prints model). */
+  /**
+   * An order marketable against the inferred opposite best takes that level's size (prints model).
+   * The book is inferred from the prints of the last `touchWindowMs`: with none (a closed market, a
+   * quiet symbol) there is nothing to take, and the order waits for the next print.
+   */
   private takeOnArrival(s: SeriesMarket, o: VenueOrder): void {
     const now = this.o.clock();
     this.forget(s, now);
+    if (s.recentHead >= s.recent.length) return;
     const opposite = o.side === 'buy' ? s.askTicks : s.bidTicks;
     if (opposite === undefined) return;
     const marketable = o.priceTicks === undefined || (o.side === 'buy' ? o.priceTicks >= opposite : o.priceTicks <= opposite);
@@ -468,11 +555,11 @@ export class ReplayVenue implements BrokerPort {
     const size = this.sizeAt(s, opposite);
     const q = Math.min(o.qty - o.filledQty, size);
     if (q <= 0) return;
-    this.fill(s, o, q, opposite, now);
+    this.fill(o, q, opposite, now);
     // Liquidity we took is gone from the level, and our trade is a print of its own.
     s.recent.push(now, opposite, -q);
     s.qtyAt.set(opposite, (s.qtyAt.get(opposite) ?? 0) - q);
-    this.reports.push({ kind: 'trade', data: { symbol: s.tradeSymbol, qty: q, priceTicks: opposite, timeMs: now, aggressor: o.side } });
+    this.reports.trade({ symbol: s.tradeSymbol, qty: q, priceTicks: opposite, timeMs: now, aggressor: o.side });
   }
 
   /** Size at a price level: what printed there in the window (at least one lot). */
@@ -533,7 +620,8 @@ export class ReplayVenue implements BrokerPort {
     if (i >= 0) side.splice(i, 1);
   }
 
-  private fill(s: SeriesMarket, o: VenueOrder, qty: number, priceTicks: number, timeMs: number): void {
+  /** Books a fill on one of our orders; the caller takes a filled order off its side of the book. */
+  private fill(o: VenueOrder, qty: number, priceTicks: number, timeMs: number): void {
     if (qty <= 0) return;
     if (o.filledQty + qty > o.qty) throw new Error(`invariant: overfill of ${o.clientOrderId}`);
     o.filledQty += qty;
@@ -542,9 +630,8 @@ export class ReplayVenue implements BrokerPort {
     o.timeMs = timeMs;
     const f: BrokerFill = { tradeId: `R${++this.tradeSeq}`, clientOrderId: o.clientOrderId, symbol: o.symbol, side: o.side, qty, priceTicks, timeMs };
     this.fills.push(f);
-    this.reports.push({ kind: 'fill', data: f });
+    this.reports.fill(f);
     this.update(o);
-    if (o.status === 'filled') this.unrest(s, o);
   }
 
   private end(o: VenueOrder, status: 'canceled' | 'expired', reason?: string): void {
@@ -555,7 +642,7 @@ export class ReplayVenue implements BrokerPort {
   }
 
   private update(o: VenueOrder): void {
-    this.reports.push({ kind: 'orderUpdate', data: this.view(o) });
+    this.reports.orderUpdate(this.view(o));
   }
 
   private view(o: VenueOrder): BrokerOrderUpdate {
@@ -579,6 +666,6 @@ export class ReplayVenue implements BrokerPort {
     s.shownAsk = s.askTicks;
     s.shownBidQty = bq;
     s.shownAskQty = aq;
-    this.reports.push({ kind: 'book', data: { symbol: s.tradeSymbol, bidTicks: s.bidTicks, bidQty: bq, askTicks: s.askTicks, askQty: aq, timeMs } });
+    this.reports.book({ symbol: s.tradeSymbol, bidTicks: s.bidTicks, bidQty: bq, askTicks: s.askTicks, askQty: aq, timeMs });
   }
 }

@@ -118,10 +118,17 @@ export class BusinessCalendar {
 
   /** The first business day strictly after the date. */
   nextBusinessDay(isoDate: string): string {
+    // Asked for every fill and every balance (D+1, D+2): remembered per date.
+    let next = this.nextDays.get(isoDate);
+    if (next !== undefined) return next;
     let d = addCalendarDays(isoDate, 1);
     while (!this.isBusinessDay(d)) d = addCalendarDays(d, 1);
-    return d;
+    if (this.nextDays.size >= 100_000) this.nextDays.clear();
+    this.nextDays.set(isoDate, (next = d));
+    return next;
   }
+
+  private readonly nextDays = new Map<string, string>();
 
   /** The business day itself, or the first one after it. */
   onOrAfter(isoDate: string): string {
@@ -134,7 +141,7 @@ export class BusinessCalendar {
    */
   addBusinessDays(isoDate: string, n: number): string {
     if (!Number.isInteger(n) || n < 0) throw new RangeError(`número de dias úteis inválido: ${n}`);
-    assertIsoDate(isoDate);
+    if (!this.nextDays.has(isoDate)) assertIsoDate(isoDate);
     let d = isoDate;
     for (let i = 0; i < n; i++) d = this.nextBusinessDay(d);
     return d;

@@ -54,11 +54,50 @@ export function yearOf(isoDate: string): number {
   return Number(isoDate.slice(0, 4));
 }
 
+/** A São Paulo calendar day: its date, weekday (1 = Monday … 7 = Sunday) and [startMs, endMs). */
+export interface SaoPauloDay {
+  readonly date: string;
+  readonly weekday: number;
+  readonly startMs: number;
+  readonly endMs: number;
+}
+
+/** Days worked out so far, by the UTC day number of the instant three hours earlier. */
+const spDays = new Map<number, SaoPauloDay>();
+const MAX_SP_DAYS = 50_000;
+const SP_PROBE_MS = 3 * 3_600_000;
+let lastSpDay: SaoPauloDay = { date: '', weekday: 0, startMs: Number.NaN, endMs: Number.NaN };
+
+function spDayOfKey(key: number): SaoPauloDay {
+  let d = spDays.get(key);
+  if (d) return d;
+  const start = DateTime.fromISO(fromUtcMidnightMs(key * DAY_MS), { zone: SAO_PAULO_ZONE }).startOf('day');
+  d = Object.freeze({ date: start.toISODate()!, weekday: start.weekday, startMs: start.toMillis(), endMs: start.plus({ days: 1 }).toMillis() });
+  if (spDays.size >= MAX_SP_DAYS) spDays.clear();
+  spDays.set(key, d);
+  return d;
+}
+
+/**
+ * The São Paulo day holding an instant. luxon is the authority on the zone (its offsets, Brazil's
+ * DST until 2019, a midnight that did not exist), asked once per day and remembered: a replay asks
+ * this for every event, and a zone conversion costs more than the rest of an event's work.
+ */
+export function saoPauloDay(timeMs: number): SaoPauloDay {
+  if (timeMs >= lastSpDay.startMs && timeMs < lastSpDay.endMs) return lastSpDay;
+  if (!Number.isFinite(timeMs) || Math.abs(timeMs) > 8.64e15) throw new InvalidDateError(`instante inválido: ${timeMs}`);
+  // São Paulo is 2 to 3 hours behind UTC: the date of the instant three hours earlier is the day or the one before.
+  const key = Math.floor((timeMs - SP_PROBE_MS) / DAY_MS);
+  let d = spDayOfKey(key);
+  if (timeMs >= d.endMs) d = spDayOfKey(key + 1);
+  else if (timeMs < d.startMs) d = spDayOfKey(key - 1);
+  lastSpDay = d;
+  return d;
+}
+
 /** The B3 session date of an instant: its calendar date in São Paulo. */
 export function saoPauloDate(timeMs: number): string {
-  const dt = DateTime.fromMillis(timeMs, { zone: SAO_PAULO_ZONE });
-  if (!dt.isValid) throw new InvalidDateError(`instante inválido: ${timeMs}`);
-  return dt.toISODate()!;
+  return saoPauloDay(timeMs).date;
 }
 
 /** Date and minutes since local midnight of an instant in São Paulo (for session phases). */

@@ -43,8 +43,13 @@ export interface AlgoRuntimeOptions {
 /** Prints kept per symbol for participation windows: by age and by count, whichever bounds first. */
 const PRINT_MAX_AGE_MS = 2 * 3_600_000;
 const PRINT_MAX_COUNT = 200_000;
-/** How often the phase of symbols with working algos is looked at. */
+/**
+ * The phase of a symbol with working algos is first looked at this soon, then at its next change
+ * when the session can tell it (a B3 session: its phase boundaries), else again this soon.
+ */
 const PHASE_POLL_MS = 1_000;
+/** Longest between two looks even when the session names the next change (a wall clock may jump). */
+const PHASE_POLL_MAX_MS = 60_000;
 const PHASE_KEY = '\u0000phase:';
 
 class SymbolMarket {
@@ -301,7 +306,12 @@ export class AlgoRuntime {
 
   private armPhasePoll(symbol: string): void {
     const key = PHASE_KEY + symbol;
-    if (!this.scheduler.has(key)) this.scheduler.wakeAt(key, this.o.nowMs() + PHASE_POLL_MS);
+    if (this.scheduler.has(key)) return;
+    const now = this.o.nowMs();
+    const m = this.markets.get(symbol);
+    const next = m?.phase !== undefined ? this.o.session.nextChangeMs?.(m.inst, now) : undefined;
+    // A replay of bars otherwise woke every algo's symbol 60 times a bar to learn nothing new.
+    this.scheduler.wakeAt(key, next === undefined ? now + PHASE_POLL_MS : Math.max(now + 1, Math.min(next, now + PHASE_POLL_MAX_MS)));
   }
 
   private pollPhase(symbol: string): void {

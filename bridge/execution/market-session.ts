@@ -6,7 +6,7 @@
  */
 import { DateTime } from 'luxon';
 import { b3Calendar, type BusinessCalendar } from '../calendar/business-calendar.js';
-import { saoPauloDate } from '../calendar/iso-date.js';
+import { saoPauloDate, saoPauloDay } from '../calendar/iso-date.js';
 import { segmentOf, tradingHours, type TradingHours } from '../calendar/trading-hours.js';
 import type { Instrument } from '../model/instrument.js';
 
@@ -20,6 +20,11 @@ export interface MarketSession {
   continuousWindows(inst: Instrument, fromMs: number, toMs: number): Array<[number, number]>;
   /** End of the continuous session of the day of `timeMs` (the default end of a schedule), or undefined when no session. */
   closeMs(inst: Instrument, timeMs: number): number | undefined;
+  /**
+   * The first instant after `timeMs` at which `phase` may answer differently (the next phase
+   * boundary, else the next midnight); absent when the session cannot tell (the caller polls).
+   */
+  nextChangeMs?(inst: Instrument, timeMs: number): number;
 }
 
 function spMidnightMs(isoDate: string): number {
@@ -57,10 +62,8 @@ export function b3Session(hours: TradingHours = tradingHours(), calendar: Busine
     }
     let d = days.get(seg);
     if (!d || timeMs < d.fromMs || timeMs >= d.toMs) {
-      const isoDate = saoPauloDate(timeMs);
-      const fromMs = spMidnightMs(isoDate);
-      const toMs = DateTime.fromMillis(fromMs, { zone: ZONE }).plus({ days: 1 }).toMillis();
-      d = { fromMs, toMs, phases: dayPhases(inst, isoDate) };
+      const day = saoPauloDay(timeMs);
+      d = { fromMs: day.startMs, toMs: day.endMs, phases: dayPhases(inst, day.date) };
       days.set(seg, d);
     }
     return d;
@@ -72,6 +75,16 @@ export function b3Session(hours: TradingHours = tradingHours(), calendar: Busine
       const p = d.phases.find((x) => x.startMinute <= minute && minute < x.endMinute);
       if (!p || p.phase === 'cancellation') return 'closed';
       return p.phase === 'pre_open' ? 'pre_open' : p.phase === 'closing_call' ? 'closing_call' : 'continuous';
+    },
+    nextChangeMs(inst, timeMs) {
+      const d = dayOf(inst, timeMs);
+      const minute = (timeMs - d.fromMs) / 60_000;
+      let next = Number.POSITIVE_INFINITY;
+      for (const p of d.phases) {
+        if (p.startMinute > minute && p.startMinute < next) next = p.startMinute;
+        if (p.endMinute > minute && p.endMinute < next) next = p.endMinute;
+      }
+      return next === Number.POSITIVE_INFINITY ? d.toMs : Math.min(d.toMs, d.fromMs + next * 60_000);
     },
     continuousWindows(inst, fromMs, toMs) {
       const out: Array<[number, number]> = [];

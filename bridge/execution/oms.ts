@@ -1200,18 +1200,25 @@ export class OrderManager {
   private scheduleFlush(): void {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      if (this.dirtyOrders.size > 0) {
-        const ids = [...this.dirtyOrders];
-        this.dirtyOrders.clear();
-        this.listener?.ordersChanged(ids);
-      }
-      if (this.portfolioDirty) {
-        this.portfolioDirty = false;
-        this.listener?.portfolioChanged();
-      }
-    });
+    setImmediate(() => this.flushNotifications());
+  }
+
+  /**
+   * Tells the listener now what changed since it was last told (orders, then the portfolio): what
+   * the OMS does by itself one turn of the event loop after a change is journaled. A replay calls it
+   * once the journal's promises have settled instead of waiting for that turn.
+   */
+  flushNotifications(): void {
+    this.flushScheduled = false;
+    if (this.dirtyOrders.size > 0) {
+      const ids = [...this.dirtyOrders];
+      this.dirtyOrders.clear();
+      this.listener?.ordersChanged(ids);
+    }
+    if (this.portfolioDirty) {
+      this.portfolioDirty = false;
+      this.listener?.portfolioChanged();
+    }
   }
 }
 

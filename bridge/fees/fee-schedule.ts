@@ -103,7 +103,20 @@ function roundScaled(exact: bigint): number {
 }
 
 export class FeeSchedule implements FeeCalculator {
-  private constructor(private readonly versions: FeeTableVersion[]) {}
+  private constructor(
+    private readonly versions: FeeTableVersion[],
+    /** Set: a date before the first version is priced by it (a replay of old history), and told here. */
+    private readonly beforeFirst?: (isoDate: string, firstValidFrom: string) => void,
+  ) {}
+
+  /**
+   * The same table for history older than its first version (a backtest of 2018): such a date is
+   * priced by the first version instead of refused, and `onEarlier` hears of it so the run can say so.
+   * The live bridge keeps the strict table: an order today is never priced by a guess.
+   */
+  reachingBack(onEarlier: (isoDate: string, firstValidFrom: string) => void): FeeSchedule {
+    return new FeeSchedule(this.versions, onEarlier);
+  }
 
   static fromData(raw: unknown): FeeSchedule {
     const data = feeTableSchema.parse(raw);
@@ -125,6 +138,10 @@ export class FeeSchedule implements FeeCalculator {
     assertIsoDate(isoDate);
     let found: FeeTableVersion | undefined;
     for (const v of this.versions) if (v.validFrom <= isoDate) found = v;
+    if (!found && this.beforeFirst) {
+      this.beforeFirst(isoDate, this.versions[0].validFrom);
+      return this.versions[0];
+    }
     if (!found) throw new RangeError(`sem tabela de tarifas em vigor em ${isoDate} (a primeira vale de ${this.versions[0].validFrom})`);
     return found;
   }

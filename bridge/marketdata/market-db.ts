@@ -12,6 +12,7 @@
  * their own, never mixed with a dated contract such as `WINZ26`.
  */
 import Database from 'better-sqlite3';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import type { SeriesInterval } from '../../common/marketdata.js';
 import { saoPauloDayRangeMs } from './sp-instant.js';
@@ -139,6 +140,10 @@ export class MarketDb {
       this.db.pragma('busy_timeout = 5000');
       this.db.pragma('cache_size = -65536');
       this.db.exec(SCHEMA);
+      // Added after the first release: a token that changes with every write to a series (see seriesVersion).
+      const cols = this.db.prepare("SELECT name FROM pragma_table_info('series')").pluck().all() as string[];
+      if (!cols.includes('version')) this.db.exec("ALTER TABLE series ADD COLUMN version TEXT NOT NULL DEFAULT ''");
+      this.db.exec("UPDATE series SET version = lower(hex(randomblob(12))) WHERE version = ''");
     }
     const db = this.db;
     this.stmts = {
@@ -152,7 +157,6 @@ export class MarketDb {
       countTrades: db.prepare<[number, number, number], { n: number }>('SELECT count(*) AS n FROM trades WHERE series_id = ? AND time_ms >= ? AND time_ms < ?'),
       dayPut: db.prepare('INSERT INTO series_days VALUES (?, ?, ?) ON CONFLICT(series_id, day) DO UPDATE SET rows = excluded.rows'),
       dayDel: db.prepare('DELETE FROM series_days WHERE series_id = ? AND day = ?'),
-      seriesTotals: db.prepare('UPDATE series SET rows = (SELECT coalesce(sum(rows), 0) FROM series_days WHERE series_id = @id), first_ms = @first, last_ms = @last WHERE id = @id'),
       firstCandle: db.prepare<[number], { t: number | null }>('SELECT min(start_ms) AS t FROM candles WHERE series_id = ?'),
       lastCandle: db.prepare<[number], { t: number | null }>('SELECT max(start_ms) AS t FROM candles WHERE series_id = ?'),
       firstTrade: db.prepare<[number], { t: number | null }>('SELECT min(time_ms) AS t FROM trades WHERE series_id = ?'),
@@ -255,8 +259,14 @@ export class MarketDb {
     }
     const first = (interval === 'trades' ? this.stmts.firstTrade : this.stmts.firstCandle).get(seriesId)!.t;
     const last = (interval === 'trades' ? this.stmts.lastTrade : this.stmts.lastCandle).get(seriesId)!.t;
-    this.stmts.seriesTotals.run({ id: seriesId, first, last });
+    // Prepared here, by the writer only: a reader may open a file from before the version column.
+    this.totalsStmt ??= this.db.prepare(
+      'UPDATE series SET rows = (SELECT coalesce(sum(rows), 0) FROM series_days WHERE series_id = @id), first_ms = @first, last_ms = @last, version = @version WHERE id = @id',
+    );
+    this.totalsStmt.run({ id: seriesId, first, last, version: randomBytes(12).toString('hex') });
   }
+
+  private totalsStmt: Database.Statement | undefined;
 
   /** Deletes [fromMs, toMs) of a series (session dates `fromDay`..`toDay` recounted); returns rows deleted. */
   deleteRange(symbol: string, interval: SeriesInterval, fromMs: number, toMs: number, fromDay: string, toDay: string): number {
@@ -276,6 +286,24 @@ export class MarketDb {
   series(): SeriesInfo[] {
     return this.stmts.allSeries.all().map((r) => ({ id: r.id, symbol: r.symbol, interval: r.interval as SeriesInterval, rows: r.rows, firstMs: r.first_ms, lastMs: r.last_ms }));
   }
+
+  /**
+   * What identifies the stored content of a series: a random token written with every change to it
+   * (an import that stores or corrects rows, a deleted range; a rolled-back write rolls it back
+   * too), with its rows and first and last instants. Row count and last instant alone miss a
+   * corrected candle. Undefined for a database written before the token existed and not opened for
+   * writing since (the writer adds it) — or for an unknown series.
+   */
+  seriesVersion(seriesId: number): { version: string; rows: number; firstMs: number | null; lastMs: number | null } | undefined {
+    if (this.versionStmt === undefined) {
+      const cols = this.db.prepare("SELECT name FROM pragma_table_info('series')").pluck().all() as string[];
+      this.versionStmt = cols.includes('version') ? this.db.prepare('SELECT version, rows, first_ms AS firstMs, last_ms AS lastMs FROM series WHERE id = ?') : null;
+    }
+    const r = this.versionStmt?.get(seriesId) as { version: string; rows: number; firstMs: number | null; lastMs: number | null } | undefined;
+    return r && r.version !== '' ? r : undefined;
+  }
+
+  private versionStmt: Database.Statement | null | undefined;
 
   find(symbol: string, interval: SeriesInterval): number | undefined {
     return this.stmts.seriesGet.get(symbol, interval)?.id;
@@ -302,6 +330,18 @@ export class MarketDb {
   }
 
   private beforeStmt: Database.Statement | undefined;
+
+  /**
+   * Rows of a series on the São Paulo dates `fromDay`..`toDay` (inclusive), from the per-day counts
+   * kept with every write: the same figure as countRows over those days' instants, without a scan of
+   * the rows (ten years of minute bars are millions).
+   */
+  rowsOnDays(seriesId: number, fromDay: string, toDay: string): number {
+    this.daysRowsStmt ??= this.db.prepare('SELECT coalesce(sum(rows), 0) AS n FROM series_days WHERE series_id = ? AND day >= ? AND day <= ?');
+    return (this.daysRowsStmt.get(seriesId, fromDay, toDay) as { n: number }).n;
+  }
+
+  private daysRowsStmt: Database.Statement | undefined;
 
   /** Rows of a series in [fromMs, toMs). */
   countRows(seriesId: number, interval: SeriesInterval, fromMs: number, toMs: number): number {

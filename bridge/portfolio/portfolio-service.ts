@@ -9,7 +9,7 @@
 import type { BalanceView, PositionsChannelView, PositionTotalsView, PositionView, SettlementDayView } from '../../common/types.js';
 import { b3Calendar } from '../calendar/business-calendar.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
-import { feeSchedule } from '../fees/fee-schedule.js';
+import { type FeeSchedule, feeSchedule } from '../fees/fee-schedule.js';
 import { avgTicksToPrice, centavosToBrl, ticksToPrice, type InstrumentRegistry } from '../model/instrument.js';
 import { Portfolio, type FillResult, type PortfolioFill, type LastTicks, type PositionSnapshot } from './portfolio.js';
 
@@ -21,8 +21,10 @@ export class PortfolioService {
     private readonly openingCashCentavos: (client: string) => number,
     /** BRL per USD for tariffs in dollars (WDO), from the settings. */
     private readonly usdBrl: () => number | undefined = () => undefined,
+    /** The fee table (default: the committed one). */
+    private readonly fees: FeeSchedule = feeSchedule(),
   ) {
-    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule(), usdBrl });
+    this.portfolio = new Portfolio({ instruments, calendar: b3Calendar(), fees, usdBrl });
   }
 
   /** The OMS's FillBooker: deterministic from the fill, a repeated fillId is ignored. */
@@ -32,7 +34,7 @@ export class PortfolioService {
 
   /** Fees of one fill rounded on its own: the order-level estimate of a block (its clients are billed per day by the portfolio). */
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number {
-    return feeSchedule().feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs, usdBrl: this.usdBrl() }).totalCentavos;
+    return this.fees.feesCentavos({ instrument: this.instruments.require(symbol), qty, priceTicks, timeMs, usdBrl: this.usdBrl() }).totalCentavos;
   }
 
   positionQty(client: string, symbol: string): number {

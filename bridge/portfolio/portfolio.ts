@@ -160,6 +160,12 @@ interface ClientBook {
   /** The notional movements summed per settlement date, and the futures trades per trade date: a balance costs days, not fills. */
   notionalBySettlement: Map<string, number>;
   futuresByTradeDate: Map<string, FuturesTrade[]>;
+  /**
+   * The same cash as a running ledger, so a balance costs the dates still to settle, not every day
+   * of the book (a backtest asks it after every fill, over years): notional less billed fees per
+   * settlement date after `settledThrough`, and the sum of everything settling on or before it.
+   */
+  ledger: { settledThrough: string; settledCentavos: number; pending: Map<string, number>; feesCentavos: number; feeTotals: Map<string, number> };
 }
 
 function positiveInt(name: string, v: number): void {
@@ -175,7 +181,16 @@ export class Portfolio {
   private book(client: string): ClientBook {
     let b = this.books.get(client);
     if (!b) {
-      b = { openingCashCentavos: 0, positions: new Map(), movements: [], trades: [], feeDays: new Map(), notionalBySettlement: new Map(), futuresByTradeDate: new Map() };
+      b = {
+        openingCashCentavos: 0,
+        positions: new Map(),
+        movements: [],
+        trades: [],
+        feeDays: new Map(),
+        notionalBySettlement: new Map(),
+        futuresByTradeDate: new Map(),
+        ledger: { settledThrough: '', settledCentavos: 0, pending: new Map(), feesCentavos: 0, feeTotals: new Map() },
+      };
       this.books.set(client, b);
     }
     return b;
@@ -239,6 +254,7 @@ export class Portfolio {
       const amountCentavos = f.side === 'buy' ? -notional : notional;
       book.movements.push({ fillId: f.fillId, symbol: inst.symbol, tradeDate, settlementDate, kind: 'notional', amountCentavos });
       book.notionalBySettlement.set(settlementDate, (book.notionalBySettlement.get(settlementDate) ?? 0) + amountCentavos);
+      this.post(book, settlementDate, amountCentavos);
     }
     const trade: BookedTrade = {
       fillId: f.fillId,
@@ -255,12 +271,25 @@ export class Portfolio {
     };
     feeDay.add(priced);
     book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
+    // The day's bill moved: the ledger takes the difference.
+    const billed = feeDay.totalCentavos();
+    const before = book.ledger.feeTotals.get(feeDayKey) ?? 0;
+    book.ledger.feeTotals.set(feeDayKey, billed);
+    book.ledger.feesCentavos += billed - before;
+    this.post(book, settlementDate, before - billed);
     const feesCentavos = feeDay.shareOf(priced);
     book.trades.push(trade);
 
     const result: FillResult = { feesCentavos, realisedCentavos, tradeDate, settlementDate, duplicate: false };
     this.applied.set(f.fillId, result);
     return result;
+  }
+
+  /** A cash amount settling on a date, into the running ledger. */
+  private post(book: ClientBook, settlementDate: string, amountCentavos: number): void {
+    const l = book.ledger;
+    if (settlementDate <= l.settledThrough) l.settledCentavos += amountCentavos;
+    else l.pending.set(settlementDate, (l.pending.get(settlementDate) ?? 0) + amountCentavos);
   }
 
   /** Signed quantity a client holds, fractional and round lot together (the risk gate's reducing check). */
@@ -289,9 +318,7 @@ export class Portfolio {
 
   /** Everything B3 has billed the client so far (each day and segment rounded once). */
   feesCentavos(client: string): number {
-    let total = 0;
-    for (const { day } of this.books.get(client)?.feeDays.values() ?? []) total += day.totalCentavos();
-    return total;
+    return this.books.get(client)?.ledger.feesCentavos ?? 0;
   }
 
   /** Positions of one client or of all, by client then symbol; flat positions stay for their realised P&L. */
@@ -438,9 +465,23 @@ export class Portfolio {
         if (settlementDate <= d) totals[i] += amount;
       });
     };
-    for (const [settlementDate, amount] of book?.notionalBySettlement ?? []) add(settlementDate, amount);
-    // Fees as billed: one rounded total per trade date and segment.
-    for (const { day, settlementDate } of book?.feeDays.values() ?? []) add(settlementDate, -day.totalCentavos());
+    const l = book?.ledger;
+    if (l && todayIso >= l.settledThrough) {
+      // What settles by today joins the settled sum once; only later dates are looked at one by one.
+      for (const [date, amount] of l.pending) {
+        if (date > todayIso) continue;
+        l.settledCentavos += amount;
+        l.pending.delete(date);
+      }
+      l.settledThrough = todayIso;
+      for (let i = 0; i < 3; i++) totals[i] += l.settledCentavos;
+      for (const [date, amount] of l.pending) add(date, amount);
+    } else if (book) {
+      // A date before one already asked: summed from the book.
+      for (const [settlementDate, amount] of book.notionalBySettlement) add(settlementDate, amount);
+      // Fees as billed: one rounded total per trade date and segment.
+      for (const { day, settlementDate } of book.feeDays.values()) add(settlementDate, -day.totalCentavos());
+    }
     if (lastTicks) {
       // Only today's futures trades carry a projected adjustment.
       for (const t of book?.futuresByTradeDate.get(todayIso) ?? []) {

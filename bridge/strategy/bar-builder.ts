@@ -4,9 +4,8 @@
  * Paulo midnight, and closes at its end: the host asks `nextCloseMs` and calls `closeDue(now)` when
  * the clock gets there, so a quiet minute delays nothing. A bucket without prints makes no bar.
  */
-import { DateTime } from 'luxon';
 import type { CandleInterval } from '../../common/marketdata.js';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { saoPauloDay } from '../calendar/iso-date.js';
 
 export const BAR_INTERVAL_MS: Record<CandleInterval, number> = {
   '1m': 60_000,
@@ -24,19 +23,41 @@ export const BAR_INTERVAL_MS: Record<CandleInterval, number> = {
  * Paulo midnight (a 15-minute bar of 10:00 holds 10:00–10:14:59), a day from midnight to midnight.
  */
 export function barBucketer(interval: CandleInterval): (ms: number) => [number, number] {
-  const size = BAR_INTERVAL_MS[interval];
-  let dayStart = Number.NaN;
-  let dayEnd = Number.NaN;
+  const b = new BarBuckets(interval);
   return (ms) => {
-    if (!(ms >= dayStart && ms < dayEnd)) {
-      const d = DateTime.fromMillis(ms, { zone: SAO_PAULO_ZONE }).startOf('day');
-      dayStart = d.toMillis();
-      dayEnd = d.plus({ days: 1 }).toMillis();
-    }
-    if (interval === '1d') return [dayStart, dayEnd];
-    const s = dayStart + Math.floor((ms - dayStart) / size) * size;
-    return [s, Math.min(s + size, dayEnd)];
+    const s = b.startOf(ms);
+    return [s, b.end];
   };
+}
+
+/** barBucketer without an array per call: `startOf(ms)` returns the bucket's start and leaves its end in `end`. */
+export class BarBuckets {
+  private readonly size: number;
+  private readonly daily: boolean;
+  private dayStart = Number.NaN;
+  private dayEnd = Number.NaN;
+  /** End of the bucket of the last `startOf`. */
+  end = Number.NaN;
+
+  constructor(interval: CandleInterval) {
+    this.size = BAR_INTERVAL_MS[interval];
+    this.daily = interval === '1d';
+  }
+
+  startOf(ms: number): number {
+    if (!(ms >= this.dayStart && ms < this.dayEnd)) {
+      const d = saoPauloDay(ms);
+      this.dayStart = d.startMs;
+      this.dayEnd = d.endMs;
+    }
+    if (this.daily) {
+      this.end = this.dayEnd;
+      return this.dayStart;
+    }
+    const s = this.dayStart + Math.floor((ms - this.dayStart) / this.size) * this.size;
+    this.end = Math.min(s + this.size, this.dayEnd);
+    return s;
+  }
 }
 
 export interface BuiltBar {

@@ -13,12 +13,11 @@
  */
 import type { BoletaInput } from '../../common/schemas.js';
 import type { OrderStatus } from '../../common/types.js';
-import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { saoPauloDay } from '../calendar/iso-date.js';
 import type { BrokerBar } from '../execution/broker-port.js';
 import type { ParentOrder } from '../execution/orders.js';
 import type { TradingKernel } from '../kernel.js';
-import { type Instrument, notionalCentavos, priceToTicks, ticksToPrice, tradedContract } from '../model/instrument.js';
+import { continuousRoot, type Instrument, notionalCentavos, priceToTicks, ticksToPrice, tradedContract } from '../model/instrument.js';
 import type { BarInterval, StrategyOrder } from './api.js';
 import { BarBuilder, type BuiltBar } from './bar-builder.js';
 import type { HostEvent, RunnerCommand, StrategyFault } from './protocol.js';
@@ -115,8 +114,14 @@ export class StrategyHost {
     if (run.barsFrom === 'prints') this.bars = new BarBuilder(run.interval, (b) => this.queueBuiltBar(b));
     this.detach.push(
       kernel.tap({
-        bar: (b) => this.onVenueBar(b),
+        bar: (b) => {
+          this.resolveSymbols(this.o.nowMs());
+          this.onVenueBar(b);
+        },
         trade: (t) => {
+          // Bars from the venue and no interest in prints: nothing to do with a print.
+          if (this.bars === undefined && !this.run.wants.trades) return;
+          this.resolveSymbols(this.o.nowMs());
           const sym = this.strategyOf.get(t.symbol);
           if (sym === undefined) return;
           const inst = this.instrument(t.symbol)!;
@@ -127,12 +132,16 @@ export class StrategyHost {
         },
         book: (b) => {
           if (!this.run.wants.quotes) return;
+          this.resolveSymbols(this.o.nowMs());
           const sym = this.strategyOf.get(b.symbol);
           if (sym === undefined) return;
           const inst = this.instrument(b.symbol)!;
-          const px = (t: number | undefined) => (t === undefined ? undefined : ticksToPrice(inst, t));
           const last = this.kernel.quotes.ticks(b.symbol).lastTicks;
-          this.queue({ kind: 'quote', t: this.o.nowMs(), quote: { symbol: sym, t: b.timeMs, bid: px(b.bidTicks), ask: px(b.askTicks), bidQty: b.bidQty, askQty: b.askQty, last: px(last) } });
+          this.queue({
+            kind: 'quote',
+            t: this.o.nowMs(),
+            quote: { symbol: sym, t: b.timeMs, bid: priceOrNone(inst, b.bidTicks), ask: priceOrNone(inst, b.askTicks), bidQty: b.bidQty, askQty: b.askQty, last: priceOrNone(inst, last) },
+          });
         },
       }),
       kernel.listen({
@@ -240,11 +249,12 @@ export class StrategyHost {
   private resolveSymbols(nowMs: number): void {
     // Asked on every wake-up: the date is worked out only when the clock leaves the day it knows.
     if (nowMs >= this.dayStartMs && nowMs < this.dayEndMs) return;
-    const day = DateTime.fromMillis(nowMs, { zone: SAO_PAULO_ZONE }).startOf('day');
-    this.dayStartMs = day.toMillis();
-    this.dayEndMs = day.plus({ days: 1 }).toMillis();
-    const date = day.toISODate()!;
+    const day = saoPauloDay(nowMs);
+    this.dayStartMs = day.startMs;
+    this.dayEndMs = day.endMs;
+    const date = day.date;
     if (date === this.tradeDate) return;
+    const first = this.tradeDate === '';
     this.tradeDate = date;
     this.strategyOf.clear();
     for (const s of this.run.symbols) {
@@ -252,6 +262,9 @@ export class StrategyHost {
       this.tradeOf.set(s, traded);
       this.strategyOf.set(traded, s);
     }
+    // Cash D+0/D+1/D+2 moves with the date (yesterday's D+1 is today's D+0), and a continuous future
+    // may now trade as another contract: the strategy hears both before the day's first event.
+    if (!first) this.syncPortfolio();
   }
 
   private onVenueBar(b: BrokerBar): void {
@@ -279,11 +292,21 @@ export class StrategyHost {
   }
 
   private queueBar(symbol: string, inst: Instrument, b: { startMs: number; endMs: number; openTicks: number; highTicks: number; lowTicks: number; closeTicks: number; qty: number; volumeCentavos: number }): void {
-    const p = (t: number) => ticksToPrice(inst, t);
+    // Every bar passes here: no closure per call.
     this.queue({
       kind: 'bar',
       t: b.endMs,
-      bar: { symbol, interval: this.run.interval, t: b.startMs, open: p(b.openTicks), high: p(b.highTicks), low: p(b.lowTicks), close: p(b.closeTicks), qty: b.qty, volume: b.volumeCentavos / 100 },
+      bar: {
+        symbol,
+        interval: this.run.interval,
+        t: b.startMs,
+        open: ticksToPrice(inst, b.openTicks),
+        high: ticksToPrice(inst, b.highTicks),
+        low: ticksToPrice(inst, b.lowTicks),
+        close: ticksToPrice(inst, b.closeTicks),
+        qty: b.qty,
+        volume: b.volumeCentavos / 100,
+      },
     });
   }
 
@@ -296,6 +319,9 @@ export class StrategyHost {
       const inst = this.kernel.instruments.require(p.symbol);
       const fills = this.kernel.oms.fillsOf(id);
       const seen = ref.fillsSeen.get(id) ?? 0;
+      // Position and cash after the fill go first, so that inside onFill the position includes it
+      // (protocol.ts); the OMS tells orders before the portfolio, so the portfolio is read here.
+      if (fills.length > seen) this.syncPortfolio();
       for (let k = seen; k < fills.length; k++) {
         const f = fills[k];
         this.queue({ kind: 'fill', t: now, fill: { ref: ref.ref, orderId: id, symbol: ref.symbol, side: f.side, qty: f.qty, price: ticksToPrice(inst, f.priceTicks), t: f.timeMs } });
@@ -342,11 +368,7 @@ export class StrategyHost {
     const portfolio = this.kernel.portfolio;
     for (const client of this.run.clients) {
       for (const sym of this.run.symbols) {
-        const traded = this.tradeOf.get(sym) ?? sym;
-        const inst = this.kernel.instruments.get(traded);
-        const p = inst ? portfolio.position(client, traded) : undefined;
-        const qty = p?.qty ?? 0;
-        const avgPrice = p?.avgPriceTicks === undefined || !inst ? 0 : Math.round(((p.avgPriceTicks * inst.tickHundredths) / 100) * 1e6) / 1e6;
+        const { qty, avgPrice } = this.positionOf(client, sym);
         const key = `${client}|${sym}`;
         const sig = `${qty}|${avgPrice}`;
         if (this.lastPosition.get(key) === sig) continue;
@@ -360,6 +382,41 @@ export class StrategyHost {
         this.queue({ kind: 'cash', t: now, client, d0: b.d0, d1: b.d1, d2: b.d2 });
       }
     }
+  }
+
+  /**
+   * A client's position as the strategy names the symbol. A continuous future (`WINFUT`) is every
+   * contract of its root the client holds: across a roll the old and the new contract together, so
+   * the strategy's position does not move while the rolling orders fill.
+   */
+  private positionOf(client: string, sym: string): { qty: number; avgPrice: number } {
+    const portfolio = this.kernel.portfolio;
+    const root = this.rootOf(sym);
+    if (root === undefined) {
+      const traded = this.tradeOf.get(sym) ?? sym;
+      const inst = this.kernel.instruments.get(traded);
+      const p = inst ? portfolio.position(client, traded) : undefined;
+      const qty = p?.qty ?? 0;
+      const avgPrice = p?.avgPriceTicks === undefined || !inst ? 0 : Math.round(((p.avgPriceTicks * inst.tickHundredths) / 100) * 1e6) / 1e6;
+      return { qty, avgPrice };
+    }
+    let qty = 0;
+    let cost = 0;
+    for (const p of portfolio.positionSnapshots(client)) {
+      if (p.qty === 0 || p.avgPriceTicks === undefined || !p.symbol.startsWith(root)) continue;
+      const inst = this.instrument(p.symbol);
+      if (inst?.kind !== 'future' || inst.symbol.length !== root.length + 3) continue;
+      qty += p.qty;
+      cost += p.qty * p.avgPriceTicks * inst.tickHundredths;
+    }
+    return { qty, avgPrice: qty === 0 ? 0 : Math.round((cost / qty / 100) * 1e6) / 1e6 };
+  }
+
+  private readonly roots = new Map<string, string | undefined>();
+
+  private rootOf(sym: string): string | undefined {
+    if (!this.roots.has(sym)) this.roots.set(sym, continuousRoot(sym));
+    return this.roots.get(sym);
   }
 
   // --------------------------------------------------------------------- commands out
@@ -463,6 +520,10 @@ export class StrategyHost {
 
 const BRL = new Intl.NumberFormat('pt-BR', { style: 'currency', currency: 'BRL' });
 const brl = (x: number) => BRL.format(x).replace(/\u00a0/g, ' ');
+
+function priceOrNone(inst: Instrument, ticks: number | undefined): number | undefined {
+  return ticks === undefined ? undefined : ticksToPrice(inst, ticks);
+}
 
 const ACTIVE: ReadonlySet<OrderStatus> = new Set(['pending_new', 'working', 'partially_filled', 'pending_cancel', 'paused']);
 

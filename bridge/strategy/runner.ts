@@ -11,9 +11,8 @@
  * refuses further events. An invalid boleta throws from `ctx.submit`, inside the hook, with the
  * strategy's own line in the stack.
  */
-import { DateTime } from 'luxon';
 import { tickHundredthsOf, ticksOnGrid } from '../../common/ticks.js';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { InvalidDateError, saoPauloDay } from '../calendar/iso-date.js';
 import { Prng } from '../model/prng.js';
 import {
   indicators,
@@ -54,26 +53,51 @@ export class StrategyError extends Error {
 /** Most events make no command: they share one empty list (never pushed to). */
 const NO_COMMANDS: RunnerCommand[] = Object.freeze([]) as unknown as RunnerCommand[];
 
+const HOOK_CODE = Object.fromEntries(HOOK_CODES.map((h, i) => [h, i])) as Record<(typeof HOOK_CODES)[number], number>;
+
 const DONE_STATUSES = new Set<StrategyOrder['status']>(['filled', 'canceled', 'rejected', 'expired', 'refused']);
 
-/** A fixed-size ring of the latest closed bars of one symbol. */
+/**
+ * A fixed-size ring of the latest closed bars of one symbol, kept as numbers: a run of millions of
+ * bars keeps no bar object alive (each would outlive the young generation and cost the old one's
+ * collections); `ctx.bars` builds the objects it returns.
+ */
 class BarRing {
-  private readonly items: Bar[] = [];
+  private readonly t = new Float64Array(MAX_BARS_KEPT);
+  private readonly open = new Float64Array(MAX_BARS_KEPT);
+  private readonly high = new Float64Array(MAX_BARS_KEPT);
+  private readonly low = new Float64Array(MAX_BARS_KEPT);
+  private readonly close = new Float64Array(MAX_BARS_KEPT);
+  private readonly qty = new Float64Array(MAX_BARS_KEPT);
+  private readonly volume = new Float64Array(MAX_BARS_KEPT);
+  private readonly interval: Bar['interval'][] = [];
+  /** Bars kept (up to MAX_BARS_KEPT) and where the next one goes. */
+  private size = 0;
   private head = 0;
 
+  constructor(private readonly symbol: string) {}
+
   push(b: Bar): void {
-    if (this.items.length < MAX_BARS_KEPT) this.items.push(b);
-    else {
-      this.items[this.head] = b;
-      this.head = (this.head + 1) % MAX_BARS_KEPT;
-    }
+    const i = this.head;
+    this.t[i] = b.t;
+    this.open[i] = b.open;
+    this.high[i] = b.high;
+    this.low[i] = b.low;
+    this.close[i] = b.close;
+    this.qty[i] = b.qty;
+    this.volume[i] = b.volume;
+    this.interval[i] = b.interval;
+    this.head = i + 1 === MAX_BARS_KEPT ? 0 : i + 1;
+    if (this.size < MAX_BARS_KEPT) this.size++;
   }
 
   latest(count: number): Bar[] {
-    const n = Math.min(count, this.items.length);
+    const n = Math.min(count, this.size);
     const out = new Array<Bar>(n);
-    const len = this.items.length;
-    for (let i = 0; i < n; i++) out[i] = this.items[(this.head + len - n + i) % len];
+    for (let k = 0; k < n; k++) {
+      const i = (this.head - n + k + MAX_BARS_KEPT) % MAX_BARS_KEPT;
+      out[k] = { symbol: this.symbol, interval: this.interval[i], t: this.t[i], open: this.open[i], high: this.high[i], low: this.low[i], close: this.close[i], qty: this.qty[i], volume: this.volume[i] };
+    }
     return out;
   }
 }
@@ -120,6 +144,7 @@ export class StrategyRunner {
 
   /** Earliest timer, or undefined: the host wakes the runner (`clock`) then. */
   nextTimerMs(): number | undefined {
+    if (this.timers.size === 0) return undefined;
     let next: number | undefined;
     for (const t of this.timers.values()) if (next === undefined || t.atMs < next) next = t.atMs;
     return next;
@@ -152,18 +177,18 @@ export class StrategyRunner {
         this.rememberBar(ev.bar);
         this.lastPrice.set(ev.bar.symbol, ev.bar.close);
         this.runTimersDue(ev.t);
-        if (this.hooks.onBar) this.call('onBar', () => this.hooks.onBar!(ev.bar));
+        if (this.hooks.onBar) this.callWith('onBar', this.hooks.onBar, ev.bar);
         break;
       case 'trade':
         this.lastPrice.set(ev.trade.symbol, ev.trade.price);
         this.runTimersDue(ev.t);
-        if (this.hooks.onTrade) this.call('onTrade', () => this.hooks.onTrade!(ev.trade));
+        if (this.hooks.onTrade) this.callWith('onTrade', this.hooks.onTrade, ev.trade);
         break;
       case 'quote':
         this.quotes.set(ev.quote.symbol, ev.quote);
         if (ev.quote.last !== undefined) this.lastPrice.set(ev.quote.symbol, ev.quote.last);
         this.runTimersDue(ev.t);
-        if (this.hooks.onQuote) this.call('onQuote', () => this.hooks.onQuote!(ev.quote));
+        if (this.hooks.onQuote) this.callWith('onQuote', this.hooks.onQuote, ev.quote);
         break;
       case 'position': {
         let byClient = this.positions.get(ev.client);
@@ -175,7 +200,7 @@ export class StrategyRunner {
         this.cashByClient.set(ev.client, { d0: ev.d0, d1: ev.d1, d2: ev.d2 });
         return [];
       case 'fill':
-        if (this.hooks.onFill) this.call('onFill', () => this.hooks.onFill!(ev.fill));
+        if (this.hooks.onFill) this.callWith('onFill', this.hooks.onFill, ev.fill);
         break;
       case 'order': {
         const known = this.orders.get(ev.order.ref);
@@ -203,18 +228,23 @@ export class StrategyRunner {
   /** São Paulo date and minute of an instant; luxon only when the instant leaves the day it knows. */
   private localTime(t: number): { date: string; minute: number; weekday: number } {
     if (!(t >= this.dayStart && t < this.dayEnd)) {
-      const d = DateTime.fromMillis(t, { zone: SAO_PAULO_ZONE }).startOf('day');
-      if (!d.isValid) throw new StrategyError(`saoPaulo: instante inválido ${t}`);
-      this.dayStart = d.toMillis();
-      this.dayEnd = d.plus({ days: 1 }).toMillis();
-      this.day = { date: d.toISODate()!, weekday: d.weekday };
+      let d;
+      try {
+        d = saoPauloDay(t);
+      } catch (e) {
+        if (e instanceof InvalidDateError) throw new StrategyError(`saoPaulo: instante inválido ${t}`);
+        throw e;
+      }
+      this.dayStart = d.startMs;
+      this.dayEnd = d.endMs;
+      this.day = { date: d.date, weekday: d.weekday };
     }
     return { date: this.day.date, minute: Math.floor((t - this.dayStart) / 60_000), weekday: this.day.weekday };
   }
 
   private rememberBar(b: Bar): void {
     let ring = this.bars.get(b.symbol);
-    if (!ring) this.bars.set(b.symbol, (ring = new BarRing()));
+    if (!ring) this.bars.set(b.symbol, (ring = new BarRing(b.symbol)));
     ring.push(b);
   }
 
@@ -239,6 +269,25 @@ export class StrategyRunner {
       this.nowMs = Math.max(firedAt, 0);
       if (this.hooks.onTimer) this.call('onTimer', () => this.hooks.onTimer!(name!));
       this.nowMs = saved;
+    }
+  }
+
+  /** `call` for the per-event hooks: the hook and its argument, no closure per event. */
+  private callWith<A>(hook: (typeof HOOK_CODES)[number], fn: (a: A) => void, arg: A): void {
+    if (this.faulted) return;
+    this.currentHook = hook;
+    const probe = this.init.probe;
+    if (probe) {
+      probe[0] = HOOK_CODE[hook];
+      probe[1]++;
+    }
+    try {
+      fn.call(this.hooks, arg);
+    } catch (e) {
+      this.faulted = faultOf(hook, e, this.init.sourceFile);
+      this.commands = NO_COMMANDS;
+    } finally {
+      if (probe) probe[0] = 0;
     }
   }
 
@@ -329,8 +378,7 @@ export class StrategyRunner {
         const ref = `o${self.nextRef++}`;
         self.orders.set(ref, { ref, symbol: b.symbol, side: b.side, qty: b.qty, filledQty: 0, avgPrice: 0, status: 'pending_new' });
         self.openRefs.add(ref);
-        const where = locationIn(new Error().stack ?? '', init.sourceFile);
-        self.push({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}), ...(where ? { where } : {}) });
+        self.push(withWhere({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}) }, new Error(), init.sourceFile));
         return ref;
       },
       cancel(ref) {
@@ -409,6 +457,25 @@ export class StrategyRunner {
       },
     };
   }
+}
+
+/**
+ * A submit command whose `where` (the strategy's line that sent it) is read from the stack only when
+ * someone reads it: a host reads it when the bridge refuses the boleta, and a worker's message reads
+ * it when it is sent. Capturing a stack is cheap; turning it into text costs more than the rest of a
+ * boleta's way through a backtest.
+ */
+function withWhere(cmd: Extract<RunnerCommand, { kind: 'submit' }>, trace: Error, sourceFile: string | undefined): RunnerCommand {
+  Object.defineProperty(cmd, 'where', {
+    enumerable: true,
+    configurable: true,
+    get() {
+      const where = locationIn(trace.stack ?? '', sourceFile);
+      Object.defineProperty(cmd, 'where', { value: where, enumerable: true, writable: true });
+      return where;
+    },
+  });
+  return cmd;
 }
 
 /** The hook, message and the strategy's own line from an error's stack. */

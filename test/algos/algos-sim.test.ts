@@ -60,6 +60,25 @@ describe('TWAP', () => {
     expect(h.sent.length).toBeGreaterThan(0);
     for (const s of h.sent) expect(s.atMs).toBeLessThan(closeCallMs);
   });
+  it('with its time varied, each slice is worked once: an early slice wakes once, not every millisecond until its planned start', async () => {
+    const h = await algoHarness({ startMs: T0 });
+    const wakes = new Map<string, number>();
+    const scheduler = h.oms.runtime.scheduler;
+    const wakeAt = scheduler.wakeAt.bind(scheduler);
+    scheduler.wakeAt = (key, dueMs) => {
+      wakes.set(key, (wakes.get(key) ?? 0) + 1);
+      wakeAt(key, dueMs);
+    };
+    const r = await h.oms.submit(
+      { client: 'ALFA', symbol: 'PETR4', side: 'buy', qty: 10_000, limitPrice: 38, algo: { type: 'twap', end: new Date(T0 + 10 * MIN).toISOString(), sliceSec: 60, style: 'aggressive', randomizeTimePct: 50 } },
+      't',
+    );
+    if (!r.ok) throw new Error(JSON.stringify(r.errors));
+    await h.advance(10 * MIN + 5_000, 100);
+    expect(h.oms.get(r.value.order.id)!.filledQty).toBe(10_000);
+    // Ten slices: a wake-up for each, and a few more for children done in between.
+    expect(wakes.get(r.value.order.id)!).toBeLessThan(40);
+  });
 });
 
 describe('iceberg', () => {

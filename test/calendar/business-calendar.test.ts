@@ -2,7 +2,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { b3Calendar, BusinessCalendar } from '../../bridge/calendar/business-calendar.js';
 import { easterSunday, isoDate } from '../../bridge/calendar/holiday-rules.js';
-import { addCalendarDays, InvalidDateError, isWeekend, saoPauloDate } from '../../bridge/calendar/iso-date.js';
+import { DateTime } from 'luxon';
+import { addCalendarDays, InvalidDateError, isWeekend, saoPauloDate, saoPauloDay } from '../../bridge/calendar/iso-date.js';
 
 const cal = b3Calendar();
 const weekdayHolidays = (year: number) => cal.weekdayHolidays(year).map((h) => h.date);
@@ -183,5 +184,24 @@ describe('saoPauloDate', () => {
     // 02:00 UTC on the 20th is still 23:00 on the 19th in São Paulo (UTC-3).
     expect(saoPauloDate(Date.UTC(2026, 10, 20, 2, 0))).toBe('2026-11-19');
     expect(saoPauloDate(Date.UTC(2026, 10, 20, 3, 0))).toBe('2026-11-20');
+  });
+
+  it('the remembered day of any instant is luxon\'s, across Brazil\'s DST years (a midnight that did not exist included)', () => {
+    const luxonDay = (ms: number) => {
+      const d = DateTime.fromMillis(ms, { zone: 'America/Sao_Paulo' }).startOf('day');
+      return { date: d.toISODate(), weekday: d.weekday, startMs: d.toMillis(), endMs: d.plus({ days: 1 }).toMillis() };
+    };
+    // 4 November 2018: clocks went from 00:00 to 01:00, so the day starts at 01:00 (UTC-2).
+    expect(saoPauloDay(Date.UTC(2018, 10, 4, 12))).toEqual(luxonDay(Date.UTC(2018, 10, 4, 12)));
+    expect(new Date(saoPauloDay(Date.UTC(2018, 10, 4, 12)).startMs).toISOString()).toBe('2018-11-04T03:00:00.000Z');
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(1990, 0, 1), max: Date.UTC(2040, 0, 1) }), fc.integer({ min: -100_000, max: 100_000 }), (ms, step) => {
+        // A walk back and forth around an instant, as a replay asks (the last day is remembered).
+        for (const t of [ms, ms + step, ms - step, ms + 86_400_000, ms]) expect({ ...saoPauloDay(t) }).toEqual(luxonDay(t));
+      }),
+      { numRuns: 2_000 },
+    );
+    for (let t = Date.UTC(2018, 1, 17, 0); t < Date.UTC(2018, 1, 19, 0); t += 60_000) expect(saoPauloDate(t)).toBe(luxonDay(t).date);
+    expect(() => saoPauloDay(Number.NaN)).toThrow(InvalidDateError);
   });
 });

@@ -49,3 +49,22 @@ describe('algo session phases (b3Session) asked many times, as on every market e
     expect([...seen].sort()).toEqual(expect.arrayContaining(['closed', 'continuous', 'pre_open']));
   });
 });
+
+describe('the next phase change (b3Session.nextChangeMs), where algos look again', () => {
+  it('is the next boundary of the day, or the next midnight; the phase never changes before it', () => {
+    const petr4 = defaultInstruments(Date.parse('2026-11-25T15:00:00Z')).find((i) => i.symbol === 'PETR4')!;
+    const s = b3Session();
+    const sp = (hhmm: string, day = '2026-11-25') => Date.parse(`${day}T${hhmm}:00-03:00`);
+    expect(s.nextChangeMs!(petr4, sp('09:50'))).toBe(sp('10:00'));
+    expect(s.nextChangeMs!(petr4, sp('10:00'))).toBe(sp('17:55'));
+    expect(s.nextChangeMs!(petr4, sp('17:56'))).toBe(sp('18:00'));
+    expect(s.nextChangeMs!(petr4, sp('18:30'))).toBe(sp('00:00', '2026-11-26'));
+    // Holiday: nothing all day.
+    expect(s.nextChangeMs!(petr4, sp('12:00', '2026-11-20'))).toBe(sp('00:00', '2026-11-21'));
+    for (let t = sp('00:00', '2026-11-24'); t < sp('00:00', '2026-11-27'); t += 60_000) {
+      const next = s.nextChangeMs!(petr4, t);
+      expect(next).toBeGreaterThan(t);
+      expect(s.phase(petr4, next - 1)).toBe(s.phase(petr4, t));
+    }
+  });
+});

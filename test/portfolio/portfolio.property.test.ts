@@ -133,6 +133,41 @@ describe('portfolio properties', () => {
     );
   });
 
+  it('balances asked as fills arrive, on dates that move forward and back, equal a recount of the whole book', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fillArb(['PETR4', 'PETR4F', 'VALE3', 'WINZ26']), fc.integer({ min: -3, max: 6 })), { minLength: 1, maxLength: 50 }),
+        (steps) => {
+          const pf = new Portfolio({ instruments, calendar: b3Calendar(), fees: feeSchedule() });
+          pf.setOpeningCash('A', 1_000_000_00);
+          const fills: PortfolioFill[] = [];
+          const sorted = [...steps].sort((a, b) => a[0].timeMs - b[0].timeMs);
+          sorted.forEach(([f, ask], i) => {
+            const fill = { ...f, fillId: `t${i}` };
+            fills.push(fill);
+            pf.applyFill(fill);
+            // Asked on the fill's date, a few days either side (a query for an earlier date included).
+            const day = TRADING_DAYS_2026[Math.max(0, Math.min(TRADING_DAYS_2026.length - 1, TRADING_DAYS_2026.findIndex((d) => spMs(`${d}T23:59`) >= fill.timeMs) + ask))];
+            // The same figures summed from the whole book: every notional movement and every day's bill.
+            const cal = b3Calendar();
+            const dates = [day, cal.nextBusinessDay(day), cal.nextBusinessDay(cal.nextBusinessDay(day))];
+            for (const c of ['A', 'B']) {
+              const opening = c === 'A' ? 1_000_000_00 : 0;
+              const notional = pf.movements(c).filter((m) => m.kind === 'notional');
+              const bills = pf.feeBills(c);
+              const upTo = (d: string) => opening + notional.filter((m) => m.settlementDate <= d).reduce((a, m) => a + m.amountCentavos, 0) - bills.filter((b) => b.settlementDate <= d).reduce((a, b) => a + b.totalCentavos, 0);
+              const b = pf.balance(c, day);
+              expect([b.d0Centavos, b.d1Centavos, b.d2Centavos]).toEqual(dates.map(upTo));
+              expect(b.dates).toEqual(dates);
+              expect(pf.feesCentavos(c)).toBe(bills.reduce((a, x) => a + x.totalCentavos, 0));
+            }
+          });
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
   it('replaying the same journal, duplicates included, changes nothing', () => {
     fc.assert(
       fc.property(fc.array(fillArb(['PETR4', 'PETR4F', 'WINZ26']), { minLength: 1, maxLength: 30 }), (raw) => {

@@ -182,7 +182,7 @@ class SlicedAlgo implements ExecAlgorithm {
       this.ctx.wakeAfter(PHASE_RECHECK_MS);
       return;
     }
-    const k = sliceAt(this.plan, now);
+    const k = this.sliceNow(now);
     if (k < 0) {
       this.ctx.wakeAt(this.plan[0]?.startMs ?? this.endMs);
       return;
@@ -214,12 +214,29 @@ class SlicedAlgo implements ExecAlgorithm {
     return Math.min(this.ctx.parent.qty, floorToLot(varied, this.ctx.instrument.lotSize));
   }
 
+  /**
+   * The slice being worked at `now`: the last one whose (time-varied) start has come. With the time
+   * variation a slice may begin up to half its variation before its planned start, and is worked
+   * from then on, so an early wake-up acts once instead of waking again until the planned start.
+   */
+  private sliceNow(now: number): number {
+    let k = sliceAt(this.plan, now);
+    if (k < 0) return k;
+    while (k + 1 < this.plan.length && this.startOf(k + 1) <= now) k++;
+    return k;
+  }
+
+  /** When slice `j` is worked: its planned start, moved by the time variation (never the first). */
+  private startOf(j: number): number {
+    const start = this.plan[j].startMs;
+    if (this.p.timePct <= 0 || j === 0) return start;
+    const jitter = ((2 * this.rand(j, 2) - 1) * this.p.timePct * this.p.sliceMs) / 100 / 2;
+    return Math.min(this.endMs, start + jitter);
+  }
+
   private nextWakeMs(k: number): number {
-    const next = this.plan[k + 1];
-    if (!next) return this.endMs;
-    if (this.p.timePct <= 0) return next.startMs;
-    const jitter = ((2 * this.rand(k + 1, 2) - 1) * this.p.timePct * this.p.sliceMs) / 100 / 2;
-    return Math.max(this.ctx.nowMs() + 1, Math.min(this.endMs, next.startMs + jitter));
+    if (!this.plan[k + 1]) return this.endMs;
+    return Math.max(this.ctx.nowMs() + 1, this.startOf(k + 1));
   }
 
   private rand(k: number, stream: number): number {
@@ -228,7 +245,7 @@ class SlicedAlgo implements ExecAlgorithm {
   }
 
   private behindBy(): number {
-    const k = sliceAt(this.plan, this.ctx.nowMs());
+    const k = this.sliceNow(this.ctx.nowMs());
     if (k < 0) return 0;
     return this.targetFor(k) - this.ctx.parent.filledQty - this.ctx.workingQty();
   }
