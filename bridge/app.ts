@@ -519,6 +519,8 @@ async function startOnServer(opts: BridgeOptions, log: Logger, host: string, ser
       try {
         return await driver.run(feed, {
           cancelled: () => closed || (control?.cancelled() ?? false),
+          // The replay runs on the bridge's own thread: requests and quotes must get through.
+          yieldEveryMs: 20,
           progress: (n) => {
             replayStatus.events = n;
             replayStatus.simTime = new Date(clock()).toISOString();

@@ -62,6 +62,8 @@ export interface ReplayParticipants {
 export interface ReplayControl {
   cancelled(): boolean;
   progress?(eventsDone: number): void;
+  /** A replay sharing its thread with a server yields a turn this often (ms of work); a backtest's own process never does. */
+  yieldEveryMs?: number;
 }
 
 /** Settle rounds per step before the loop is declared stuck (an algo re-placing forever). */
@@ -81,6 +83,7 @@ export class ReplayDriver {
   constructor(private readonly p: ReplayParticipants) {}
 
   async run(feed: MarketFeed, control: ReplayControl): Promise<{ events: number; cancelled: boolean }> {
+    let yieldAt = performance.now() + (control.yieldEveryMs ?? Number.POSITIVE_INFINITY);
     for (;;) {
       const ev = feed.next();
       if (!ev) break;
@@ -93,6 +96,11 @@ export class ReplayDriver {
       if ((this.events & (PROGRESS_EVERY - 1)) === 0) {
         control.progress?.(this.events);
         if (control.cancelled()) return { events: this.events, cancelled: true };
+      }
+      // Sharing a thread (the bridge on recorded history): let HTTP, WebSocket and timers in now and then.
+      if ((this.events & 255) === 0 && performance.now() > yieldAt) {
+        await nextTurn();
+        yieldAt = performance.now() + control.yieldEveryMs!;
       }
     }
     control.progress?.(this.events);
