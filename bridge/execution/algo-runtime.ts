@@ -347,87 +347,154 @@ export class AlgoRuntime {
   }
 
   private contextFor(r: Running): AlgoContext {
-    const p = r.p;
-    const inst = this.o.instruments.require(p.symbol);
-    const m = this.market(p.symbol);
+    // One object per started algo, its methods on the prototype: no closure per context.
+    return new RuntimeContext(r, this.o.instruments.require(r.p.symbol), this.market(r.p.symbol), this.host, this.o, this.scheduler, this.running, this.schedules);
+  }
+}
+
+/**
+ * What an algo works through. What algos ask on every market event (live children, working and
+ * placed quantity) is derived once per change of the children: the OMS bumps `r.childEpoch` on
+ * each, so between changes a print or a book change costs no scan and no allocation.
+ */
+class RuntimeContext implements AlgoContext {
+  readonly parent: ParentOrder;
+  readonly nowMs: () => number;
+  /**
+   * Children before `firstLive` are done and fully booked: they are skipped, so a TWAP with
+   * hundreds of finished slices costs what its few live children cost. A done child never comes
+   * back to life (a late fill keeps it done), so the index only moves forward.
+   */
+  private firstLive = 0;
+  private epoch = -1;
+  private live: readonly ChildOrder[] = [];
+  private working = 0;
+  /** Placed beyond what filled: unplaced = qty - filled - this. */
+  private placedOpen = 0;
+
+  constructor(
+    private readonly r: Running,
+    readonly instrument: Instrument,
+    private readonly m: SymbolMarket,
+    private readonly host: AlgoHost,
+    private readonly o: AlgoRuntimeOptions,
+    private readonly scheduler: WakeScheduler,
+    private readonly running: ReadonlyMap<string, Running>,
+    private readonly schedules: Map<string, readonly PlannedPoint[]>,
+  ) {
+    this.parent = r.p;
+    this.nowMs = o.nowMs;
+  }
+
+  private refresh(): void {
+    const r = this.r;
+    if (this.epoch === r.childEpoch) return;
+    this.epoch = r.childEpoch;
     const host = this.host;
-    // Children before `firstLive` are done and fully booked: they are skipped, so a TWAP with
-    // hundreds of finished slices costs what its few live children cost. A done child never comes
-    // back to life (a late fill keeps it done), so the index only moves forward.
-    let firstLive = 0;
-    // What algos ask on every market event (live children, working and placed quantity) is derived
-    // once per change of the children: the OMS bumps `r.childEpoch` on each, so between changes a
-    // print or a book change costs no scan and no allocation.
-    let epoch = -1;
-    let live: readonly ChildOrder[] = [];
+    const ids = this.parent.childIds;
+    let firstLive = this.firstLive;
+    while (firstLive < ids.length) {
+      const c = host.child(ids[firstLive]);
+      if (!isChildDone(c.status) || (c.status === 'filled' && c.filledQty < c.qty)) break;
+      firstLive++;
+    }
+    this.firstLive = firstLive;
+    const out: ChildOrder[] = [];
     let working = 0;
-    /** Placed beyond what filled: unplaced = qty - filled - this. */
     let placedOpen = 0;
-    const refresh = () => {
-      if (epoch === r.childEpoch) return;
-      epoch = r.childEpoch;
-      const ids = p.childIds;
-      while (firstLive < ids.length) {
-        const c = host.child(ids[firstLive]);
-        if (!isChildDone(c.status) || (c.status === 'filled' && c.filledQty < c.qty)) break;
-        firstLive++;
+    for (let i = firstLive; i < ids.length; i++) {
+      const c = host.child(ids[i]);
+      const done = isChildDone(c.status);
+      if (!done) {
+        out.push(c);
+        working += c.qty - c.filledQty;
       }
-      const out: ChildOrder[] = [];
-      working = 0;
-      placedOpen = 0;
-      for (let i = firstLive; i < ids.length; i++) {
-        const c = host.child(ids[i]);
-        const done = isChildDone(c.status);
-        if (!done) {
-          out.push(c);
-          working += c.qty - c.filledQty;
-        }
-        // A child reported filled whose fills are still on the way counts as fully placed.
-        placedOpen += (!done || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
-      }
-      // A new array each time: an algo iterating the previous one while it cancels stays on that one.
-      live = out;
-    };
-    const liveChildren = () => {
-      refresh();
-      return live;
-    };
-    return {
-      parent: p,
-      instrument: inst,
-      nowMs: this.o.nowMs,
-      market: () => m.top,
-      phase: () => this.o.session.phase(inst, this.o.nowMs()),
-      session: () => this.o.session,
-      subscribe: (ev) => {
-        // Only while running: an algo stopped mid-call must not come back through a late subscribe.
-        if (this.running.get(p.id) !== r) return;
-        if (ev.book) m.bookSubs.add(r);
-        if (ev.trades) m.tradeSubs.add(r);
-      },
-      printedQtySince: (sinceMs) => m.qtySince(sinceMs),
-      children: () => p.childIds.map((id) => host.child(id)),
-      fills: () => host.fills(p.id),
-      liveChildren,
-      unplacedQty: () => {
-        refresh();
-        // Children before firstLive are placed exactly as far as they filled (p.filledQty); the rest add what is open.
-        return Math.max(0, p.qty - p.filledQty - placedOpen);
-      },
-      workingQty: () => {
-        refresh();
-        return working;
-      },
-      spawn: (qty, priceTicks) => host.spawn(p, qty, priceTicks),
-      replace: (childId, change) => host.replace(childId, change),
-      cancel: (childId) => host.cancel(childId),
-      wakeAt: (dueMs) => this.scheduler.wakeAt(p.id, dueMs),
-      wakeAfter: (delayMs) => this.scheduler.wakeAt(p.id, this.o.nowMs() + delayMs),
-      setSchedule: (points: readonly PlannedPoint[]) => {
-        this.schedules.set(p.id, points);
-      },
-      finish: (reason) => host.finish(p, reason),
-      pause: (reason) => host.pause(p, reason),
-    };
+      // A child reported filled whose fills are still on the way counts as fully placed.
+      placedOpen += (!done || c.status === 'filled' ? c.qty : c.filledQty) - c.filledQty;
+    }
+    this.working = working;
+    this.placedOpen = placedOpen;
+    // A new array each time: an algo iterating the previous one while it cancels stays on that one.
+    this.live = out;
+  }
+
+  market(): MarketTop {
+    return this.m.top;
+  }
+
+  phase(): AlgoPhase {
+    return this.o.session.phase(this.instrument, this.o.nowMs());
+  }
+
+  session(): MarketSession {
+    return this.o.session;
+  }
+
+  subscribe(ev: { book?: boolean; trades?: boolean }): void {
+    // Only while running: an algo stopped mid-call must not come back through a late subscribe.
+    if (this.running.get(this.parent.id) !== this.r) return;
+    if (ev.book) this.m.bookSubs.add(this.r);
+    if (ev.trades) this.m.tradeSubs.add(this.r);
+  }
+
+  printedQtySince(sinceMs: number): number {
+    return this.m.qtySince(sinceMs);
+  }
+
+  children(): ChildOrder[] {
+    return this.parent.childIds.map((id) => this.host.child(id));
+  }
+
+  fills(): readonly FillRecord[] {
+    return this.host.fills(this.parent.id);
+  }
+
+  liveChildren(): readonly ChildOrder[] {
+    this.refresh();
+    return this.live;
+  }
+
+  unplacedQty(): number {
+    this.refresh();
+    // Children before firstLive are placed exactly as far as they filled (p.filledQty); the rest add what is open.
+    const p = this.parent;
+    return Math.max(0, p.qty - p.filledQty - this.placedOpen);
+  }
+
+  workingQty(): number {
+    this.refresh();
+    return this.working;
+  }
+
+  spawn(qty: number, priceTicks: number | undefined): void {
+    this.host.spawn(this.parent, qty, priceTicks);
+  }
+
+  replace(childId: string, change: { qty?: number; priceTicks?: number }): void {
+    this.host.replace(childId, change);
+  }
+
+  cancel(childId: string): void {
+    this.host.cancel(childId);
+  }
+
+  wakeAt(dueMs: number): void {
+    this.scheduler.wakeAt(this.parent.id, dueMs);
+  }
+
+  wakeAfter(delayMs: number): void {
+    this.scheduler.wakeAt(this.parent.id, this.o.nowMs() + delayMs);
+  }
+
+  setSchedule(points: readonly PlannedPoint[]): void {
+    this.schedules.set(this.parent.id, points);
+  }
+
+  finish(reason: string): void {
+    this.host.finish(this.parent, reason);
+  }
+
+  pause(reason: string): void {
+    this.host.pause(this.parent, reason);
   }
 }
