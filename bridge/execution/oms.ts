@@ -101,6 +101,9 @@ export type OmsListener = {
 
 type Result<T> = { ok: true; value: T } | { ok: false; errors: ApiErrorItem[]; status?: number };
 
+/** A boleta's row as `submitForParent` answers it: the (first) parent it was accepted as, or why not. */
+export type AcceptedParentRow = { row: number; ok: true; parent: ParentOrder; duplicate?: boolean } | { row: number; ok: false; errors: ApiErrorItem[] };
+
 const MAX_PARENTS_IN_MEMORY = 1_000_000;
 /** How long a passing denial (throttle, no reference price) is retried before the boleta is paused. */
 const MAX_DENIED_RETRY_MS = 30_000;
@@ -405,8 +408,22 @@ export class OrderManager {
   }
 
   /** Accept many boletas; valid rows go through unless `allOrNothing`. One group commit for all. */
-  async submitMany(inputs: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor?: (i: number) => string): Promise<BatchRowResult[]> {
-    const results: BatchRowResult[] = [];
+  submitMany(inputs: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor?: (i: number) => string): Promise<BatchRowResult[]> {
+    return this.accept(inputs, actor, allOrNothing, prefixFor, true) as Promise<BatchRowResult[]>;
+  }
+
+  /**
+   * One boleta, accepted exactly as `submitMany` accepts it (same checks, events and timing), for the
+   * bridge's own callers that want the parent rather than an order view (a strategy host, which sends
+   * one boleta per order of a backtest and reads only the ids).
+   */
+  submitForParent(input: BoletaInput, actor: string): Promise<[AcceptedParentRow]> {
+    // The same promise `submitMany` would return: its callers' callbacks run at the same moment.
+    return this.accept([input], actor, false, undefined, false) as Promise<[AcceptedParentRow]>;
+  }
+
+  private async accept(inputs: BoletaInput[], actor: string, allOrNothing: boolean, prefixFor: ((i: number) => string) | undefined, views: boolean): Promise<Array<BatchRowResult | AcceptedParentRow>> {
+    const results: Array<BatchRowResult | AcceptedParentRow> = [];
     const accepted: Array<{ row: number; order: Omit<ParentOrder, 'id' | 'actor' | 'createdAtMs' | 'updatedAtMs'>; contentKey?: string }> = [];
     const nowMs = this.d.nowMs();
     const keysInBatch = new Set<string>();
@@ -421,7 +438,8 @@ export class OrderManager {
       if (input.idempotencyKey !== undefined) {
         const existing = this.byIdempotencyKey.get(input.idempotencyKey);
         if (existing) {
-          results.push({ row, ok: true, order: this.view(this.parents.get(existing)!, false), duplicate: true });
+          const p = this.parents.get(existing)!;
+          results.push(views ? { row, ok: true, order: this.view(p, false), duplicate: true } : { row, ok: true, parent: p, duplicate: true });
           return;
         }
         if (keysInBatch.has(input.idempotencyKey)) {
@@ -457,7 +475,7 @@ export class OrderManager {
       }
       accepted.push({ row, order: v.value, contentKey });
       // Placeholder until the order exists; replaced below once the journal has it.
-      results.push({ row, ok: true, order: undefined as unknown as OrderView });
+      results.push({ row, ok: true, order: undefined as unknown as OrderView } as BatchRowResult);
     });
     if (allOrNothing && results.some((r) => !r.ok)) {
       return results.map((r) => (r.ok && !r.duplicate ? { row: r.row, ok: false, errors: [{ field: prefixFor?.(r.row) ?? '(row)', code: 'batch_aborted', message: 'lote tudo-ou-nada: outra linha tem erro, nada foi enviado' }] } : r));
@@ -489,7 +507,7 @@ export class OrderManager {
         sliceEnd = performance.now() + START_SLICE_MS;
       }
       const parent = this.parents.get(id)!;
-      if (row >= 0) results[row] = { row, ok: true, order: this.view(parent, false) };
+      if (row >= 0) results[row] = views ? { row, ok: true, order: this.view(parent, false) } : { row, ok: true, parent };
       this.startAlgo(parent);
     }
     return results;

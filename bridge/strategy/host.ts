@@ -463,12 +463,14 @@ export class StrategyHost {
       ...(c.boleta.allocations ? { allocations: c.boleta.allocations } : { client: c.client }),
     };
     this.track(
-      this.kernel.oms.submitMany([input], this.o.actor, false).then(([row]) => {
+      // The parent, not an order view: the host reads only its ids.
+      this.kernel.oms.submitForParent(input, this.o.actor).then((rows) => {
+        const row = rows[0];
         if (!row.ok) {
           this.refuse(ref, row.errors.map((e) => `${e.field}: ${e.message}`).join('; '), c.where);
           return;
         }
-        const ids = [row.order.id, ...(row.order.routedWith ?? [])];
+        const ids = [row.parent.id, ...(row.parent.routedWith ?? [])];
         ref.parentIds.push(...ids);
         for (const id of ids) this.refByParent.set(id, ref);
         this.onOrdersChanged(ids);
