@@ -60,6 +60,8 @@ export function openReplayMarket(
   const rolls: Array<{ from: string; to: string }> = [];
   let onRoll: ((from: string, to: string) => void) | undefined;
   let kernelOf: TradingKernel | undefined;
+  // Start of the day whose bar was replayed last (daily bars): what was sent before it has had its bar.
+  let lastDayStartMs: number | undefined;
   return {
     ok: true,
     market: {
@@ -89,8 +91,11 @@ export function openReplayMarket(
         kernel.tap({ trade: (t) => whenPriced(t.symbol), book: (b) => whenPriced(b.symbol) });
       },
       dayChanged(next, nextStartMs) {
-        // B3 day orders end with the session; a daily-bar replay keeps its orders for the next bar.
+        // B3 day orders end with the session. On daily bars an order is sent when its day's bar has
+        // closed, so it works through the next bar (the next session) and expires after that one.
         if (intraday) venue.expireWorking('ordem do dia expirada no fim do pregão', nextStartMs);
+        else if (lastDayStartMs !== undefined) venue.expireWorking('ordem do dia expirada no fim do pregão seguinte', lastDayStartMs + 1);
+        lastDayStartMs = nextStartMs;
         if (!continuous) return;
         for (const p of plan.series) {
           if (!continuousRoot(p.dataSymbol)) continue;

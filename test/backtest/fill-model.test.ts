@@ -151,6 +151,24 @@ describe('bars: day orders and midnight', () => {
   });
 });
 
+describe('daily bars: an order works through one session', () => {
+  it('a market sell the next open gaps past (its protection) expires after that session; the boleta sends again and fills', async () => {
+    putCandles(db, 'PETR4', '1d', [
+      ['2026-11-24 00:00', 10.2, 10.2, 10.2, 10.2, 1_000_000],
+      ['2026-11-25 00:00', 9.95, 9.95, 9.95, 9.95, 1_000_000],
+      ['2026-11-26 00:00', 9.96, 9.96, 9.96, 9.96, 1_000_000],
+      ['2026-11-27 00:00', 9.97, 9.97, 9.97, 9.97, 1_000_000],
+      ['2026-11-30 00:00', 9.98, 9.98, 9.98, 9.98, 1_000_000],
+    ]);
+    const r = await backtest(sendOn([{ at: '2026-11-24', boleta: { symbol: 'PETR4', side: 'sell', qty: 100 } }]), { symbols: ['PETR4'], from: '2026-11-24', to: '2026-11-30', interval: '1d' }, db);
+    // Decided on the close of 24/11 (10.20): 25/11 opens at 9.95, past the market order's protection,
+    // so that child rests through 25/11 and expires with it. The boleta's next child goes out once
+    // 26/11 is known and fills at the open of 27/11 — never a child left resting for good.
+    expect(r.fills.map((f) => [f.price, local(f.t).slice(0, 10)])).toEqual([[9.97, '2026-11-28']]);
+    expect(r.orders.map((o) => [o.status, o.children])).toEqual([['filled', 2]]);
+  });
+});
+
 describe('prints: queue position', () => {
   const spec = { symbols: ['PETR4'], from: '2026-12-01', to: '2026-12-01', interval: '1m' as const, source: 'trades' as const };
 
