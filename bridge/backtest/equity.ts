@@ -23,7 +23,8 @@ export interface EquityPoint {
 export class EquityTracker {
   private fixedCentavos: number;
   private open: OpenPosition[] = [];
-  private readonly realised = new Map<string, number>();
+  /** Per client and symbol: the position last seen and the realised P&L when it opened from flat. */
+  private readonly rounds = new Map<string, { qty: number; realisedAtOpenCentavos: number }>();
   private equity: number;
   private peak: number;
   private maxDd = 0;
@@ -59,19 +60,32 @@ export class EquityTracker {
       fees += portfolio.feesCentavos(client);
       for (const p of portfolio.positionSnapshots(client)) {
         fixed += p.realisedCentavos;
-        const key = `${client}|${p.symbol}`;
-        const before = this.realised.get(key) ?? 0;
-        if (p.realisedCentavos !== before) {
-          if (p.realisedCentavos > before) this.wins++;
-          else this.losses++;
-          this.realised.set(key, p.realisedCentavos);
-        }
+        this.countRoundTrip(`${client}|${p.symbol}`, p.qty, p.realisedCentavos);
         if (p.qty !== 0) open.push({ symbol: p.symbol, qty: p.qty, costCentavos: p.costCentavos, realisedCentavos: p.realisedCentavos, tickValueCentavos: this.kernel.instruments.require(p.symbol).tickValueCentavos });
       }
     }
     this.feesCentavos = fees;
     this.fixedCentavos = fixed - fees;
     this.open = open;
+  }
+
+  /**
+   * A trade, for the hit rate, is a round trip: from flat back to flat (a reversal closes one and
+   * opens the next), won or lost by the P&L it realised on the way, however many fills it took — an
+   * exit in ten partial fills is one trade, as backtrader and zipline count it.
+   */
+  private countRoundTrip(key: string, qty: number, realisedCentavos: number): void {
+    let r = this.rounds.get(key);
+    if (!r) this.rounds.set(key, (r = { qty: 0, realisedAtOpenCentavos: realisedCentavos }));
+    if (qty === r.qty) return;
+    const closed = r.qty !== 0 && (qty === 0 || Math.sign(qty) !== Math.sign(r.qty));
+    if (closed) {
+      const pnl = realisedCentavos - r.realisedAtOpenCentavos;
+      if (pnl > 0) this.wins++;
+      else if (pnl < 0) this.losses++;
+    }
+    if (r.qty === 0 || closed) r.realisedAtOpenCentavos = realisedCentavos;
+    r.qty = qty;
   }
 
   /** Marks the book at `t` and records the sample. */

@@ -3,7 +3,7 @@
  * Brazilian quant expects): 252 sessions a year; returns are simple daily returns of total equity
  * (cash plus positions marked to the last price, fees included); Sharpe over a risk-free rate given
  * per year (the CDI, 0 when not given); drawdown as a fraction of the running peak, measured on every
- * equity sample, not only at day ends; hit rate over closing trades; turnover as traded notional
+ * equity sample, not only at day ends; hit rate over round trips (flat to flat); turnover as traded notional
  * over the average equity.
  */
 export const SESSIONS_PER_YEAR = 252;
@@ -17,7 +17,7 @@ export interface RunMetrics {
   sharpe: number | null;
   /** Largest fall from a peak, a positive fraction (0.12 = 12%). */
   maxDrawdown: number;
-  /** Closing trades with a gain over closing trades with a gain or a loss; null without any. */
+  /** Round trips (flat to flat) that realised a gain, over those that realised a gain or a loss; null without any. */
   hitRate: number | null;
   /** Traded notional over the average equity. */
   turnover: number;

@@ -78,6 +78,51 @@ describe('metrics', () => {
     expect(r.equity[r.equity.length - 1].value).toBe(e[6] / 100);
   });
 
+  it('hit rate counts round trips (flat to flat, a reversal closes one), not fills: an exit in parts is one trade', async () => {
+    putCandles(db, 'PETR4', '1d', [
+      ['2026-11-23 00:00', 10, 10, 10, 10, 1_000_000],
+      ['2026-11-24 00:00', 10, 10, 10, 10, 1_000_000],
+      ['2026-11-25 00:00', 10.1, 10.1, 10.1, 10.1, 1_000_000],
+      ['2026-11-26 00:00', 10, 10, 10, 10, 1_000_000],
+      ['2026-11-27 00:00', 9.9, 9.9, 9.9, 9.9, 1_000_000],
+      ['2026-11-30 00:00', 9.8, 9.8, 9.8, 9.8, 1_000_000],
+      ['2026-12-01 00:00', 9.8, 9.8, 9.8, 9.8, 1_000_000],
+    ]);
+    // Long 1,000 at 10, out in three parts (+30, 0, then −40 on 400 that also opens a short of
+    // 200 at 9.90): a loss of 10. The short is bought back in two parts at 9.80: a gain of 20.
+    // (Moves stay small: a market order goes out as a limit with protection, which a gap would skip.)
+    const script: Record<string, ['buy' | 'sell', number]> = {
+      '2026-11-23': ['buy', 1_000],
+      '2026-11-24': ['sell', 300],
+      '2026-11-25': ['sell', 300],
+      '2026-11-26': ['sell', 600],
+      '2026-11-27': ['buy', 100],
+      '2026-11-30': ['buy', 100],
+    };
+    const s = defineStrategy({
+      name: 'script',
+      setup(ctx) {
+        return {
+          onBar(bar) {
+            const step = script[local(bar.t + 3 * 3_600_000).slice(0, 10)];
+            if (step) ctx.submit({ symbol: 'PETR4', side: step[0], qty: step[1] });
+          },
+        };
+      },
+    });
+    const r = await backtest(s, { symbols: ['PETR4'], from: '2026-11-23', to: '2026-12-01', interval: '1d', cashBrl: 100_000 }, db);
+    expect(r.fills.map((f) => [f.side, f.qty, f.price])).toEqual([
+      ['buy', 1_000, 10],
+      ['sell', 300, 10.1],
+      ['sell', 300, 10],
+      ['sell', 600, 9.9],
+      ['buy', 100, 9.8],
+      ['buy', 100, 9.8],
+    ]);
+    // Counting fills that realised a gain or a loss would say 3 of 4 (0.75); by round trips it is 1 of 2.
+    expect(r.metrics.hitRate).toBe(0.5);
+  });
+
   it('computeMetrics on a series by hand: no return without sessions, no Sharpe without dispersion', () => {
     const flat = computeMetrics({ dailyEquityCentavos: [100, 100, 100], maxDrawdown: 0, wins: 0, losses: 0, tradedNotionalCentavos: 0, averageEquityCentavos: 100, feesCentavos: 0, fills: 0, riskFreeAnnual: 0 });
     expect(flat).toMatchObject({ totalReturn: 0, annualReturn: 0, volatility: 0, sharpe: null, hitRate: null, turnover: 0, sessions: 2 });

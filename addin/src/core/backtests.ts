@@ -473,7 +473,7 @@ export function metricCells(m: RunMetricsView | undefined): MetricCell[] {
     { key: 'volatility', label: 'Volatilidade', text: m ? fmtPct(frac(m.volatility)) : '—', hint: 'anualizada' },
     { key: 'sharpe', label: 'Sharpe', text: m ? fmtNumber(m.sharpe, 2) : '—', tone: typeof m?.sharpe === 'number' ? (m.sharpe > 0.005 ? 'pos' : m.sharpe < -0.005 ? 'neg' : undefined) : undefined, hint: 'sobre o CDI' },
     { key: 'maxDrawdown', label: 'Drawdown máximo', text: m ? drawdownText(m.maxDrawdown) : '—', tone: m && (frac(m.maxDrawdown) ?? 0) > 0 ? 'neg' : undefined },
-    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate, 1), 1) : '—', hint: 'operações fechadas' },
+    { key: 'hitRate', label: 'Taxa de acerto', text: m ? fmtPct(frac(m.hitRate, 1), 1) : '—', hint: 'operações de ida e volta (zerada a zerada)' },
     { key: 'turnover', label: 'Giro', text: m ? turnoverText(m.turnover) : '—', hint: 'volume / patr. médio' },
     { key: 'feesBrl', label: 'Custos', text: m ? fmtMoney(m.feesBrl) : '—', hint: 'taxas B3' },
     { key: 'trades', label: 'Negócios', text: m ? fmtQty(m.trades) : '—', hint: m ? `${fmtQty(m.sessions)} pregões` : undefined },
