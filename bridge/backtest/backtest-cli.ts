@@ -106,7 +106,7 @@ export async function runBacktestCli(argv: string[], usage: Usage): Promise<numb
     maxParallel: 1,
     allowPaths: true,
     publishRun: (r) => {
-      if (r.id !== runId || !bar) return;
+      if (r.id !== runId || !bar || 'deleted' in r) return;
       bar.update(Math.round(r.progress * 1000), { rate: (r.eventsPerSec ?? 0).toLocaleString('pt-BR') });
     },
   });

@@ -57,7 +57,8 @@ export interface BacktestServiceOptions {
   maxParallel?: number;
   /** The command line may name a strategy file anywhere; the API only ids. */
   allowPaths?: boolean;
-  publishRun?: (run: BacktestRunView) => void;
+  /** A run's view as it changes, or `{ id, deleted: true }` once it is gone (every open pane drops it). */
+  publishRun?: (run: BacktestRunView | { id: string; deleted: true }) => void;
   publishSweep?: (sweep: SweepView) => void;
   /** Redis of the sweeps fanned out with BullMQ (settings.sweepRedisUrl); connected at the first sweep. */
   redisUrl?: string;
@@ -258,8 +259,13 @@ export class BacktestService {
     this.active.delete(a.id);
     if (this.closed) return;
     const now = this.now();
-    if (a.deleteRequested) this.store.delete(a.id);
-    else if (outcome.kind === 'done') this.store.finish(a.id, outcome.result.fault ? 'failed' : 'done', outcome.result, now);
+    if (a.deleteRequested) {
+      this.store.delete(a.id);
+      this.o.publishRun?.({ id: a.id, deleted: true });
+      a.resolve({ run: { ...a.view, state: 'cancelled' }, outcome });
+      return;
+    }
+    if (outcome.kind === 'done') this.store.finish(a.id, outcome.result.fault ? 'failed' : 'done', outcome.result, now);
     else if (outcome.kind === 'cancelled') this.store.fail(a.id, 'cancelled', 'cancelado', now);
     else if (outcome.kind === 'refused') this.store.fail(a.id, 'failed', outcome.errors.map((e) => e.message).join('; '), now);
     else this.store.fail(a.id, 'failed', outcome.message, now, outcome.fault);
@@ -352,6 +358,7 @@ export class BacktestService {
       if (this.active.has(id)) return { ok: true, value: { id, deleted: true } };
     }
     this.store.delete(id);
+    this.o.publishRun?.({ id, deleted: true });
     return { ok: true, value: { id, deleted: true } };
   }
 

@@ -185,6 +185,9 @@ describe('backtests API', () => {
 
       expect((await b.api('DELETE', `/api/backtests/${slow.body.id}`)).body).toEqual({ id: slow.body.id, deleted: true });
       expect((await b.api('GET', `/api/backtests/${slow.body.id}`)).status).toBe(404);
+      // Every open pane hears of it and drops the row.
+      const gone = await probe.waitFor((m) => m.op === 'delta' && m.channel === 'backtests' && (m.data as { id: string }).id === slow.body.id && 'deleted' in (m.data as object), 5_000);
+      expect((gone as { data: unknown }).data).toEqual({ id: slow.body.id, deleted: true });
       expect((await b.api('DELETE', `/api/backtests/${slow.body.id}`)).status).toBe(404);
 
       const audit = await eventually(async () => {
