@@ -7,6 +7,7 @@
 import Database from 'better-sqlite3';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
+import { retryWhileBusy } from '../config/sqlite-busy.js';
 import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestRunView, BacktestSpec, BacktestState, StrategyFaultView, SweepRowView, SweepView } from '../../common/backtest.js';
 
 export const BACKTESTS_DB_FILE = 'backtests.db';
@@ -72,13 +73,15 @@ export class ResultsStore {
 
   private constructor(readonly file: string) {
     if (!existsSync(file)) closeSync(openSync(file, 'a', 0o600));
-    this.db = new Database(file);
+    this.db = new Database(file, { timeout: 5_000 });
     chmodSync(file, 0o600);
-    this.db.pragma('journal_mode = WAL');
-    // Results can be recomputed (same data, same seed): no fsync per run.
-    this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
-    this.db.exec(SCHEMA);
+    const db = this.db;
+    retryWhileBusy(() => {
+      db.pragma('journal_mode = WAL');
+      // Results can be recomputed (same data, same seed): no fsync per run.
+      db.pragma('synchronous = NORMAL');
+      db.transaction(() => db.exec(SCHEMA)).immediate();
+    });
   }
 
   static open(dataDir: string): ResultsStore {
@@ -117,7 +120,7 @@ export class ResultsStore {
       this.db
         .prepare('UPDATE runs SET state = ?, metrics = ?, fault = ?, summary = ?, finished_ms = ?, error = ? WHERE id = ?')
         .run(state, JSON.stringify(metrics), fault ? JSON.stringify(fault) : null, JSON.stringify({ ...summary, warnings }), finishedMs, fault ? `${fault.hook}: ${fault.message}` : null, id);
-    })();
+    }).immediate();
   }
 
   list(filter: { sweepId?: string } = {}): BacktestRunView[] {
@@ -161,7 +164,7 @@ export class ResultsStore {
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM run_rows WHERE run_id = ?').run(id);
       return this.db.prepare('DELETE FROM runs WHERE id = ?').run(id).changes > 0;
-    })();
+    }).immediate();
   }
 
   /** Runs left `queued` or `running` by a bridge that stopped: they will not finish now. */
@@ -169,7 +172,7 @@ export class ResultsStore {
     return this.db.transaction(() => {
       this.db.prepare("UPDATE sweeps SET state = 'failed' WHERE state IN ('queued', 'running')").run();
       return this.db.prepare("UPDATE runs SET state = 'failed', error = 'interrompido: a ponte parou durante a execução', finished_ms = ? WHERE state IN ('queued', 'running')").run(nowMs).changes;
-    })();
+    }).immediate();
   }
 
   createSweep(s: { id: string; strategy: string; rankBy: string; total: number; workers: string; label?: string; createdMs: number }): void {

@@ -15,6 +15,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, existsSync, openSync } from 'node:fs';
 import type { SeriesInterval } from '../../common/marketdata.js';
+import { retryWhileBusy } from '../config/sqlite-busy.js';
 import { saoPauloDayRangeMs } from './sp-instant.js';
 
 export const MARKET_DB_FILE = 'market.db';
@@ -127,23 +128,29 @@ export class MarketDb {
   ) {
     if (readonly) {
       // A reader beside the writer (a backtest in its own thread): WAL lets it read while an import writes.
-      this.db = new Database(file, { readonly: true, fileMustExist: true });
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536');
+      const ro = new Database(file, { readonly: true, fileMustExist: true, timeout: 5_000 });
+      this.db = ro;
+      ro.pragma('cache_size = -65536');
+      // The first read loads the schema: the moment a reader can meet a writer mid-setup.
+      retryWhileBusy(() => ro.prepare('SELECT count(*) FROM sqlite_master').get());
     } else {
       createPrivateFile(file);
-      this.db = new Database(file);
+      const rw = new Database(file, { timeout: 5_000 });
+      this.db = rw;
       chmodSync(file, 0o600);
-      this.db.pragma('journal_mode = WAL');
-      // Market data can be imported again; the order journal is the one that fsyncs every event.
-      this.db.pragma('synchronous = NORMAL');
-      this.db.pragma('busy_timeout = 5000');
-      this.db.pragma('cache_size = -65536');
-      this.db.exec(SCHEMA);
-      // Added after the first release: a token that changes with every write to a series (see seriesVersion).
-      const cols = this.db.prepare("SELECT name FROM pragma_table_info('series')").pluck().all() as string[];
-      if (!cols.includes('version')) this.db.exec("ALTER TABLE series ADD COLUMN version TEXT NOT NULL DEFAULT ''");
-      this.db.exec("UPDATE series SET version = lower(hex(randomblob(12))) WHERE version = ''");
+      rw.pragma('cache_size = -65536');
+      retryWhileBusy(() => {
+        rw.pragma('journal_mode = WAL');
+        // Market data can be imported again; the order journal is the one that fsyncs every event.
+        rw.pragma('synchronous = NORMAL');
+        rw.transaction(() => {
+          rw.exec(SCHEMA);
+          // Added after the first release: a token that changes with every write to a series (see seriesVersion).
+          const cols = rw.prepare("SELECT name FROM pragma_table_info('series')").pluck().all() as string[];
+          if (!cols.includes('version')) rw.exec("ALTER TABLE series ADD COLUMN version TEXT NOT NULL DEFAULT ''");
+          rw.exec("UPDATE series SET version = lower(hex(randomblob(12))) WHERE version = ''");
+        }).immediate();
+      });
     }
     const db = this.db;
     this.stmts = {
