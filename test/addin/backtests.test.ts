@@ -54,7 +54,7 @@ const filled = () => ({ ...emptyBacktestForm('ma-crossover'), symbols: 'petr4, v
 
 describe('the backtest form', () => {
   it('builds the request the bridge schema accepts, pt-BR numbers read as such', () => {
-    const form = { ...filled(), cash: 'R$ 2.500.000,50', cdi: '10,65', seed: '42', interval: '15m' as const, source: 'bars' as const, clients: 'ALFA BETA', label: ' teste ', params: { fast: '5', band: '1,25', short: 'sim', mode: 'VWAP', note: '' } };
+    const form = { ...filled(), cash: 'R$ 2.500.000,50', cdi: '10,65', seed: '42', warmup: '1.000', interval: '15m' as const, source: 'bars' as const, clients: 'ALFA BETA', label: ' teste ', params: { fast: '5', band: '1,25', short: 'sim', mode: 'VWAP', note: '' } };
     const r = buildBacktestRequest(form, MA);
     expect(r.ok).toBe(true);
     if (!r.ok) return;
@@ -71,6 +71,7 @@ describe('the backtest form', () => {
         cashBrl: 2_500_000.5,
         seed: 42,
         riskFreeAnnual: 0.1065,
+        warmupBars: 1_000,
         params: { fast: 5, band: 1.25, short: true, mode: 'vwap' },
       },
     });
@@ -92,7 +93,7 @@ describe('the backtest form', () => {
   });
 
   it('says what is wrong, on the field, before sending', () => {
-    const r = buildBacktestRequest({ ...emptyBacktestForm(''), from: '2024-06-28', to: '2024-01-02', cash: '0', seed: '1,5', cdi: 'abc', clients: 'ALFA; bad/id', params: { fast: '0' } }, MA);
+    const r = buildBacktestRequest({ ...emptyBacktestForm(''), from: '2024-06-28', to: '2024-01-02', cash: '0', seed: '1,5', cdi: 'abc', warmup: '6000', clients: 'ALFA; bad/id', params: { fast: '0' } }, MA);
     expect(r.ok).toBe(false);
     if (r.ok) return;
     expect(r.errors.strategy).toBe('Escolha uma estratégia.');
@@ -101,6 +102,7 @@ describe('the backtest form', () => {
     expect(r.errors.cashBrl).toContain('maior que zero');
     expect(r.errors.seed).toContain('inteiro');
     expect(r.errors.riskFreeAnnual).toContain('não é um número');
+    expect(r.errors.warmupBars).toBe('Use um inteiro entre 0 e 5.000.');
     expect(r.errors.clients).toContain('bad/id');
     expect(r.errors['params.fast']).toBe('mínimo 1');
   });

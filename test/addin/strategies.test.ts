@@ -28,6 +28,12 @@ describe('starting a strategy', () => {
     const r = buildStartRequest(form(), MA, 'sim');
     expect(r).toEqual({ ok: true, body: { strategy: 'ma-crossover', symbols: ['PETR4'], clients: ['ALFA'], interval: '1m', params: { fast: 5 }, seed: 1 } });
     expect(r.ok && strategyStartSchema.safeParse(r.body).success).toBe(true);
+    const warm = buildStartRequest({ ...form(), warmup: '200' }, MA, 'sim');
+    expect(warm.ok && warm.body.warmupBars).toBe(200);
+    expect(warm.ok && strategyStartSchema.safeParse(warm.body).success).toBe(true);
+    const bad = buildStartRequest({ ...form(), warmup: 'muitas' }, MA, 'sim');
+    expect(!bad.ok && bad.errors.warmupBars).toBeTruthy();
+    expect(startFieldKeys(MA)).toContain('warmupBars');
   });
 
   it('on a real broker: limits and ARMAR typed by the person, or no start', () => {

@@ -89,18 +89,30 @@ export interface BacktestForm {
   cdi: string;
   source: SourceName;
   label: string;
+  /** Closed bars before the start the strategy reads with ctx.bars at once (as typed; '' = 0). */
+  warmup: string;
 }
 
 export const DEFAULT_CLIENT = 'BACKTEST';
 
 export function emptyBacktestForm(strategy = ''): BacktestForm {
-  return { strategy, params: {}, symbols: '', from: '', to: '', interval: '1d', clients: DEFAULT_CLIENT, cash: '1.000.000,00', seed: '1', cdi: '', source: 'auto', label: '' };
+  return { strategy, params: {}, symbols: '', from: '', to: '', interval: '1d', clients: DEFAULT_CLIENT, cash: '1.000.000,00', seed: '1', cdi: '', source: 'auto', label: '', warmup: '' };
 }
 
 /** Field errors by form key: 'symbols', 'from', 'params.fast', 'grid.fast', 'limits.maxOrdersPerMinute'… */
 export type FieldErrors = Record<string, string>;
 
 export type Built<T> = { ok: true; body: T } | { ok: false; errors: FieldErrors };
+
+/** Warm-up bars as typed: '' is none; else a whole number up to 5.000 (the bridge's bound). */
+export function parseWarmup(text: string, errors: FieldErrors): number | undefined {
+  if (text.trim() === '') return undefined;
+  const r = parseInteger(text);
+  if (!r.ok) errors.warmupBars = r.error;
+  else if (r.value < 0 || r.value > 5_000) errors.warmupBars = 'Use um inteiro entre 0 e 5.000.';
+  else return r.value;
+  return undefined;
+}
 
 /** "petr4, vale3;ITUB4" → ["PETR4", "VALE3", "ITUB4"] (order kept, repeats dropped). */
 export function parseSymbols(text: string): string[] {
@@ -244,6 +256,7 @@ function parseSpec(form: BacktestForm, strategy: StrategyView | undefined, error
     else if (r.value < 0 || r.value > 100) errors.riskFreeAnnual = 'Use um percentual entre 0 e 100 (ex.: 10,65).';
     else riskFreeAnnual = Math.round(r.value * 1e8) / 1e10;
   }
+  const warmupBars = parseWarmup(form.warmup, errors);
   const params: Record<string, number | boolean | string> = {};
   if (withParams && strategy) {
     for (const p of strategy.params) {
@@ -256,6 +269,7 @@ function parseSpec(form: BacktestForm, strategy: StrategyView | undefined, error
   if (cashBrl !== undefined) spec.cashBrl = cashBrl;
   if (seed !== undefined) spec.seed = seed;
   if (riskFreeAnnual !== undefined) spec.riskFreeAnnual = riskFreeAnnual;
+  if (warmupBars !== undefined) spec.warmupBars = warmupBars;
   return spec;
 }
 
@@ -334,7 +348,7 @@ export function placeApiErrors(errors: readonly ApiErrorItem[], fieldKeys: reado
 
 /** The form keys a backtest (or sweep) form has, for placeApiErrors. */
 export function backtestFieldKeys(strategy: StrategyView | undefined, sweep = false): string[] {
-  const keys = ['strategy', 'symbols', 'from', 'to', 'interval', 'clients', 'cashBrl', 'seed', 'riskFreeAnnual', 'source', 'label'];
+  const keys = ['strategy', 'symbols', 'from', 'to', 'interval', 'clients', 'cashBrl', 'seed', 'riskFreeAnnual', 'warmupBars', 'source', 'label'];
   for (const p of strategy?.params ?? []) keys.push(sweep ? `grid.${p.name}` : `params.${p.name}`);
   if (sweep) keys.push('grid', 'rankBy');
   return keys;

@@ -5,7 +5,7 @@
  */
 import type { BarIntervalName, StrategyLimitsInput, StrategyRunState, StrategyRunView, StrategyStartRequest, StrategyView } from '../../../common/backtest.js';
 import { parseInteger } from '../sheets/boleta-rows.js';
-import { parseClients, parseMoney, parseParam, parseSymbols, type Built, type FieldErrors } from './backtests.js';
+import { parseClients, parseMoney, parseParam, parseSymbols, parseWarmup, type Built, type FieldErrors } from './backtests.js';
 import { fmtMoney, fmtQty } from './format.js';
 
 /** The word a person types to arm a run on a real broker (the bridge checks the same). */
@@ -42,10 +42,12 @@ export interface StartForm {
   clients: string;
   interval: BarIntervalName;
   seed: string;
+  /** Closed bars from the market database the strategy reads at start ('' = none). */
+  warmup: string;
 }
 
 export function emptyStartForm(strategy = ''): StartForm {
-  return { strategy, params: {}, symbols: '', clients: '', interval: '1m', seed: '1' };
+  return { strategy, params: {}, symbols: '', clients: '', interval: '1m', seed: '1', warmup: '' };
 }
 
 export interface LimitsForm {
@@ -69,6 +71,7 @@ export function startFieldKeys(strategy: StrategyView | undefined): string[] {
     'clients',
     'interval',
     'seed',
+    'warmupBars',
     ...(strategy?.params ?? []).map((p) => `params.${p.name}`),
     'limits.maxOrderNotionalBrl',
     'limits.maxTotalNotionalBrl',
@@ -110,6 +113,7 @@ export function buildStartRequest(form: StartForm, strategy: StrategyView | unde
     else if (r.value < 0 || r.value > 2_147_483_647) errors.seed = 'Use um inteiro entre 0 e 2.147.483.647.';
     else seed = r.value;
   }
+  const warmupBars = parseWarmup(form.warmup, errors);
   const params: Record<string, number | boolean | string> = {};
   for (const p of strategy?.params ?? []) {
     const r = parseParam(p, form.params[p.name] ?? '');
@@ -118,6 +122,7 @@ export function buildStartRequest(form: StartForm, strategy: StrategyView | unde
   }
   const body: StrategyStartRequest = { strategy: form.strategy, symbols, clients, interval: form.interval, params };
   if (seed !== undefined) body.seed = seed;
+  if (warmupBars !== undefined) body.warmupBars = warmupBars;
   if (isLive(market)) {
     const l = limits ?? emptyLimitsForm();
     const perOrder = positiveMoney(l.maxOrderNotionalBrl, 'limits.maxOrderNotionalBrl', errors, 'o valor máximo por ordem');

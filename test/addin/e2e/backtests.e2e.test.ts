@@ -155,6 +155,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     await page.getByTestId('bt-to').fill('28/03/2024');
     await page.getByTestId('bt-interval').selectOption('1m');
     await page.getByTestId('bt-cdi').fill('10,65');
+    await page.getByTestId('bt-warmup').fill('30');
     await page.getByTestId('bt-label').fill('MA 5/20 VALE3 1 min');
     await page.getByTestId('bt-submit').click();
     // Nothing stored for XPTO4: the bridge's 422 lands under Ativos, in Portuguese.
@@ -182,7 +183,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     const result = page.getByTestId('backtest-result');
     await result.locator('[data-testid="equity-chart"] canvas').first().waitFor({ timeout: 15_000 });
     const run = await api<BacktestRunView & { result: { metrics: { totalReturn: number }; totalFills: number; equity: unknown[] } }>('GET', `/api/backtests/${firstRun}`);
-    expect(run.spec).toMatchObject({ symbols: ['VALE3'], interval: '1m', riskFreeAnnual: 0.1065, params: { fast: 5, slow: 20 } });
+    expect(run.spec).toMatchObject({ symbols: ['VALE3'], interval: '1m', riskFreeAnnual: 0.1065, warmupBars: 30, params: { fast: 5, slow: 20 } });
     // The cards are the bridge's figures, in pt-BR.
     const pct = (x: number) => `${x > 0 ? '+' : x < 0 ? '-' : ''}${Math.abs(x * 100).toFixed(2).replace('.', ',')}%`;
     expect(await page.getByTestId('metric-totalReturn').innerText()).toBe(pct(run.result.metrics.totalReturn));

@@ -169,6 +169,9 @@ export function BacktestFormView(p: BacktestFormProps): JSX.Element {
         <Field label="Semente" size="small" hint="Mesma semente, mesmo resultado" validationMessage={err('seed')} validationState={err('seed') ? 'error' : 'none'}>
           <Input className={s.full} size="small" value={form.seed} onChange={(_, d) => set('seed', d.value)} inputMode="numeric" data-testid={`${prefix}-seed`} />
         </Field>
+        <Field label="Barras de aquecimento" size="small" hint="Barras antes do início, lidas já no começo (médias prontas)" validationMessage={err('warmupBars')} validationState={err('warmupBars') ? 'error' : 'none'}>
+          <Input className={s.full} size="small" value={form.warmup} onChange={(_, d) => set('warmup', d.value)} inputMode="numeric" placeholder="0" data-testid={`${prefix}-warmup`} />
+        </Field>
         {sweep && (
           <Field label="Ordenar por" size="small" validationMessage={err('rankBy')} validationState={err('rankBy') ? 'error' : 'none'}>
             <Select size="small" value={p.rankBy} onChange={(_, d) => p.onRankBy?.(d.value as RankBy)} data-testid="sweep-rank-by">

@@ -476,6 +476,9 @@ export function StrategiesTab(): JSX.Element {
                       <Field label="Semente" size="small" {...fieldState('seed')}>
                         <Input className={s.full} size="small" value={form.seed} onChange={(_, d) => setForm({ ...form, seed: d.value })} inputMode="numeric" data-testid="strategy-seed" />
                       </Field>
+                      <Field label="Barras de aquecimento" size="small" hint="Da base de dados, lidas já no começo" {...fieldState('warmupBars')}>
+                        <Input className={s.full} size="small" value={form.warmup} onChange={(_, d) => setForm({ ...form, warmup: d.value })} inputMode="numeric" placeholder="0" data-testid="strategy-warmup" />
+                      </Field>
                     </div>
                     <StrategyParamsFields params={x.params} values={form.params} onChange={(name, v) => setForm({ ...form, params: { ...form.params, [name]: v } })} errorFor={(name) => err(`params.${name}`)} testPrefix="strategy" />
                     {general.length > 0 && !arming && (
