@@ -15,8 +15,12 @@ import { saoPauloDayRangeMs } from '../bridge/marketdata/sp-instant.js';
 
 export interface ImportBenchResult {
   rows: number;
+  runs: number;
+  /** Medians of `runs`; every run's figure below. */
   importRowsPerSec: number;
   bareParserRowsPerSec: number;
+  importRuns: number[];
+  bareRuns: number[];
   dayReadMs: number;
 }
 
@@ -50,18 +54,36 @@ async function bareParse(file: string): Promise<number> {
   return n / ((performance.now() - t0) / 1000);
 }
 
-export async function runImportBench(dir?: string, rows = 1_000_000): Promise<ImportBenchResult> {
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+/**
+ * The import and the bare reader take turns, `runs` times each (a fresh database for every import),
+ * so both meet the same moments of a shared machine; the figures are the medians.
+ */
+export async function runImportBench(dir?: string, rows = 1_000_000, runs = Number(process.env.IMPORT_RUNS ?? 3)): Promise<ImportBenchResult> {
   const work = dir ?? mkdtempSync(path.join(process.cwd(), 'data', 'bench-import-'));
   const file = path.join(work, 'winfut-1min.csv');
   try {
     await writeFile(file, rows);
-    const bare = await bareParse(file);
-    const db = MarketDb.open(path.join(work, 'market.db'));
+    const bare: number[] = [];
+    const stored: number[] = [];
+    for (let run = 0; run < runs; run++) {
+      bare.push(await bareParse(file));
+      const dbFile = path.join(work, `market-${run}.db`);
+      const db = MarketDb.open(dbFile);
+      try {
+        const t0 = performance.now();
+        const r = await importProfitFile(db, file, 'bench', { maxBytes: 4 * 1024 ** 3 });
+        const importSec = (performance.now() - t0) / 1000;
+        if (r.error || r.stored !== rows) throw new Error(`import stored ${r.stored}/${rows}: ${r.error ?? ''}`);
+        stored.push(rows / importSec);
+      } finally {
+        db.close();
+      }
+      if (run < runs - 1) for (const ext of ['', '-wal', '-shm']) rmSync(dbFile + ext, { force: true });
+    }
+    const db = MarketDb.open(path.join(work, `market-${runs - 1}.db`));
     try {
-      const t0 = performance.now();
-      const r = await importProfitFile(db, file, 'bench', { maxBytes: 4 * 1024 ** 3 });
-      const importSec = (performance.now() - t0) / 1000;
-      if (r.error || r.stored !== rows) throw new Error(`import stored ${r.stored}/${rows}: ${r.error ?? ''}`);
       const day = saoPauloDayRangeMs('2020-06-15');
       const reads: number[] = [];
       for (let i = 0; i < 200; i++) {
@@ -70,8 +92,7 @@ export async function runImportBench(dir?: string, rows = 1_000_000): Promise<Im
         reads.push(performance.now() - t);
         if (c.length !== 1440) throw new Error(`day read returned ${c.length} candles`);
       }
-      reads.sort((a, b) => a - b);
-      return { rows, importRowsPerSec: rows / importSec, bareParserRowsPerSec: bare, dayReadMs: reads[reads.length >> 1] };
+      return { rows, runs, importRowsPerSec: median(stored), bareParserRowsPerSec: median(bare), importRuns: stored, bareRuns: bare, dayReadMs: median(reads) };
     } finally {
       db.close();
     }

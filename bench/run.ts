@@ -54,7 +54,14 @@ rows.push([
   '≥ 10,000 with p99 ≤ 2 ms, no stall > 50 ms',
 ]);
 const imp = await runImportBench();
-rows.push([`Profit CSV import, ${fmt(imp.rows)} 1-minute candles stored`, `${fmt(imp.importRowsPerSec)} rows/s (its bare CSV reader on the same file: ${fmt(imp.bareParserRowsPerSec)} rows/s, ratio ${(imp.importRowsPerSec / imp.bareParserRowsPerSec).toFixed(2)})`, '≥ 300,000 rows/s, ≥ 0.5 of the bare parser']);
+{
+  const ratios = imp.importRuns.map((x, i) => x / imp.bareRuns[i]);
+  rows.push([
+    `Profit CSV import, ${fmt(imp.rows)} 1-minute candles stored (import and its bare CSV reader taking turns, ${imp.runs} runs each)`,
+    `${fmt(imp.importRowsPerSec)} rows/s (its bare reader on the same file: ${fmt(imp.bareParserRowsPerSec)} rows/s; ratio of medians ${(imp.importRowsPerSec / imp.bareParserRowsPerSec).toFixed(2)}, single runs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`,
+    '≥ 300,000 rows/s, ≥ 0.5 of the bare parser',
+  ]);
+}
 rows.push(['market database: one day of 1-minute candles read', `${imp.dayReadMs.toFixed(2)} ms`, '≤ 5 ms']);
 const bt = await runBacktestBench();
 const range = (f: { perSec: number[] }) => `${fmt(Math.min(...f.perSec))}–${fmt(Math.max(...f.perSec))}`;
