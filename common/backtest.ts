@@ -64,13 +64,19 @@ export const sweepRequestSchema = z.strictObject({
 
 export type SweepRequest = z.input<typeof sweepRequestSchema>;
 
+/** A run's performance (computed in bridge/backtest/metrics.ts, which says the conventions). */
 export interface RunMetricsView {
   totalReturn: number;
+  /** Compounded to a year of 252 sessions; null under one session. */
   annualReturn: number | null;
+  /** Annualised standard deviation of daily returns; null under two daily returns. */
   volatility: number | null;
   sharpe: number | null;
+  /** Largest fall from a peak, a positive fraction (0.12 = 12%). */
   maxDrawdown: number;
+  /** Round trips (flat to flat) that realised a gain, over those that realised a gain or a loss; null without any. */
   hitRate: number | null;
+  /** Traded notional over the average equity. */
   turnover: number;
   feesBrl: number;
   trades: number;

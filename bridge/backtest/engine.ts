@@ -13,7 +13,7 @@ import { createKernel, type TradingKernel } from '../kernel.js';
 import type { MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
 import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
-import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry, tradedContract } from '../model/instrument.js';
+import { brlToCentavos, defaultInstruments, instrumentView, InstrumentRegistry, notionalCentavos, ticksToPrice, tradedContract } from '../model/instrument.js';
 import { resolveParams } from '../strategy/params.js';
 import type { BarInterval, StrategyDefinition } from '../strategy/api.js';
 import { historyBars } from '../strategy/history.js';
@@ -282,8 +282,8 @@ function collect(
     children += m?.children ?? 0;
     reprices += m?.reprices ?? 0;
     for (const f of oms.fillsOf(p.id)) {
-      traded += Math.abs(f.qty * f.priceTicks * inst.tickValueCentavos);
-      fills.push({ orderId: p.id, symbol: f.symbol, side: f.side, qty: f.qty, price: (f.priceTicks * inst.tickHundredths) / 100, t: new Date(f.timeMs).toISOString(), feesBrl: f.feesCentavos / 100 });
+      traded += Math.abs(notionalCentavos(inst, f.qty, f.priceTicks));
+      fills.push({ orderId: p.id, symbol: f.symbol, side: f.side, qty: f.qty, price: ticksToPrice(inst, f.priceTicks), t: new Date(f.timeMs).toISOString(), feesBrl: f.feesCentavos / 100 });
     }
   }
   const e = equity.result();

@@ -6,27 +6,9 @@
  * equity sample, not only at day ends; hit rate over round trips (flat to flat); turnover as traded notional
  * over the average equity.
  */
-export const SESSIONS_PER_YEAR = 252;
+import type { RunMetricsView } from '../../common/backtest.js';
 
-export interface RunMetrics {
-  totalReturn: number;
-  /** Compounded to a year of 252 sessions; null under one session. */
-  annualReturn: number | null;
-  /** Annualised standard deviation of daily returns; null under two daily returns. */
-  volatility: number | null;
-  sharpe: number | null;
-  /** Largest fall from a peak, a positive fraction (0.12 = 12%). */
-  maxDrawdown: number;
-  /** Round trips (flat to flat) that realised a gain, over those that realised a gain or a loss; null without any. */
-  hitRate: number | null;
-  /** Traded notional over the average equity. */
-  turnover: number;
-  feesBrl: number;
-  trades: number;
-  sessions: number;
-  startEquityBrl: number;
-  endEquityBrl: number;
-}
+export const SESSIONS_PER_YEAR = 252;
 
 export interface MetricInputs {
   /** Equity at the end of each session with data, oldest first, centavos; the first entry is the start. */
@@ -41,7 +23,7 @@ export interface MetricInputs {
   riskFreeAnnual: number;
 }
 
-export function computeMetrics(m: MetricInputs): RunMetrics {
+export function computeMetrics(m: MetricInputs): RunMetricsView {
   const eq = m.dailyEquityCentavos;
   const start = eq[0] ?? 0;
   const end = eq[eq.length - 1] ?? start;

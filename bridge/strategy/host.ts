@@ -17,7 +17,7 @@ import { saoPauloDay } from '../calendar/iso-date.js';
 import type { BrokerBar } from '../execution/broker-port.js';
 import type { ParentOrder } from '../execution/orders.js';
 import type { TradingKernel } from '../kernel.js';
-import { continuousRoot, type Instrument, notionalCentavos, priceToTicks, ticksToPrice, tradedContract } from '../model/instrument.js';
+import { avgTicksToPrice, continuousRoot, type Instrument, notionalCentavos, priceToTicks, ticksToPrice, tradedContract } from '../model/instrument.js';
 import type { BarInterval, StrategyOrder } from './api.js';
 import { BarBuilder, type BuiltBar } from './bar-builder.js';
 import type { HostEvent, RunnerCommand, StrategyFault } from './protocol.js';
@@ -355,7 +355,7 @@ export class StrategyHost {
       side: ref.side,
       qty: ref.qty,
       filledQty: filled,
-      avgPrice: filled === 0 ? 0 : Math.round(((costTicksQty / filled) * inst.tickHundredths) / 100 * 1e6) / 1e6,
+      avgPrice: filled === 0 ? 0 : avgTicksToPrice(inst, costTicksQty / filled),
       status,
       ...(reason ? { reason } : {}),
     };
@@ -397,19 +397,22 @@ export class StrategyHost {
       const inst = this.kernel.instruments.get(traded);
       const p = inst ? portfolio.position(client, traded) : undefined;
       const qty = p?.qty ?? 0;
-      const avgPrice = p?.avgPriceTicks === undefined || !inst ? 0 : Math.round(((p.avgPriceTicks * inst.tickHundredths) / 100) * 1e6) / 1e6;
+      const avgPrice = p?.avgPriceTicks === undefined || !inst ? 0 : avgTicksToPrice(inst, p.avgPriceTicks);
       return { qty, avgPrice };
     }
+    // Every contract of one root trades on the same tick: their ticks average as they are.
     let qty = 0;
-    let cost = 0;
+    let costTicksQty = 0;
+    let contract: Instrument | undefined;
     for (const p of portfolio.positionSnapshots(client)) {
       if (p.qty === 0 || p.avgPriceTicks === undefined || !p.symbol.startsWith(root)) continue;
       const inst = this.instrument(p.symbol);
       if (inst?.kind !== 'future' || inst.symbol.length !== root.length + 3) continue;
       qty += p.qty;
-      cost += p.qty * p.avgPriceTicks * inst.tickHundredths;
+      costTicksQty += p.qty * p.avgPriceTicks;
+      contract = inst;
     }
-    return { qty, avgPrice: qty === 0 ? 0 : Math.round((cost / qty / 100) * 1e6) / 1e6 };
+    return { qty, avgPrice: qty === 0 || !contract ? 0 : avgTicksToPrice(contract, costTicksQty / qty) };
   }
 
   private readonly roots = new Map<string, string | undefined>();
