@@ -14,6 +14,7 @@ import type { ApiErrorItem } from '../../common/types.js';
 import { DateTime } from 'luxon';
 import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
 import { coverage } from '../marketdata/coverage.js';
+import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
 import { QueueFullError, type ImportService } from '../marketdata/import/import-service.js';
 import type { Role } from './auth.js';
 
@@ -34,9 +35,9 @@ const whenSchema = z.string().max(40).refine((s) => parseWhen(s, 'from') !== und
 
 function parseWhen(s: string, edge: 'from' | 'to'): number | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
-    const d = DateTime.fromISO(s, { zone: SAO_PAULO_ZONE });
-    if (!d.isValid) return undefined;
-    return (edge === 'from' ? d : d.plus({ days: 1 })).toMillis();
+    if (!DateTime.fromISO(s, { zone: SAO_PAULO_ZONE }).isValid) return undefined;
+    const day = saoPauloDayRangeMs(s);
+    return edge === 'from' ? day.fromMs : day.toMs;
   }
   const ms = Date.parse(s);
   if (!Number.isFinite(ms) || !/[zZ]|[+-]\d\d:?\d\d$/.test(s)) return undefined;

@@ -72,7 +72,9 @@ function spDayOfKey(key: number): SaoPauloDay {
   let d = spDays.get(key);
   if (d) return d;
   const start = DateTime.fromISO(fromUtcMidnightMs(key * DAY_MS), { zone: SAO_PAULO_ZONE }).startOf('day');
-  d = Object.freeze({ date: start.toISODate()!, weekday: start.weekday, startMs: start.toMillis(), endMs: start.plus({ days: 1 }).toMillis() });
+  // The day ends where the next one starts: a day that began at 01:00 (its midnight skipped by DST)
+  // plus 24 hours of wall clock would reach 01:00 of the next day, an hour into it.
+  d = Object.freeze({ date: start.toISODate()!, weekday: start.weekday, startMs: start.toMillis(), endMs: start.plus({ days: 1 }).startOf('day').toMillis() });
   if (spDays.size >= MAX_SP_DAYS) spDays.clear();
   spDays.set(key, d);
   return d;

@@ -49,5 +49,7 @@ export function saoPauloFixedDayStartMs(year: number, month: number, day: number
 export function saoPauloDayRangeMs(isoDate: string): { fromMs: number; toMs: number } {
   const [y, m, d] = isoDate.split('-').map(Number);
   const start = DateTime.fromObject({ year: y, month: m, day: d }, { zone: SAO_PAULO_ZONE });
-  return { fromMs: start.toMillis(), toMs: start.plus({ days: 1 }).toMillis() };
+  // The end is the next day's start: a day whose midnight DST skipped began at 01:00, and 24 wall-clock
+  // hours after that would run an hour into the next day.
+  return { fromMs: start.toMillis(), toMs: start.plus({ days: 1 }).startOf('day').toMillis() };
 }

@@ -1,3 +1,4 @@
+import { saoPauloDayRangeMs } from '../../bridge/marketdata/sp-instant.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { b3Calendar, BusinessCalendar } from '../../bridge/calendar/business-calendar.js';
@@ -189,8 +190,14 @@ describe('saoPauloDate', () => {
   it('the remembered day of any instant is luxon\'s, across Brazil\'s DST years (a midnight that did not exist included)', () => {
     const luxonDay = (ms: number) => {
       const d = DateTime.fromMillis(ms, { zone: 'America/Sao_Paulo' }).startOf('day');
-      return { date: d.toISODate(), weekday: d.weekday, startMs: d.toMillis(), endMs: d.plus({ days: 1 }).toMillis() };
+      return { date: d.toISODate(), weekday: d.weekday, startMs: d.toMillis(), endMs: d.plus({ days: 1 }).startOf('day').toMillis() };
     };
+    // 20 October 2013 began at 01:00 (DST): it ends at the midnight of the 21st, not at 01:00 of it;
+    // the range of a date (backtests, the market database's reads) says the same.
+    expect(saoPauloDayRangeMs('2013-10-20')).toEqual({ fromMs: Date.UTC(2013, 9, 20, 3), toMs: Date.UTC(2013, 9, 21, 2) });
+    expect(saoPauloDayRangeMs('2018-11-03')).toEqual({ fromMs: Date.UTC(2018, 10, 3, 3), toMs: Date.UTC(2018, 10, 4, 3) });
+    expect(saoPauloDay(Date.UTC(2013, 9, 21, 2, 30)).date).toBe('2013-10-21');
+    expect(new Date(saoPauloDay(Date.UTC(2013, 9, 20, 12)).endMs).toISOString()).toBe('2013-10-21T02:00:00.000Z');
     // 4 November 2018: clocks went from 00:00 to 01:00, so the day starts at 01:00 (UTC-2).
     expect(saoPauloDay(Date.UTC(2018, 10, 4, 12))).toEqual(luxonDay(Date.UTC(2018, 10, 4, 12)));
     expect(new Date(saoPauloDay(Date.UTC(2018, 10, 4, 12)).startMs).toISOString()).toBe('2018-11-04T03:00:00.000Z');

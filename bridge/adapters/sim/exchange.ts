@@ -78,7 +78,7 @@ export function uShapedActivity(openMinute = 10 * 60, closeMinute = 18 * 60): (n
     if (!(nowMs >= dayStartMs && nowMs < dayEndMs)) {
       const day = DateTime.fromMillis(nowMs, { zone: ZONE }).startOf('day');
       dayStartMs = day.toMillis();
-      dayEndMs = day.plus({ days: 1 }).toMillis();
+      dayEndMs = day.plus({ days: 1 }).startOf('day').toMillis();
     }
     const minute = (nowMs - dayStartMs) / 60_000;
     if (minute < openMinute || minute > closeMinute) return 1;
