@@ -13,12 +13,12 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView, QuoteView, ReconnectReport } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
+import { CHROMIUM, HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
 
@@ -28,7 +28,7 @@ const WIDE = { width: 1280, height: 800 };
 describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnection banner, execution quality', () => {
   let bridge: { url: string; token: string; close(): Promise<void> };
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const consoleErrors: string[] = [];
@@ -72,16 +72,8 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
       }));
     }
 
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-algos-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: NARROW,
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
-    await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ status: 404, body: '' }));
+    pane = await launchPane(NARROW);
+    context = pane.context;
     // The test seam: pass every frame through, adding the report to the health channel's data.
     await context.routeWebSocket(/\/ws$/, (ws) => {
       const server = ws.connectToServer();
@@ -94,22 +86,14 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
       });
     });
     mkdirSync(SHOTS, { recursive: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/office\.js|appsforoffice|Failed to load resource/i.test(m.text())) consoleErrors.push(m.text());
-    });
-    await page.goto(`${bridge.url}/taskpane.html`);
-    await page.getByTestId('settings-dialog').waitFor();
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    page = collectErrors(await context.newPage(), consoleErrors);
+    await signIn(page, `${bridge.url}/taskpane.html`, bridge.token);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('no report, no banner', async () => {

@@ -14,7 +14,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BacktestRunView, StrategyRunView, SweepView } from '../../../common/backtest.js';
 import type { OrderView } from '../../../common/types.js';
@@ -22,7 +22,7 @@ import { MarketDb } from '../../../bridge/marketdata/market-db.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { writeCandles } from '../../support/market-fixture.js';
 import { eventually } from '../../support/wait.js';
-import { bridgeApi, CHROMIUM, CHROMIUM_ARGS, fakeExcelScript, HAVE_CHROMIUM, SHOTS } from './support/pane-harness.js';
+import { bridgeApi, collectErrors, fakeExcelScript, HAVE_CHROMIUM, launchPane, SHOTS, signIn } from './support/pane-harness.js';
 
 /** Rests one buy far below the market on its first timer: a boleta with a strategy as its origin. */
 const RESTING = `export default {
@@ -81,7 +81,7 @@ async function noSidewaysScroll(p: Page, what: string): Promise<void> {
 describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real bridge', () => {
   let bridge: { url: string; token: string; close(): Promise<void> };
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
@@ -114,32 +114,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
     const { startBridge } = await import('../../../bridge/app.js');
     bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST });
     await api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa Ações FIA', openingCash: 2_000_000 });
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 420, height: 860 },
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
+    pane = await launchPane({ width: 420, height: 860 });
+    context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/office\.js|appsforoffice|Failed to load resource/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(`${bridge.url}/`);
-    await page.getByTestId('settings-dialog').waitFor();
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    page = collectErrors(await context.newPage(), errors);
+    await signIn(page, `${bridge.url}/`, bridge.token);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs ma-crossover from the form: a 422 on the field, then progress in the list and the result with its charts', async () => {

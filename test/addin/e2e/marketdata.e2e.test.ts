@@ -7,11 +7,11 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageRow } from '../../../common/marketdata.js';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS } from './support/pane-harness.js';
+import { collectErrors, HAVE_CHROMIUM, launchPane, SHOTS, signIn } from './support/pane-harness.js';
 
 const FIX = path.join(ROOT, 'test', 'marketdata', 'fixtures');
 
@@ -32,7 +32,7 @@ function twoSessions(): string {
 describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px', () => {
   let bridge: { url: string; token: string; close(): Promise<void> };
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
@@ -42,32 +42,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
     dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-mdb-'));
     const { startBridge } = await import('../../../bridge/app.js');
     bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST });
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 420, height: 820 },
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
+    pane = await launchPane({ width: 420, height: 820 });
+    context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error' && !/office\.js|appsforoffice|Failed to load resource/i.test(m.text())) errors.push(m.text());
-    });
-    await page.goto(`${bridge.url}/`);
-    await page.getByTestId('settings-dialog').waitFor();
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    page = collectErrors(await context.newPage(), errors);
+    await signIn(page, `${bridge.url}/`, bridge.token);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('imports by file picker and by drag-and-drop, with progress and the report of refused lines', async () => {
