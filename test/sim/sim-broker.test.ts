@@ -99,7 +99,9 @@ describe('SimBroker in-process', () => {
     expect(emitted.length).toBeGreaterThan(500);
     // The snapshot came after everything queued before it; nothing lost, nothing reordered.
     expect(delivered).toEqual(emitted);
-    expect(timerAt).toBeGreaterThan(0);
+    // Before the first slice or between two (which one depends on whether a millisecond passed before
+    // the loop came round), never after the last: it ran with part of the step still queued.
+    expect(timerAt).toBeGreaterThanOrEqual(0);
     expect(timerAt).toBeLessThan(delivered.length);
     // Slices of ~5 ms of listener work (~25 events here), never the whole step in one turn.
     expect(busiestTurn).toBeLessThanOrEqual(60);
