@@ -119,7 +119,7 @@ export class ResultsStore {
       fills.slice(0, MAX_ROWS_KEPT).forEach((f, i) => putRow.run(id, 'fill', i, JSON.stringify(f)));
       this.db
         .prepare('UPDATE runs SET state = ?, metrics = ?, fault = ?, summary = ?, finished_ms = ?, error = ? WHERE id = ?')
-        .run(state, JSON.stringify(metrics), fault ? JSON.stringify(fault) : null, JSON.stringify({ ...summary, warnings }), finishedMs, fault ? `${fault.hook}: ${fault.message}` : null, id);
+        .run(state, JSON.stringify(metrics), fault ? JSON.stringify(fault) : null, JSON.stringify({ ...summary, warnings }), finishedMs, fault ? faultText(fault) : null, id);
     }).immediate();
   }
 
@@ -248,4 +248,9 @@ export function rankRows(rows: SweepRowView[], rankBy: string): SweepRowView[] {
     if (y === undefined) return -1;
     return lowerIsBetter ? x - y : y - x;
   });
+}
+
+/** A fault as one line (a sweep's row shows only this): the hook, the message and where in the strategy. */
+function faultText(f: StrategyFaultView): string {
+  return `${f.hook}: ${f.message}${f.location ? ` (${f.location})` : ''}`;
 }

@@ -2,11 +2,14 @@
  * A strategy file shipped to another machine (a sweep fanned out through Redis): the producer bundles
  * the file with what it imports (the strategy API, trading-signals, its own helper modules) into one
  * self-contained ES module with esbuild, so the worker needs nothing but the text; the worker writes
- * it once under its data folder, named by its SHA-256, and loads it from there.
+ * it once under its data folder, named by its SHA-256, and loads it from there. The module carries
+ * an inline source map whose sources are the producer's own files (no code in it, only positions):
+ * a fault on a worker names the line of the strategy's source as the user knows it, not of the bundle.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 import { strategiesDir } from '../strategy/loader.js';
 
@@ -26,8 +29,15 @@ export function sha256(text: string): string {
 }
 
 export async function bundleStrategy(file: string): Promise<ShippedStrategy> {
+  const dir = path.dirname(path.resolve(file));
   const out = await build({
     entryPoints: [file],
+    // Sources relative to the strategy's folder, rooted at that folder's URL: Node resolves a stack
+    // frame of the bundle to the producer's file (its path, line and column).
+    outfile: path.join(dir, `${path.basename(file)}.bundle.mjs`),
+    sourcemap: 'inline',
+    sourcesContent: false,
+    sourceRoot: `${pathToFileURL(dir).href}/`,
     bundle: true,
     format: 'esm',
     platform: 'node',

@@ -183,6 +183,32 @@ describe.skipIf(!REDIS_SERVER)('sweeps through Redis (BullMQ)', { timeout: 240_0
     await Promise.all(workers.map((w) => stop(w.proc)));
   });
 
+  it('a strategy that throws on a worker is reported at the line of the producer’s own file, not of the bundle', async () => {
+    const producer = path.join(base, 'fault-producer');
+    marketData(producer, 7);
+    const dir = path.join(producer, 'strategies');
+    mkdirSync(path.join(dir, 'lib'), { recursive: true });
+    writeFileSync(path.join(dir, 'package.json'), '{ "type": "module" }\n');
+    writeFileSync(path.join(dir, 'lib', 'guard.ts'), ['export function guard(n: number, limit: number): void {', '  // a comment, so the line differs from the bundle', "  if (n > limit) throw new Error(`barra ${n}: preço sem sentido`);", '}', ''].join('\n'));
+    writeFileSync(
+      path.join(dir, 'quebra.ts'),
+      ["import { guard } from './lib/guard.js';", '', 'export default {', "  name: 'Quebra',", "  params: { limite: { type: 'integer', default: 30 } },", '  setup(ctx: any) {', '    let n = 0;', '    return { onBar() { guard(++n, ctx.params.limite); } };', '  },', '};', ''].join('\n'),
+    );
+    const w = await startWorker(path.join(base, 'w-fault'));
+    marketData(path.join(base, 'w-fault'), 7);
+    const r = await cli(['sweep', '--strategy', path.join(dir, 'quebra.ts'), '--symbols', 'PETR4', '--from', '2024-01-01', '--to', '2024-12-31', '--interval', '1d', '--grid', 'limite=30,40', '--redis', redisUrl, '--data', producer, '--json']);
+    expect(r.stderr).toBe('');
+    const v = JSON.parse(r.stdout) as SweepView;
+    expect(v.rows.length).toBe(2);
+    for (const row of v.rows) {
+      expect(row.state).toBe('failed');
+      expect(row.error).toContain(`barra ${Number(row.params.limite) + 1}: preço sem sentido`);
+      // The throw is on line 3 of the helper as the user wrote it (the bundle has it elsewhere).
+      expect(row.error).toContain(`${path.join(dir, 'lib', 'guard.ts')}:3:`);
+    }
+    await stop(w.proc);
+  });
+
   it('a worker whose data differs from the producer’s fails the jobs, saying what differs', async () => {
     const producer = path.join(base, 'cli-producer');
     marketData(producer, 7);
