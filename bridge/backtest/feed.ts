@@ -184,7 +184,11 @@ export function sqliteRows(db: MarketDb, p: FeedSeriesPlan, fromMs: number, toMs
   };
 }
 
-/** One series as events, read forward chunk by chunk. */
+/**
+ * One series as events, read forward chunk by chunk. Cursors are classes, not closures: a run of
+ * twelve symbols has twelve cursors, and per-cursor closures would make every call inside them
+ * polymorphic (twelve targets) and so never inlined, on the hottest path of a replay.
+ */
 interface Cursor {
   plan: FeedSeriesPlan;
   /** Time of the next event, or Infinity when exhausted. */
@@ -242,7 +246,7 @@ export class MarketFeed {
     this.cursors = plan.map((p) => {
       const src = open(p);
       this.sources.push(src);
-      return p.source === 'trades' ? printCursor(p, src) : barCursor(p, src);
+      return p.source === 'trades' ? new PrintCursor(p, src) : new BarCursor(p, src);
     });
     this.totalRows = plan.reduce((a, p) => a + p.rows, 0);
   }
@@ -282,106 +286,134 @@ export class MarketFeed {
   }
 }
 
-function printCursor(p: FeedSeriesPlan, source: RowSource): Cursor {
-  const rows = new RowReader(source, PRINT_ROW);
-  rows.at = -PRINT_ROW;
-  const tick = p.tickHundredths;
-  const dataSymbol = p.dataSymbol;
-  const c: Cursor = {
-    plan: p,
-    nextMs: rows.advance() ? rows.data[rows.at] : Number.POSITIVE_INFINITY,
-    take() {
-      const d = rows.data;
-      const k = rows.at;
-      const ev: PrintEvent = {
-        kind: 'print',
-        dataSymbol,
-        timeMs: d[k],
-        priceTicks: Math.max(1, Math.round(d[k + 1] / tick)),
-        qty: d[k + 2],
-        aggressor: d[k + 3] as Aggressor,
-      };
-      c.nextMs = rows.advance() ? rows.data[rows.at] : Number.POSITIVE_INFINITY;
-      return ev;
-    },
-  };
-  return c;
+class PrintCursor implements Cursor {
+  nextMs: number;
+  private readonly rows: RowReader;
+  private readonly tick: number;
+  private readonly dataSymbol: string;
+
+  constructor(
+    readonly plan: FeedSeriesPlan,
+    source: RowSource,
+  ) {
+    this.rows = new RowReader(source, PRINT_ROW);
+    this.rows.at = -PRINT_ROW;
+    this.tick = plan.tickHundredths;
+    this.dataSymbol = plan.dataSymbol;
+    this.nextMs = this.rows.advance() ? this.rows.data[this.rows.at] : Number.POSITIVE_INFINITY;
+  }
+
+  take(): PrintEvent {
+    const rows = this.rows;
+    const d = rows.data;
+    const k = rows.at;
+    const ev: PrintEvent = {
+      kind: 'print',
+      dataSymbol: this.dataSymbol,
+      timeMs: d[k],
+      priceTicks: toTicks(d[k + 1], this.tick),
+      qty: d[k + 2],
+      aggressor: d[k + 3] as Aggressor,
+    };
+    this.nextMs = rows.advance() ? rows.data[rows.at] : Number.POSITIVE_INFINITY;
+    return ev;
+  }
+}
+
+/** Stored hundredths as ticks of the instrument (at least one). Stocks quote in centavos: their tick is a hundredth. */
+function toTicks(hundredths: number, tick: number): number {
+  return Math.max(1, Math.round(tick === 1 ? hundredths : hundredths / tick));
 }
 
 /**
  * Bars of the plan's interval: stored ones as they are, or finer ones folded bucket by bucket (a
  * bucket closes when a row of another bucket arrives or the series ends).
  */
-function barCursor(p: FeedSeriesPlan, source: RowSource): Cursor {
-  const rows = new RowReader(source, BAR_ROW);
-  rows.at = -BAR_ROW;
-  const target = p.interval!;
-  const same = p.stored === target;
-  const tick = p.tickHundredths;
-  const dataSymbol = p.dataSymbol;
-  const buckets = new BarBuckets(target);
-  let pending: BarEvent | undefined;
-  let more = rows.advance();
+class BarCursor implements Cursor {
+  nextMs: number;
+  private readonly rows: RowReader;
+  private readonly same: boolean;
+  private readonly tick: number;
+  private readonly dataSymbol: string;
+  private readonly buckets: BarBuckets;
+  /** The bar being folded from finer rows (not yet complete). */
+  private pending: BarEvent | undefined;
+  private more: boolean;
+  private next: BarEvent | undefined;
 
-  // Stocks quote in centavos, their tick: hundredths are ticks, no division per price.
-  const toTicks = tick === 1 ? (h: number) => Math.max(1, Math.round(h)) : (h: number) => Math.max(1, Math.round(h / tick));
-  const barAt = (d: Float64Array, k: number, startMs: number, endMs: number): BarEvent => ({
-    kind: 'bar',
-    dataSymbol,
-    startMs,
-    timeMs: endMs,
-    openTicks: toTicks(d[k + 1]),
-    highTicks: toTicks(d[k + 2]),
-    lowTicks: toTicks(d[k + 3]),
-    closeTicks: toTicks(d[k + 4]),
-    qty: d[k + 6],
-    volumeCentavos: d[k + 5],
-  });
-  // The next complete bar, or undefined at the end.
-  const produce = (): BarEvent | undefined => {
-    if (same) {
-      if (!more) return undefined;
+  constructor(
+    readonly plan: FeedSeriesPlan,
+    source: RowSource,
+  ) {
+    this.rows = new RowReader(source, BAR_ROW);
+    this.rows.at = -BAR_ROW;
+    this.same = plan.stored === plan.interval!;
+    this.tick = plan.tickHundredths;
+    this.dataSymbol = plan.dataSymbol;
+    this.buckets = new BarBuckets(plan.interval!);
+    this.more = this.rows.advance();
+    this.next = this.produce();
+    this.nextMs = this.next ? this.next.timeMs : Number.POSITIVE_INFINITY;
+  }
+
+  take(): BarEvent {
+    const ev = this.next!;
+    this.next = this.produce();
+    this.nextMs = this.next ? this.next.timeMs : Number.POSITIVE_INFINITY;
+    return ev;
+  }
+
+  private barAt(d: Float64Array<ArrayBufferLike>, k: number, startMs: number, endMs: number): BarEvent {
+    const tick = this.tick;
+    return {
+      kind: 'bar',
+      dataSymbol: this.dataSymbol,
+      startMs,
+      timeMs: endMs,
+      openTicks: toTicks(d[k + 1], tick),
+      highTicks: toTicks(d[k + 2], tick),
+      lowTicks: toTicks(d[k + 3], tick),
+      closeTicks: toTicks(d[k + 4], tick),
+      qty: d[k + 6],
+      volumeCentavos: d[k + 5],
+    };
+  }
+
+  /** The next complete bar, or undefined at the end. */
+  private produce(): BarEvent | undefined {
+    const rows = this.rows;
+    const buckets = this.buckets;
+    if (this.same) {
+      if (!this.more) return undefined;
       const d = rows.data;
       const k = rows.at;
       const s = buckets.startOf(d[k]);
-      const ev = barAt(d, k, s, buckets.end);
-      more = rows.advance();
+      const ev = this.barAt(d, k, s, buckets.end);
+      this.more = rows.advance();
       return ev;
     }
+    const tick = this.tick;
     for (;;) {
-      if (!more) {
-        const out = pending;
-        pending = undefined;
-        return out;
+      const pending = this.pending;
+      if (!this.more) {
+        this.pending = undefined;
+        return pending;
       }
       const d = rows.data;
       const k = rows.at;
       const s = buckets.startOf(d[k]);
       if (pending && pending.startMs === s) {
-        pending.highTicks = Math.max(pending.highTicks, toTicks(d[k + 2]));
-        pending.lowTicks = Math.min(pending.lowTicks, toTicks(d[k + 3]));
-        pending.closeTicks = toTicks(d[k + 4]);
+        pending.highTicks = Math.max(pending.highTicks, toTicks(d[k + 2], tick));
+        pending.lowTicks = Math.min(pending.lowTicks, toTicks(d[k + 3], tick));
+        pending.closeTicks = toTicks(d[k + 4], tick);
         pending.volumeCentavos += d[k + 5];
         pending.qty += d[k + 6];
-        more = rows.advance();
+        this.more = rows.advance();
         continue;
       }
-      const out = pending;
-      pending = barAt(d, k, s, buckets.end);
-      more = rows.advance();
-      if (out) return out;
+      this.pending = this.barAt(d, k, s, buckets.end);
+      this.more = rows.advance();
+      if (pending) return pending;
     }
-  };
-  let next = produce();
-  const c: Cursor = {
-    plan: p,
-    nextMs: next ? next.timeMs : Number.POSITIVE_INFINITY,
-    take() {
-      const ev = next!;
-      next = produce();
-      c.nextMs = next ? next.timeMs : Number.POSITIVE_INFINITY;
-      return ev;
-    },
-  };
-  return c;
+  }
 }
