@@ -9,14 +9,14 @@
  * kill switch engaged and released, and "Enviar para planilha". Saves screenshots of each tab to
  * test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KillSwitchView, OrderView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi, fakeExcelScript } from './support/pane-harness.js';
+import { CHROMIUM, HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, fakeExcelScript, launchPane, signIn } from './support/pane-harness.js';
 
 if (!HAVE_CHROMIUM) {
   console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
@@ -59,7 +59,7 @@ interface Bridge {
 describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real bridge', () => {
   let bridge: Bridge;
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let browserPage: Page;
   let excelPage: Page;
@@ -79,43 +79,17 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     ] as const) {
       await api('POST', '/api/clients', { id, name, openingCash: cash });
     }
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        // two pages are open; the one in the background must not be throttled
-        '--disable-background-timer-throttling',
-        '--disable-backgrounding-occluded-windows',
-        '--disable-renderer-backgrounding',
-      ],
-      viewport: VIEWPORT,
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
-    // Office.js from the local copy instead of Microsoft's CDN (no internet here).
-    await context.route('https://appsforoffice.microsoft.com/**', async (route) => {
-      const rel = new URL(route.request().url()).pathname.replace(/^\/lib\/1\/hosted\//, '');
-      const file = path.join(OFFICE_DIST, rel);
-      if (rel && existsSync(file) && file.startsWith(OFFICE_DIST)) await route.fulfill({ path: file, contentType: 'application/javascript' });
-      else await route.fulfill({ status: 404, body: '' });
-    });
-    await context.addInitScript(CUSTOM_FUNCTIONS_TRAP);
+    // Office.js from the local copy: functions.js needs CustomFunctions, recorded by the trap. Two
+    // pages are open (browser mode and Excel): the one in the background must not be throttled.
+    pane = await launchPane(VIEWPORT, { officeJs: 'disk', initScripts: [CUSTOM_FUNCTIONS_TRAP], keepBackgroundPagesRunning: true });
+    context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const closeDrawer = async (p: Page) => {
@@ -123,21 +97,9 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
     await p.getByTestId('order-detail').waitFor({ state: 'detached', timeout: 5_000 });
   };
 
-  const watch = (p: Page) => {
-    p.on('pageerror', (e) => consoleErrors.push(`pageerror: ${e.message}`));
-    p.on('console', (m) => {
-      if (m.type() === 'error' && !/office\.js|appsforoffice|Failed to load resource/i.test(m.text())) consoleErrors.push(m.text());
-    });
-    return p;
-  };
-
   it('browser mode: pastes the token once, connects, shows the tabs and no sheet features', async () => {
-    browserPage = watch(await context.newPage());
-    await browserPage.goto(`${bridge.url}/taskpane.html`);
-    await browserPage.getByTestId('settings-dialog').waitFor();
-    await browserPage.getByTestId('settings-token').fill(bridge.token);
-    await browserPage.getByTestId('settings-save').click();
-    await browserPage.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    browserPage = collectErrors(await context.newPage(), consoleErrors);
+    await signIn(browserPage, `${bridge.url}/taskpane.html`, bridge.token);
     expect(await browserPage.locator('html').getAttribute('data-host')).toBe('browser');
     const tabs = await browserPage.locator('[data-testid$="-button"][role="tab"]').allInnerTexts();
     // The eight tabs of PRODUCT.md §1.
@@ -201,7 +163,7 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
 
   it('Excel: a template, fifty-ish rows with bad ones, preview, a double click on Enviar, ids written back once', async () => {
     await context.addInitScript(fakeExcelScript());
-    excelPage = watch(await context.newPage());
+    excelPage = collectErrors(await context.newPage(), consoleErrors);
     await excelPage.goto(`${bridge.url}/taskpane.html`);
     await excelPage.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 }); // token remembered
     expect(await excelPage.locator('html').getAttribute('data-host')).toBe('excel');

@@ -1,7 +1,8 @@
 /**
  * What every task-pane test in headless Chromium shares: where the browser and the screenshots are,
- * the flags Chromium runs with here, a browser at the pane's size, signing the pane in, collecting its
- * errors, and an authenticated call to the bridge under test.
+ * the flags Chromium runs with here, a browser at the pane's size with or without Office.js, signing
+ * the pane in, collecting its errors, and an authenticated call to the bridge under test. What a test
+ * needs differently is an option here, not a copy in the test.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,8 +15,10 @@ export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
 export const SHOTS = path.resolve(ROOT, process.env.BLACKBOX_SCREENSHOTS ?? path.join('test-results', 'screenshots'));
 export const OFFICE_DIST = path.join(ROOT, 'node_modules', '@microsoft', 'office-js', 'dist');
-/** Headless without a sandbox (root in a container) and without any call home. */
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Headless without a sandbox (root in a container) and without any call home (QUIC included). */
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+/** Chromium slows the timers and rendering of a page that is not in front; these flags keep it at full speed. */
+const BACKGROUND_PAGE_ARGS = ['--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows', '--disable-renderer-backgrounding'];
 
 /** One REST call with the bridge's admin token; a non-2xx answer throws with its body. */
 export async function bridgeApi<T>(bridge: { url: string; token: string }, method: string, p: string, body?: unknown): Promise<T> {
@@ -42,14 +45,49 @@ export function fakeExcelScript(): string {
     window.__fakeExcel = fx; window.Excel = fx.Excel; window.__BLACKBOX_TEST_EXCEL__ = true; })();`;
 }
 
+/** What a pane's browser context is given before its first page opens. */
+export interface PaneOptions {
+  /**
+   * Where Office.js's CDN (appsforoffice.microsoft.com) is answered from; there is no internet here.
+   * 'absent' (the default): a 404, so the pane runs in browser mode without Office.js.
+   * 'disk': the files of the local @microsoft/office-js copy (OFFICE_DIST), for a test that needs
+   * Office.js itself in the page (CustomFunctions, Office.onReady) or checks the pane loads it cleanly.
+   */
+  officeJs?: 'absent' | 'disk';
+  /** Scripts run before each page's own, in this order (e.g. fakeExcelScript() for an Excel host). */
+  initScripts?: string[];
+}
+
+/** A pane context's Office.js and init scripts, the same whichever way the context was made. */
+async function preparePane(context: BrowserContext, { officeJs = 'absent', initScripts = [] }: PaneOptions): Promise<BrowserContext> {
+  await context.route('https://appsforoffice.microsoft.com/**', async (route) => {
+    if (officeJs === 'disk') {
+      const rel = new URL(route.request().url()).pathname.replace(/^\/lib\/1\/hosted\//, '');
+      const file = path.join(OFFICE_DIST, rel);
+      if (rel && existsSync(file) && file.startsWith(OFFICE_DIST)) return route.fulfill({ path: file, contentType: 'application/javascript' });
+    }
+    return route.fulfill({ status: 404, body: '' });
+  });
+  for (const script of initScripts) await context.addInitScript(script);
+  return context;
+}
+
+const PANE_CONTEXT = { locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' } as const;
+
 /**
- * Chromium with a profile of its own at `viewport`, in pt-BR on São Paulo time; Office.js's CDN is
- * answered 404 (the browser-mode pane loads without it). `close` also removes the profile.
+ * Chromium with a profile of its own at `viewport`, in pt-BR on São Paulo time, prepared as
+ * `options` say (by default Office.js's CDN answers 404: the browser-mode pane loads without it).
+ * `keepBackgroundPagesRunning` is for a test with two pages open at once: the one behind keeps its timers.
+ * `close` also removes the profile.
  */
-export async function launchPane(viewport: { width: number; height: number }): Promise<{ context: BrowserContext; close(): Promise<void> }> {
+export async function launchPane(
+  viewport: { width: number; height: number },
+  options: PaneOptions & { keepBackgroundPagesRunning?: boolean } = {},
+): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   const profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-  await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ status: 404, body: '' }));
+  const args = options.keepBackgroundPagesRunning ? [...CHROMIUM_ARGS, ...BACKGROUND_PAGE_ARGS] : CHROMIUM_ARGS;
+  const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args, viewport, ...PANE_CONTEXT });
+  await preparePane(context, options);
   return {
     context,
     async close() {
