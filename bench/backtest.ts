@@ -20,10 +20,13 @@
  *    must give the same round trips (entry and exit times and prices). Also with 50/200 (fewer
  *    trades), to show the cost per bar apart from the cost per order.
  *
- * Medians of repeated runs; every run's figures are returned. Standalone: `npx tsx bench/backtest.ts`
+ * Medians of repeated runs; every run's figures are returned. `npm run bench` runs this file in a
+ * process of its own, as the product runs every backtest in a process of its own: the bridge, algo
+ * and import benches before it leave nothing behind (their heap, the type feedback of the code they
+ * share with a replay) that would slow the replay here. Standalone: `npx tsx bench/backtest.ts`
  * (env BACKTEST_SYMBOLS, BACKTEST_YEARS_FROM, BACKTEST_COLD_RUNS, BACKTEST_WARM_RUNS, BACKTEST_MA_BARS).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { DataFrame } from 'data-forge';
 import { backtest as grademarkBacktest } from 'grademark';
@@ -377,5 +380,7 @@ export async function runBacktestBench(opts: { dir?: string } = {}): Promise<Bac
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await runBacktestBench();
-  console.log(JSON.stringify(r, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v), 2));
+  // `npm run bench` runs this file in a process of its own and reads the figures from BENCH_RESULT_FILE.
+  if (process.env.BENCH_RESULT_FILE) writeFileSync(process.env.BENCH_RESULT_FILE, JSON.stringify(r));
+  else console.log(JSON.stringify(r, (k, v) => (typeof v === 'number' && !Number.isInteger(v) ? Math.round(v * 1000) / 1000 : v), 2));
 }
