@@ -4,22 +4,22 @@
  * settles that day, trade by trade, with amount and fees, without horizontal scrolling.
  * Saves test-results/screenshots/saldo-detalhe.png (BLACKBOX_SCREENSHOTS=docs/screenshots for the README).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BalanceView, InstrumentView, OrderView, QuoteView, SettlementDayView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, OFFICE_DIST, SHOTS, bridgeApi } from './support/pane-harness.js';
+import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
 
 const PANE = { width: 420, height: 760 };
 
 describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px', () => {
   let bridge: { url: string; token: string; close(): Promise<void> };
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -51,35 +51,17 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
     await fillNow('CLI1', win.symbol, 'buy', 2, 5);
     await fillNow('CLI2', 'ITUB4', 'buy', 300, 0.01);
 
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-saldo-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: PANE,
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
-    await context.route('https://appsforoffice.microsoft.com/**', async (route) => {
-      const rel = new URL(route.request().url()).pathname.replace(/^\/lib\/1\/hosted\//, '');
-      const file = path.join(OFFICE_DIST, rel);
-      if (rel && existsSync(file) && file.startsWith(OFFICE_DIST)) await route.fulfill({ path: file, contentType: 'application/javascript' });
-      else await route.fulfill({ status: 404, body: '' });
-    });
+    pane = await launchPane(PANE, { officeJs: 'disk' });
+    context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${bridge.url}/taskpane.html`);
-    await page.getByTestId('settings-dialog').waitFor();
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    page = collectErrors(await context.newPage(), pageErrors, { console: false });
+    await signIn(page, `${bridge.url}/taskpane.html`, bridge.token);
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a click on D+2 lists each trade with client, symbol, amount and fees, adding up to the step', async () => {
