@@ -9,18 +9,18 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstrumentView, OrderView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
+import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
 
 const PANE = { width: 420, height: 900 };
 
 describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
   let bridge: { url: string; token: string; close(): Promise<void> };
   let dataDir: string;
-  let profile: string;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
@@ -33,35 +33,22 @@ describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
     const { startBridge } = await import('../../../bridge/app.js');
     bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof startBridge>[0]);
     for (const [id, name] of [['CLI1', 'Fundo Alfa FIA'], ['CLI2', 'Carteira Beta']] as const) await api('POST', '/api/clients', { id, name, openingCash: 1_000_000 });
-    profile = mkdtempSync(path.join(tmpdir(), 'bb-chromium-preview-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: PANE,
-      locale: 'pt-BR',
-      timezoneId: 'America/Sao_Paulo',
-    });
-    await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ status: 404, body: '' }));
+    pane = await launchPane(PANE);
+    context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
-    page = await context.newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
+    page = collectErrors(await context.newPage(), pageErrors, { console: false });
   }, 300_000);
 
   afterAll(async () => {
-    await context?.close();
+    await pane?.close();
     await bridge?.close();
-    for (const d of [dataDir, profile]) if (d) rmSync(d, { recursive: true, force: true });
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows what will be sent, every error in full, totals, and asks before sending repeated rows', async () => {
     const future = (await api<InstrumentView[]>('GET', '/api/instruments')).find((i) => i.kind === 'future' && i.pointValue === 0.2)!;
     expect(future).toBeDefined();
-    await page.goto(`${bridge.url}/taskpane.html`);
-    await page.getByTestId('settings-dialog').waitFor();
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    await signIn(page, `${bridge.url}/taskpane.html`, bridge.token);
     await page.getByTestId('tab-boletas-button').click();
     await page.getByTestId('boletas-bulk').click();
     const tsv = [
