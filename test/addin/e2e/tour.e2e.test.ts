@@ -6,23 +6,22 @@
  *
  * Screenshots go to test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { CHROMIUM, SHOTS, bridgeApi } from './support/pane-harness.js';
-
+import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
 
 type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
 
-describe.skipIf(!existsSync(CHROMIUM))('a PM tour: a real TWAP and the algo tickets at 420 and 1280 px', () => {
+describe.skipIf(!HAVE_CHROMIUM)('a PM tour: a real TWAP and the algo tickets at 420 and 1280 px', () => {
   let bridge: Started;
   let dataDir: string;
-  let browser: Browser;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   let page: Page;
   let twap: OrderView;
   const pageErrors: string[] = [];
@@ -52,21 +51,15 @@ describe.skipIf(!existsSync(CHROMIUM))('a PM tour: a real TWAP and the algo tick
       return o.filledQty > 0 && o.schedule?.length ? o : undefined;
     }, 60_000);
 
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
-    const context = await browser.newContext({ viewport: { width: 420, height: 900 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-    await context.route('https://appsforoffice.microsoft.com/**', (route) => route.fulfill({ status: 404, body: '' }));
-    page = await context.newPage();
+    pane = await launchPane({ width: 420, height: 900 });
+    page = collectErrors(await pane.context.newPage(), pageErrors, { console: false });
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    await page.goto(`${bridge.url}/taskpane.html`);
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    await signIn(page, `${bridge.url}/taskpane.html`, bridge.token);
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await pane?.close();
     await bridge?.close();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
