@@ -4,13 +4,12 @@
  * without the English half, and does not scroll sideways.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, OFFICE_DIST, SHOTS } from './support/pane-harness.js';
+import { HAVE_CHROMIUM, SHOTS, launchPane, signIn } from './support/pane-harness.js';
 
 const LIB = path.join(ROOT, 'bridge/native/profitdll-standin/build/libprofitdll.so');
 const ENV = {
@@ -23,10 +22,10 @@ const ENV = {
 
 type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
 
-describe.skipIf(!existsSync(CHROMIUM))('broker warnings in the shell', () => {
+describe.skipIf(!HAVE_CHROMIUM)('broker warnings in the shell', () => {
   let bridge: Started;
   let dataDir: string;
-  let browser: Browser;
+  let pane: Awaited<ReturnType<typeof launchPane>>;
   const saved = new Map<string, string | undefined>();
 
   beforeAll(async () => {
@@ -41,12 +40,13 @@ describe.skipIf(!existsSync(CHROMIUM))('broker warnings in the shell', () => {
     }
     const { startBridge } = await import('../../../bridge/app.js');
     bridge = await startBridge({ port: 0, dataDir, quiet: true, log: () => undefined, addinDir: ADDIN_DIST, broker: 'profitdll' } as Parameters<typeof startBridge>[0]);
-    browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+    // Office.js from the local copy, as in Excel (not the browser-mode 404).
+    pane = await launchPane({ width: 420, height: 760 }, { officeJs: 'disk' });
     mkdirSync(SHOTS, { recursive: true });
   }, 180_000);
 
   afterAll(async () => {
-    await browser?.close();
+    await pane?.close();
     await bridge?.close();
     for (const [k, v] of saved) {
       if (v === undefined) delete process.env[k];
@@ -56,19 +56,8 @@ describe.skipIf(!existsSync(CHROMIUM))('broker warnings in the shell', () => {
   });
 
   it('routing state 2: a pt-BR warning under the header at 420 px, no English, no sideways scroll', async () => {
-    const context = await browser.newContext({ viewport: { width: 420, height: 760 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-    await context.route('https://appsforoffice.microsoft.com/**', async (route) => {
-      const rel = new URL(route.request().url()).pathname.replace(/^\/lib\/1\/hosted\//, '');
-      const file = path.join(OFFICE_DIST, rel);
-      if (rel && existsSync(file) && file.startsWith(OFFICE_DIST)) await route.fulfill({ path: file, contentType: 'application/javascript' });
-      else await route.fulfill({ status: 404, body: '' });
-    });
-    const page = await context.newPage();
-    await page.goto(`${bridge.url}/taskpane.html`);
-    await page.getByTestId('settings-url').fill(bridge.url);
-    await page.getByTestId('settings-token').fill(bridge.token);
-    await page.getByTestId('settings-save').click();
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+    const page = await pane.context.newPage();
+    await signIn(page, `${bridge.url}/taskpane.html`, bridge.token, { bridgeUrl: bridge.url });
     const banner = page.getByTestId('broker-warnings');
     await banner.waitFor({ timeout: 15_000 });
     const text = await banner.innerText();
@@ -80,6 +69,5 @@ describe.skipIf(!existsSync(CHROMIUM))('broker warnings in the shell', () => {
     expect(m.scroll).toBeLessThanOrEqual(m.inner);
     expect(m.right).toBeLessThanOrEqual(m.inner);
     await page.screenshot({ path: path.join(SHOTS, 'corretora-aviso-420.png') });
-    await context.close();
   }, 60_000);
 });

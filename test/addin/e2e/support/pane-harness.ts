@@ -113,10 +113,14 @@ export function collectErrors(page: Page, errors: string[], { console: withConso
   return page;
 }
 
-/** Opens the pane at `url`, pastes the token in the first-run dialog, and waits for the connection. */
-export async function signIn(page: Page, url: string, token: string): Promise<void> {
+/**
+ * Opens the pane at `url`, fills the first-run dialog (the bridge's address too when `bridgeUrl` is
+ * given) and saves, then waits for the connection.
+ */
+export async function signIn(page: Page, url: string, token: string, { bridgeUrl }: { bridgeUrl?: string } = {}): Promise<void> {
   await page.goto(url);
   await page.getByTestId('settings-dialog').waitFor();
+  if (bridgeUrl !== undefined) await page.getByTestId('settings-url').fill(bridgeUrl);
   await page.getByTestId('settings-token').fill(token);
   await page.getByTestId('settings-save').click();
   await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
