@@ -9,15 +9,15 @@
  * backtests.e2e.test.ts, with runs to show). Screenshots of the other tabs at 420 px and at 1280 px go to test-results/screenshots
  * (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../common/types.js';
 import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { CHROMIUM, HAVE_CHROMIUM, OFFICE_DIST, SHOTS } from './support/pane-harness.js';
+import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchBrowser, signIn } from './support/pane-harness.js';
 
 const PERSON = 'Marina Prado';
 
@@ -28,17 +28,9 @@ async function startBridge(dataDir: string): Promise<Started> {
   return start({ port: 0, dataDir, seed: 3, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof start>[0]);
 }
 
+/** REST calls to `bridge` as the holder of `token` (the admin's, or a trader's). */
 function apiOf(bridge: { url: string }, token: string) {
-  return async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(`${bridge.url}${p}`, {
-      method,
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
-    return (text ? JSON.parse(text) : undefined) as T;
-  };
+  return <T>(method: string, p: string, body?: unknown): Promise<T> => bridgeApi<T>({ url: bridge.url, token }, method, p, body);
 }
 
 /** The page never scrolls sideways, and nothing in it pokes out of the viewport. */
@@ -84,7 +76,7 @@ async function inViewport(p: Page, sel: string): Promise<boolean> {
 describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
   let bridge: Started;
   let dataDir: string;
-  let browser: Browser;
+  let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
   let page: Page;
   let traderToken: string;
@@ -92,25 +84,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
   let workingId: string;
   const pageErrors: string[] = [];
 
-  const newContext = async (width: number): Promise<BrowserContext> => {
-    const c = await browser.newContext({ viewport: { width, height: 760 }, locale: 'pt-BR', timezoneId: 'America/Sao_Paulo' });
-    await c.route('https://appsforoffice.microsoft.com/**', async (route) => {
-      const rel = new URL(route.request().url()).pathname.replace(/^\/lib\/1\/hosted\//, '');
-      const file = path.join(OFFICE_DIST, rel);
-      if (rel && existsSync(file) && file.startsWith(OFFICE_DIST)) await route.fulfill({ path: file, contentType: 'application/javascript' });
-      else await route.fulfill({ status: 404, body: '' });
-    });
-    return c;
-  };
+  /** A pane of its own (fresh storage, so the first-run dialog), with Office.js from the local copy. */
+  const newContext = (width: number): Promise<BrowserContext> => browser.newPane({ width, height: 760 }, { officeJs: 'disk' });
 
-  const openPane = async (c: BrowserContext, url: string, token: string, bridgeUrl = url): Promise<Page> => {
-    const p = await c.newPage();
-    p.on('pageerror', (e) => pageErrors.push(e.message));
-    await p.goto(`${url}/taskpane.html`);
-    await p.getByTestId('settings-dialog').waitFor();
-    await p.getByTestId('settings-url').fill(bridgeUrl);
-    await p.getByTestId('settings-token').fill(token);
-    await p.getByTestId('settings-save').click();
+  /**
+   * The pane served by the bridge at `url`, signed in to it with `token`, once the connection is
+   * `until`. Page errors only: a refused token and a bridge that is down are meant to fail requests.
+   */
+  const openPane = async (c: BrowserContext, url: string, token: string, until: 'open' | 'unauthorized' = 'open'): Promise<Page> => {
+    const p = collectErrors(await c.newPage(), pageErrors, { console: false });
+    await signIn(p, `${url}/taskpane.html`, token, { bridgeUrl: url, until });
     return p;
   };
 
@@ -147,14 +130,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     await eventually(async () => ((await admin<OrderView>('GET', `/api/orders/${workingId}`)).status === 'working' ? true : undefined), 10_000);
     await trader('POST', `/api/orders/${pausedId}/pause`);
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    // One browser, several panes: this one, and the wrong-token and bridge-down ones further on.
+    browser = await launchBrowser();
     context = await newContext(420);
     page = await openPane(context, bridge.url, traderToken);
-    await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
     mkdirSync(SHOTS, { recursive: true });
   }, 300_000);
 
@@ -341,8 +320,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
 
   it('a wrong token: a pt-BR message that says what to do, and no figure that is not real', async () => {
     const c = await newContext(420);
-    const p = await openPane(c, bridge.url, 'token-errado');
-    await p.locator('[data-testid="connection"][data-state="unauthorized"]').waitFor({ timeout: 15_000 });
+    const p = await openPane(c, bridge.url, 'token-errado', 'unauthorized');
     const problem = await p.getByTestId('connection-problem').innerText();
     expect(problem).toContain('O BlackBox recusou o token');
     expect(problem).toContain('Configurações');
@@ -368,7 +346,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
     try {
       await apiOf(doomed, doomed.token)('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 });
       const p = await openPane(c, doomed.url, doomed.token);
-      await p.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
       await p.getByTestId('tab-boletas-button').click();
       await p.getByTestId('boletas-single').click();
       await p.getByTestId('ticket-client').fill('ALFA');

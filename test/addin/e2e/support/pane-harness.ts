@@ -1,8 +1,8 @@
 /**
  * What every task-pane test in headless Chromium shares: where the browser and the screenshots are,
- * the flags Chromium runs with here, a browser at the pane's size with or without Office.js, signing
- * the pane in, collecting its errors, and an authenticated call to the bridge under test. What a test
- * needs differently is an option here, not a copy in the test.
+ * the flags Chromium runs with here, a browser at the pane's size (or one browser for several panes),
+ * with or without Office.js, signing the pane in, collecting its errors, and an authenticated call to
+ * the bridge under test. What a test needs differently is an option here, not a copy in the test.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -98,6 +98,22 @@ export async function launchPane(
 }
 
 /**
+ * One Chromium for a test that opens several panes, each a fresh context with storage of its own
+ * (so each starts at the first-run dialog): a second pane with a wrong token, or against another
+ * bridge, beside the one under test. `newPane` prepares each as launchPane does; `close` ends them all.
+ */
+export async function launchBrowser(): Promise<{
+  newPane(viewport: { width: number; height: number }, options?: PaneOptions): Promise<BrowserContext>;
+  close(): Promise<void>;
+}> {
+  const browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS });
+  return {
+    newPane: async (viewport, options = {}) => preparePane(await browser.newContext({ viewport, ...PANE_CONTEXT }), options),
+    close: () => browser.close(),
+  };
+}
+
+/**
  * Page errors, and console errors other than Office.js's absence in a plain browser, into `errors`.
  * `{ console: false }` keeps uncaught page errors only, for the tests that have only ever counted
  * those; in pane-width.e2e.test.ts the browser's own console errors are expected, since its pages
@@ -115,13 +131,14 @@ export function collectErrors(page: Page, errors: string[], { console: withConso
 
 /**
  * Opens the pane at `url`, fills the first-run dialog (the bridge's address too when `bridgeUrl` is
- * given) and saves, then waits for the connection.
+ * given) and saves, then waits for the connection to reach `until`: 'open' by default,
+ * 'unauthorized' for a token the bridge refuses.
  */
-export async function signIn(page: Page, url: string, token: string, { bridgeUrl }: { bridgeUrl?: string } = {}): Promise<void> {
+export async function signIn(page: Page, url: string, token: string, { bridgeUrl, until = 'open' }: { bridgeUrl?: string; until?: 'open' | 'unauthorized' } = {}): Promise<void> {
   await page.goto(url);
   await page.getByTestId('settings-dialog').waitFor();
   if (bridgeUrl !== undefined) await page.getByTestId('settings-url').fill(bridgeUrl);
   await page.getByTestId('settings-token').fill(token);
   await page.getByTestId('settings-save').click();
-  await page.locator('[data-testid="connection"][data-state="open"]').waitFor({ timeout: 15_000 });
+  await page.locator(`[data-testid="connection"][data-state="${until}"]`).waitFor({ timeout: 15_000 });
 }
