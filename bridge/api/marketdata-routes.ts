@@ -11,10 +11,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { CANDLE_INTERVALS, type CandleRow, type ImportJobView } from '../../common/marketdata.js';
 import type { ApiErrorItem } from '../../common/types.js';
-import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { InvalidDateError, saoPauloDate, saoPauloDayOf } from '../calendar/iso-date.js';
 import { coverage } from '../marketdata/coverage.js';
-import { saoPauloDayRangeMs } from '../marketdata/sp-instant.js';
 import { QueueFullError, type ImportService } from '../marketdata/import/import-service.js';
 import type { Role } from './auth.js';
 
@@ -35,9 +33,13 @@ const whenSchema = z.string().max(40).refine((s) => parseWhen(s, 'from') !== und
 
 function parseWhen(s: string, edge: 'from' | 'to'): number | undefined {
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) {
-    if (!DateTime.fromISO(s, { zone: SAO_PAULO_ZONE }).isValid) return undefined;
-    const day = saoPauloDayRangeMs(s);
-    return edge === 'from' ? day.fromMs : day.toMs;
+    try {
+      const day = saoPauloDayOf(s);
+      return edge === 'from' ? day.startMs : day.endMs;
+    } catch (e) {
+      if (e instanceof InvalidDateError) return undefined;
+      throw e;
+    }
   }
   const ms = Date.parse(s);
   if (!Number.isFinite(ms) || !/[zZ]|[+-]\d\d:?\d\d$/.test(s)) return undefined;
@@ -50,9 +52,6 @@ function fmtSize(bytes: number): string {
   return `${Math.round(bytes / 1024)} KB`;
 }
 
-function dayOf(ms: number): string {
-  return DateTime.fromMillis(ms, { zone: SAO_PAULO_ZONE }).toISODate()!;
-}
 
 const rangeQuery = z.strictObject({ symbol: symbolSchema, interval: z.enum(SERIES_INTERVALS), from: whenSchema, to: whenSchema });
 const profileQuery = z.strictObject({ symbol: symbolSchema, sessions: z.coerce.number().int().min(1).max(250).optional() });
@@ -103,7 +102,7 @@ export function mountMarketDataRoutes(api: Router, svc: ImportService, h: RouteH
     const r = range(b, res);
     if (!r) return;
     if (svc.db.find(b.symbol, b.interval) === undefined) return h.fail(res, 404, [{ field: 'symbol', code: 'not_found', message: `nada guardado de ${b.symbol} ${b.interval}` }]);
-    const rows = await svc.deleteRange(b.symbol, b.interval, r.fromMs, r.toMs, dayOf(r.fromMs), dayOf(r.toMs - 1));
+    const rows = await svc.deleteRange(b.symbol, b.interval, r.fromMs, r.toMs, saoPauloDate(r.fromMs), saoPauloDate(r.toMs - 1));
     h.audit({ actor: h.actorOf(res), role: 'trader', action: 'marketdata.delete', target: `${b.symbol} ${b.interval}`, details: { from: b.from, to: b.to, rows } });
     res.json({ deleted: rows });
   });

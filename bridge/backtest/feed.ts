@@ -7,9 +7,8 @@
  * bar ends at the next São Paulo midnight.
  * Prints: times & trades as stored, in (time, sequence) order.
  */
-import { DateTime } from 'luxon';
 import { CANDLE_INTERVALS, type CandleInterval, type SeriesInterval } from '../../common/marketdata.js';
-import { SAO_PAULO_ZONE, saoPauloDay } from '../calendar/iso-date.js';
+import { saoPauloDate, saoPauloDay } from '../calendar/iso-date.js';
 import type { MarketDb, SeriesInfo } from '../marketdata/market-db.js';
 import { BAR_INTERVAL_MS, BarBuckets } from '../strategy/bar-builder.js';
 import type { Aggressor, BarEvent, MarketEvent, PrintEvent } from './market-events.js';
@@ -105,7 +104,7 @@ function divides(stored: CandleInterval, target: CandleInterval): boolean {
 }
 
 function isoDay(ms: number | null): string {
-  return ms === null ? '?' : DateTime.fromMillis(ms, { zone: SAO_PAULO_ZONE }).toISODate()!;
+  return ms === null ? '?' : saoPauloDate(ms);
 }
 
 /**

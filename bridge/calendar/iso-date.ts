@@ -80,6 +80,11 @@ function spDayOfKey(key: number): SaoPauloDay {
   return d;
 }
 
+/** The São Paulo day of a calendar date `AAAA-MM-DD` (throws on anything that is not a real date). */
+export function saoPauloDayOf(isoDate: string): SaoPauloDay {
+  return spDayOfKey(utcMidnightMs(isoDate) / DAY_MS);
+}
+
 /**
  * The São Paulo day holding an instant. luxon is the authority on the zone (its offsets, Brazil's
  * DST until 2019, a midnight that did not exist), asked once per day and remembered: a replay asks

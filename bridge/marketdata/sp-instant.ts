@@ -7,7 +7,7 @@
  * row by row: a time that does not exist is moved forward, a repeated one takes the earlier instant.
  */
 import { DateTime } from 'luxon';
-import { SAO_PAULO_ZONE } from '../calendar/iso-date.js';
+import { SAO_PAULO_ZONE, saoPauloDayOf } from '../calendar/iso-date.js';
 
 interface DayInfo {
   /** Offset in ms (UTC = local − offset) for the whole day, or undefined when it changes that day. */
@@ -45,11 +45,8 @@ export function saoPauloFixedDayStartMs(year: number, month: number, day: number
   return info.offsetMs === undefined ? undefined : Date.UTC(year, month - 1, day) - info.offsetMs;
 }
 
-/** [start, end) instants of a São Paulo calendar date `AAAA-MM-DD`. */
+/** [start, end) instants of a São Paulo calendar date `AAAA-MM-DD` (the day as calendar/iso-date.ts knows it). */
 export function saoPauloDayRangeMs(isoDate: string): { fromMs: number; toMs: number } {
-  const [y, m, d] = isoDate.split('-').map(Number);
-  const start = DateTime.fromObject({ year: y, month: m, day: d }, { zone: SAO_PAULO_ZONE });
-  // The end is the next day's start: a day whose midnight DST skipped began at 01:00, and 24 wall-clock
-  // hours after that would run an hour into the next day.
-  return { fromMs: start.toMillis(), toMs: start.plus({ days: 1 }).startOf('day').toMillis() };
+  const d = saoPauloDayOf(isoDate);
+  return { fromMs: d.startMs, toMs: d.endMs };
 }

@@ -14,8 +14,8 @@
  * The exchange never depends on who is connected: orders and fills stay here whether or not a bridge is
  * listening, which is what lets a restarted bridge reconcile through `ordersFor` / `fillsFor`.
  */
-import { DateTime } from 'luxon';
 import type { Side } from '../../../common/types.js';
+import { saoPauloDate, saoPauloDay } from '../../calendar/iso-date.js';
 import type {
   BrokerBook,
   BrokerFill,
@@ -58,7 +58,6 @@ export interface SimExchangeOptions {
   maxCatchUpMs?: number;
 }
 
-const ZONE = 'America/Sao_Paulo';
 /** Price levels per side that participants keep quoted. */
 const QUOTE_LEVELS = 5;
 /** Below this many levels on a side, participants post there first. */
@@ -72,15 +71,8 @@ const ALWAYS_OPEN: SessionPhaseFn = () => 'open';
  * at the close of the 10:00–18:00 São Paulo session; 1 outside it (the demo market trades at any hour).
  */
 export function uShapedActivity(openMinute = 10 * 60, closeMinute = 18 * 60): (nowMs: number) => number {
-  let dayStartMs = Number.NaN;
-  let dayEndMs = Number.NaN;
   return (nowMs) => {
-    if (!(nowMs >= dayStartMs && nowMs < dayEndMs)) {
-      const day = DateTime.fromMillis(nowMs, { zone: ZONE }).startOf('day');
-      dayStartMs = day.toMillis();
-      dayEndMs = day.plus({ days: 1 }).startOf('day').toMillis();
-    }
-    const minute = (nowMs - dayStartMs) / 60_000;
+    const minute = (nowMs - saoPauloDay(nowMs).startMs) / 60_000;
     if (minute < openMinute || minute > closeMinute) return 1;
     return 1 + 3 * Math.exp(-(minute - openMinute) / 45) + 2.5 * Math.exp(-(closeMinute - minute) / 45);
   };
@@ -767,8 +759,4 @@ export class SimExchange {
     }
     if (failure !== undefined) throw failure;
   }
-}
-
-function saoPauloDate(ms: number): string {
-  return DateTime.fromMillis(ms, { zone: ZONE }).toISODate() as string;
 }
