@@ -24,6 +24,9 @@ export const fillModelSchema = z.strictObject({
 });
 
 /** What a backtest runs: the strategy is named apart (a bundled name or a file). */
+/** Warm-up bars a run may ask for: what a strategy's ctx.bars keeps (bridge/strategy/runner.ts MAX_BARS_KEPT). */
+export const MAX_WARMUP_BARS = 5_000;
+
 export const backtestSpecSchema = z.strictObject({
   symbols: z.array(symbol).min(1).max(50),
   from: isoDay,
@@ -38,7 +41,7 @@ export const backtestSpecSchema = z.strictObject({
   /** The CDI (or any risk-free rate) per year for the Sharpe ratio, 0.15 = 15%. */
   riskFreeAnnual: z.number().min(0).max(1).default(0),
   /** Closed bars before `from` the strategy can read with ctx.bars at start. */
-  warmupBars: z.number().int().min(0).max(5_000).default(0),
+  warmupBars: z.number().int().min(0).max(MAX_WARMUP_BARS).default(0),
 });
 
 export type BacktestSpecInput = z.input<typeof backtestSpecSchema>;
@@ -231,7 +234,7 @@ export const strategyStartSchema = z.strictObject({
   params: z.record(z.string(), paramValue).default({}),
   seed: z.number().int().min(0).max(2_147_483_647).default(1),
   /** Closed bars from the market database the strategy can read with ctx.bars at start. */
-  warmupBars: z.number().int().min(0).max(5_000).default(0),
+  warmupBars: z.number().int().min(0).max(MAX_WARMUP_BARS).default(0),
   /** Required to trade through a real broker: the run's own limits, confirmed by a person. */
   limits: strategyLimitsSchema.optional(),
   /** `ARMAR` typed by the person who arms a run on a real broker. */

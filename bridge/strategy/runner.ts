@@ -11,6 +11,7 @@
  * refuses further events. An invalid boleta throws from `ctx.submit`, inside the hook, with the
  * strategy's own line in the stack.
  */
+import { MAX_WARMUP_BARS } from '../../common/backtest.js';
 import { tickHundredthsOf, ticksOnGrid } from '../../common/ticks.js';
 import { InvalidDateError, saoPauloDay } from '../calendar/iso-date.js';
 import { Prng } from '../model/prng.js';
@@ -30,7 +31,7 @@ import {
 import { HOOK_CODES, type HostEvent, type RunnerCommand, type RunnerInit, type StrategyFault } from './protocol.js';
 
 /** Closed bars kept per symbol for `ctx.bars` (older ones are dropped): indicators keep their own state. */
-export const MAX_BARS_KEPT = 5_000;
+export const MAX_BARS_KEPT = MAX_WARMUP_BARS;
 /** Boletas a run may have open at once, and timers: bounds against a runaway strategy. */
 export const MAX_OPEN_ORDERS = 10_000;
 export const MAX_TIMERS = 1_000;

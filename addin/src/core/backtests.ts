@@ -17,7 +17,7 @@ import type {
   SweepRequest,
   SweepView,
 } from '../../../common/backtest.js';
-import { BAR_INTERVALS } from '../../../common/backtest.js';
+import { BAR_INTERVALS, MAX_WARMUP_BARS } from '../../../common/backtest.js';
 import type { ApiErrorItem } from '../../../common/types.js';
 import { parseBoolean, parseInteger, parseNumber } from '../sheets/boleta-rows.js';
 import { errorItemMessage } from './errors.js';
@@ -104,12 +104,12 @@ export type FieldErrors = Record<string, string>;
 
 export type Built<T> = { ok: true; body: T } | { ok: false; errors: FieldErrors };
 
-/** Warm-up bars as typed: '' is none; else a whole number up to 5.000 (the bridge's bound). */
+/** Warm-up bars as typed: '' is none; else a whole number up to the bridge's bound. */
 export function parseWarmup(text: string, errors: FieldErrors): number | undefined {
   if (text.trim() === '') return undefined;
   const r = parseInteger(text);
   if (!r.ok) errors.warmupBars = r.error;
-  else if (r.value < 0 || r.value > 5_000) errors.warmupBars = 'Use um inteiro entre 0 e 5.000.';
+  else if (r.value < 0 || r.value > MAX_WARMUP_BARS) errors.warmupBars = `Use um inteiro entre 0 e ${fmtQty(MAX_WARMUP_BARS)}.`;
   else return r.value;
   return undefined;
 }
