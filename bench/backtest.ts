@@ -38,6 +38,7 @@ import { Prng } from '../bridge/model/prng.js';
 import { defineStrategy, type StrategyDefinition } from '../bridge/strategy/api.js';
 import maCrossover from '../bridge/strategy/examples/ma-crossover.js';
 import { writeCandles, writeTrades } from '../test/support/market-fixture.js';
+import { median } from './stats.js';
 
 const SYMBOLS = ['PETR4', 'VALE3', 'ITUB4', 'BBDC4', 'ABEV3', 'B3SA3', 'WEGE3', 'RENT3', 'SUZB3', 'GGBR4', 'BBAS3', 'ITSA4'];
 
@@ -77,9 +78,7 @@ export interface BacktestBenchResult {
 }
 
 function figures(perSec: number[], rows: number): RunFigures {
-  const s = [...perSec].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return { perSec, median: s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2, rows };
+  return { perSec, median: median(perSec), rows };
 }
 
 async function timed(def: StrategyDefinition, spec: BacktestSpecInput, db: MarketDb): Promise<{ result: BacktestResultView; perSec: number }> {

@@ -10,14 +10,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { startBridge } from '../bridge/app.js';
+import { median } from './stats.js';
 
 const ROWS = 1_000;
 const RUNS = 5;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function once(): Promise<{ batchMs: number; killMs: number; acceptedAfterEngage: number }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'blackbox-bench-'));

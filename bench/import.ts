@@ -12,6 +12,7 @@ import { delimitedRecords } from '../bridge/marketdata/import/delimited-records.
 import { IMPORT_CHUNK_BYTES, importProfitFile, MAX_LINE_CHARS } from '../bridge/marketdata/import/profit-import.js';
 import { MarketDb } from '../bridge/marketdata/market-db.js';
 import { saoPauloDayRangeMs } from '../bridge/marketdata/sp-instant.js';
+import { median } from './stats.js';
 
 export interface ImportBenchResult {
   rows: number;
@@ -53,8 +54,6 @@ async function bareParse(file: string): Promise<number> {
   for await (const records of delimitedRecords(source, ';', MAX_LINE_CHARS)) n += records.length;
   return n / ((performance.now() - t0) / 1000);
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 /**
  * The import and the bare reader take turns, `runs` times each (a fresh database for every import),

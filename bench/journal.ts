@@ -14,6 +14,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Journal } from '../bridge/journal/index.js';
+import { median } from './stats.js';
 
 const RUNS = 7;
 const THROUGHPUT_EVENTS = 200_000;
@@ -170,10 +171,6 @@ function latency(ms: number[]): Latency {
 /** Nearest-rank quantile of an ascending array. */
 function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)];
-}
-
-function median(values: number[]): number {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
 }
 
 export async function runJournalBench(dir: string): Promise<JournalBenchResult> {

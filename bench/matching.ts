@@ -16,6 +16,7 @@ import { pathToFileURL } from 'node:url';
 import { OrderBook as LibOrderBook, Side as LibSide } from 'nodejs-order-book';
 import { OrderBook, type FillSink } from '../bridge/adapters/sim/order-book.js';
 import { Prng } from '../bridge/model/prng.js';
+import { median } from './stats.js';
 
 const OP_LIMIT = 0;
 const OP_MARKET = 1;
@@ -211,12 +212,6 @@ export interface BenchRow {
   tradedQty: number;
   /** Orders resting after the run (our book only). */
   restingAfter?: number;
-}
-
-function median(xs: number[]): number {
-  const a = [...xs].sort((x, y) => x - y);
-  const m = a.length >> 1;
-  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
 }
 
 function measure(name: string, reps: number, run: () => RunResult): BenchRow {

@@ -9,14 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { startBridge } from '../bridge/app.js';
+import { median } from './stats.js';
 
 const RUNS = 9;
 const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'bin', 'blackbox.js');
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 export async function runPanicCliBench(): Promise<{ medianMs: number; maxMs: number; runs: number }> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'blackbox-bench-panic-'));

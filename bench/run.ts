@@ -19,6 +19,14 @@ import { runWsFanoutBench } from './ws-fanout.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+const rows: Array<[string, string, string]> = [];
+
+const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
+console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
+console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
 /**
  * The backtest benches in a process of their own (bench/backtest.ts), as the product runs every
  * backtest in a process of its own: nothing the benches before them left in this one counts.
@@ -33,13 +41,7 @@ function backtestBenchInOwnProcess(): BacktestBenchResult {
     rmSync(dir, { recursive: true, force: true });
   }
 }
-const rows: Array<[string, string, string]> = [];
 
-const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
-console.log(`machine: ${cpu}, ${os.cpus().length} cores, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`);
-console.log(`load average at start: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}\n`);
-
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 mkdirSync(path.join(repo, 'data'), { recursive: true });
 const journalDir = mkdtempSync(path.join(repo, 'data', 'bench-journal-'));
 try {

@@ -13,6 +13,7 @@ import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WsHub } from '../bridge/api/ws-hub.js';
+import { median } from './stats.js';
 
 const CLIENTS = 50;
 const DELTAS_PER_RUN = 10_000;
@@ -92,12 +93,6 @@ function nextReport(worker: Worker, type: WorkerReport['type']): Promise<WorkerR
     };
     worker.on('message', onMessage);
   });
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** A quote delta the size of a real one (~170 bytes on the wire). */
