@@ -6,26 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { defineStrategy, type StrategyBoleta } from '../../bridge/strategy/api.js';
 import type { MarketDb } from '../../bridge/marketdata/market-db.js';
-import { backtest, local, putCandles, putPrints, withDb, type CandleRow } from './helpers.js';
-
-/** Sends each boleta on the bar that starts at the given local time (São Paulo), once. */
-function sendOn(plan: Array<{ at: string; boleta: StrategyBoleta; cancelAt?: string }>, interval = '1m') {
-  return defineStrategy({
-    name: 'scripted',
-    setup(ctx) {
-      const refs = new Map<string, string>();
-      return {
-        onBar(bar) {
-          const at = local(bar.t);
-          plan.forEach((p, i) => {
-            if (p.at === at.slice(0, p.at.length) && !refs.has(String(i))) refs.set(String(i), ctx.submit(p.boleta));
-            if (p.cancelAt !== undefined && p.cancelAt === at.slice(0, p.cancelAt.length) && refs.has(String(i))) ctx.cancel(refs.get(String(i))!);
-          });
-        },
-      };
-    },
-  });
-}
+import { backtest, local, putCandles, putFlatDays, putPrints, sendOn, withDb, type CandleRow } from './helpers.js';
 
 let db: MarketDb;
 let cleanup: () => void;
@@ -153,12 +134,12 @@ describe('bars: day orders and midnight', () => {
 
 describe('daily bars: an order works through one session', () => {
   it('a market sell the next open gaps past (its protection) expires after that session; the boleta sends again and fills', async () => {
-    putCandles(db, 'PETR4', '1d', [
-      ['2026-11-24 00:00', 10.2, 10.2, 10.2, 10.2, 1_000_000],
-      ['2026-11-25 00:00', 9.95, 9.95, 9.95, 9.95, 1_000_000],
-      ['2026-11-26 00:00', 9.96, 9.96, 9.96, 9.96, 1_000_000],
-      ['2026-11-27 00:00', 9.97, 9.97, 9.97, 9.97, 1_000_000],
-      ['2026-11-30 00:00', 9.98, 9.98, 9.98, 9.98, 1_000_000],
+    putFlatDays(db, 'PETR4', [
+      ['2026-11-24', 10.2],
+      ['2026-11-25', 9.95],
+      ['2026-11-26', 9.96],
+      ['2026-11-27', 9.97],
+      ['2026-11-30', 9.98],
     ]);
     const r = await backtest(sendOn([{ at: '2026-11-24', boleta: { symbol: 'PETR4', side: 'sell', qty: 100 } }]), { symbols: ['PETR4'], from: '2026-11-24', to: '2026-11-30', interval: '1d' }, db);
     // Decided on the close of 24/11 (10.20): 25/11 opens at 9.95, past the market order's protection,

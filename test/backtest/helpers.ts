@@ -9,7 +9,7 @@ import type { CandleInterval } from '../../common/marketdata.js';
 import { runBacktest } from '../../bridge/backtest/engine.js';
 import type { MarketDb } from '../../bridge/marketdata/market-db.js';
 import { saoPauloInstantMs } from '../../bridge/marketdata/sp-instant.js';
-import type { StrategyDefinition } from '../../bridge/strategy/api.js';
+import { defineStrategy, type StrategyBoleta, type StrategyDefinition } from '../../bridge/strategy/api.js';
 import { tempMarketDb } from '../support/market-fixture.js';
 
 /** Epoch ms of `YYYY-MM-DD HH:mm[:ss]` in São Paulo. */
@@ -42,6 +42,11 @@ export function putCandles(db: MarketDb, symbol: string, interval: CandleInterva
 }
 
 /** [local time, price, qty, aggressor 'buy' | 'sell' | 'auction'] */
+/** Daily bars that open, trade and close at one price each (`[date, price]`), a million shares a day. */
+export function putFlatDays(db: MarketDb, symbol: string, days: Array<[string, number]>): void {
+  putCandles(db, symbol, '1d', days.map(([date, p]) => [`${date} 00:00`, p, p, p, p, 1_000_000]));
+}
+
 export type PrintRow = [string, number, number, 'buy' | 'sell' | 'auction'];
 
 export function putPrints(db: MarketDb, symbol: string, rows: PrintRow[]): void {
@@ -78,4 +83,26 @@ export async function backtest(def: StrategyDefinition, spec: BacktestSpecInput,
 export function comparable(r: BacktestResultView): unknown {
   const { stats, ...rest } = r;
   return { ...rest, stats: { events: stats.events, rows: stats.rows, source: stats.source } };
+}
+
+/**
+ * A scripted strategy: each boleta is sent on the bar that starts at its local time (São Paulo; a
+ * prefix matches, so '2026-11-24' is a daily bar's date), once, and cancelled on the bar at `cancelAt`.
+ */
+export function sendOn(plan: Array<{ at: string; boleta: StrategyBoleta; cancelAt?: string }>): StrategyDefinition {
+  return defineStrategy({
+    name: 'scripted',
+    setup(ctx) {
+      const refs: Array<string | undefined> = [];
+      return {
+        onBar(bar) {
+          const at = local(bar.t);
+          plan.forEach((p, i) => {
+            if (refs[i] === undefined && at.startsWith(p.at)) refs[i] = ctx.submit(p.boleta);
+            if (p.cancelAt !== undefined && refs[i] !== undefined && at.startsWith(p.cancelAt)) ctx.cancel(refs[i]!);
+          });
+        },
+      };
+    },
+  });
 }

@@ -5,8 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeMetrics } from '../../bridge/backtest/metrics.js';
 import type { MarketDb } from '../../bridge/marketdata/market-db.js';
-import { defineStrategy } from '../../bridge/strategy/api.js';
-import { backtest, local, putCandles, withDb } from './helpers.js';
+import { backtest, putCandles, putFlatDays, sendOn, withDb } from './helpers.js';
 
 let db: MarketDb;
 let cleanup: () => void;
@@ -30,18 +29,16 @@ describe('metrics', () => {
       ['2026-11-30 00:00', 9, 9, 9, 9, 1_000_000],
     ]);
     // Buy 1,000 on the bars of 23/11 and 26/11, sell on 25/11 and 27/11: each fills at the next open.
-    const script: Record<string, 'buy' | 'sell'> = { '2026-11-23': 'buy', '2026-11-25': 'sell', '2026-11-26': 'buy', '2026-11-27': 'sell' };
-    const s = defineStrategy({
-      name: 'script',
-      setup(ctx) {
-        return {
-          onBar(bar) {
-            const side = script[local(bar.t + 3 * 3_600_000).slice(0, 10)];
-            if (side) ctx.submit({ symbol: 'PETR4', side, qty: 1_000 });
-          },
-        };
-      },
-    });
+    const s = sendOn(
+      (
+        [
+          ['2026-11-23', 'buy'],
+          ['2026-11-25', 'sell'],
+          ['2026-11-26', 'buy'],
+          ['2026-11-27', 'sell'],
+        ] as const
+      ).map(([at, side]) => ({ at, boleta: { symbol: 'PETR4', side, qty: 1_000 } })),
+    );
     const r = await backtest(s, { symbols: ['PETR4'], from: '2026-11-23', to: '2026-11-30', interval: '1d', cashBrl: 100_000, riskFreeAnnual: 0.15 }, db);
     expect(r.fills.map((f) => [f.side, f.price, f.feesBrl])).toEqual([
       ['buy', 10, 2.3],
@@ -79,37 +76,30 @@ describe('metrics', () => {
   });
 
   it('hit rate counts round trips (flat to flat, a reversal closes one), not fills: an exit in parts is one trade', async () => {
-    putCandles(db, 'PETR4', '1d', [
-      ['2026-11-23 00:00', 10, 10, 10, 10, 1_000_000],
-      ['2026-11-24 00:00', 10, 10, 10, 10, 1_000_000],
-      ['2026-11-25 00:00', 10.1, 10.1, 10.1, 10.1, 1_000_000],
-      ['2026-11-26 00:00', 10, 10, 10, 10, 1_000_000],
-      ['2026-11-27 00:00', 9.9, 9.9, 9.9, 9.9, 1_000_000],
-      ['2026-11-30 00:00', 9.8, 9.8, 9.8, 9.8, 1_000_000],
-      ['2026-12-01 00:00', 9.8, 9.8, 9.8, 9.8, 1_000_000],
+    putFlatDays(db, 'PETR4', [
+      ['2026-11-23', 10],
+      ['2026-11-24', 10],
+      ['2026-11-25', 10.1],
+      ['2026-11-26', 10],
+      ['2026-11-27', 9.9],
+      ['2026-11-30', 9.8],
+      ['2026-12-01', 9.8],
     ]);
     // Long 1,000 at 10, out in three parts (+30, 0, then −40 on 400 that also opens a short of
     // 200 at 9.90): a loss of 10. The short is bought back in two parts at 9.80: a gain of 20.
     // (Moves stay small: a market order goes out as a limit with protection, which a gap would skip.)
-    const script: Record<string, ['buy' | 'sell', number]> = {
-      '2026-11-23': ['buy', 1_000],
-      '2026-11-24': ['sell', 300],
-      '2026-11-25': ['sell', 300],
-      '2026-11-26': ['sell', 600],
-      '2026-11-27': ['buy', 100],
-      '2026-11-30': ['buy', 100],
-    };
-    const s = defineStrategy({
-      name: 'script',
-      setup(ctx) {
-        return {
-          onBar(bar) {
-            const step = script[local(bar.t + 3 * 3_600_000).slice(0, 10)];
-            if (step) ctx.submit({ symbol: 'PETR4', side: step[0], qty: step[1] });
-          },
-        };
-      },
-    });
+    const s = sendOn(
+      (
+        [
+          ['2026-11-23', 'buy', 1_000],
+          ['2026-11-24', 'sell', 300],
+          ['2026-11-25', 'sell', 300],
+          ['2026-11-26', 'sell', 600],
+          ['2026-11-27', 'buy', 100],
+          ['2026-11-30', 'buy', 100],
+        ] as const
+      ).map(([at, side, qty]) => ({ at, boleta: { symbol: 'PETR4', side, qty } })),
+    );
     const r = await backtest(s, { symbols: ['PETR4'], from: '2026-11-23', to: '2026-12-01', interval: '1d', cashBrl: 100_000 }, db);
     expect(r.fills.map((f) => [f.side, f.qty, f.price])).toEqual([
       ['buy', 1_000, 10],
