@@ -37,6 +37,8 @@ export interface KernelOptions {
   nowMs: () => number;
   /** Host timers of the algo scheduler, or 'manual' when a replay drives time. */
   timers: TimerHost | 'manual';
+  /** 'manual' when a replay tells the listeners itself after each step (OmsDeps.notifications). */
+  notifications?: 'auto' | 'manual';
   log: (level: 'info' | 'warn' | 'error', msg: string, extra?: unknown) => void;
   audit: (e: { actor: string; action: string; target?: string; details?: unknown }) => void;
   actorName?: (actor: string) => string | undefined;
@@ -99,6 +101,7 @@ export function createKernel(o: KernelOptions): TradingKernel {
     originOf: o.originOf,
     session: o.session,
     timers: o.timers,
+    notifications: o.notifications,
     reconnect: s.reconnectPolicy ? { policy: s.reconnectPolicy, holdAfterMs: s.reconnectHoldAfterMs ?? 5_000 } : undefined,
   });
   // An array (rebuilt on the rare add or removal): every market event walks it.

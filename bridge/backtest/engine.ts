@@ -115,6 +115,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     idPrefix: 'BT',
     nowMs: clock.now,
     timers: 'manual',
+    notifications: 'manual',
     fees,
     log: (level, msg, extra) => {
       if (level === 'info') return;
@@ -177,6 +178,7 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     venue,
     kernel,
     sink,
+    journalAnswersAtOnce: true,
     hosts: () => (host.isEnded() ? NO_HOSTS : hosts),
     afterStep: (ev) => equity.sample(ev.timeMs),
     dayChanged: (_prev, next, nextStartMs) => {

@@ -53,6 +53,8 @@ export interface ReplayParticipants {
   kernel: TradingKernel;
   sink: CountingSink;
   hosts(): Iterable<StrategyHost>;
+  /** The sink's promises resolve without I/O (a backtest's in-memory journal): no real turn is needed to see them. */
+  journalAnswersAtOnce?: boolean;
   /** After each recorded event has settled (equity sample, progress). */
   afterStep?(ev: MarketEvent): void;
   /** A São Paulo date ended: `date` is the one that ended, `next` the new one, which starts at `nextStartMs`. */
@@ -71,6 +73,13 @@ const MAX_SETTLE_ROUNDS = 10_000;
 const PROGRESS_EVERY = 8_192;
 /** Microtask hops given to promise chains per settle round before a real turn is waited for. */
 const MICROTASK_SPINS = 64;
+
+/** Microtask hops that stand in for a real turn when nothing in the run waits on I/O or timers. */
+const QUIET_SPINS = 4;
+
+async function spinMicrotasks(n: number): Promise<void> {
+  for (let i = 0; i < n; i++) await null;
+}
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -195,13 +204,23 @@ export class ReplayDriver {
       // The OMS tells its listeners (order updates, the portfolio) now rather than on its own turn.
       this.p.kernel.oms.flushNotifications();
       if (this.settleSync() && this.waiting.length === 0) {
-        // Quiet: one real turn makes sure no promise chain was still on its way, then look again.
-        await nextTurn();
+        // Quiet: make sure no promise chain was still on its way, then look again.
+        await this.quietTurn();
         this.p.kernel.oms.flushNotifications();
         if (this.settleSync() && this.waiting.length === 0) return;
       }
     }
     throw new Error(`a reprodução não assentou após ${MAX_SETTLE_ROUNDS} rodadas no instante ${new Date(this.p.clock.now()).toISOString()}`);
+  }
+
+  /**
+   * With a journal that answers at once, every chain the kernel starts is made of promise reactions
+   * only (no I/O, no timers), so spinning the microtask queue sees them through; a journal that
+   * writes for real answers on a later turn of the event loop, which must then be given.
+   */
+  private quietTurn(): Promise<void> | void {
+    if (!this.p.journalAnswersAtOnce) return nextTurn();
+    return spinMicrotasks(QUIET_SPINS);
   }
 
   private hostsInFlight(): boolean {

@@ -84,6 +84,11 @@ export interface OmsDeps {
   /** Host timers of the algo scheduler; 'manual' = the caller drives `runtime.runDue` (tests, benches). */
   timers?: TimerHost | 'manual';
   /**
+   * 'manual': listeners hear of changes only when the caller runs `flushNotifications` (a backtest's
+   * replay, after each step has settled, never yields a turn for the OMS's own flush).
+   */
+  notifications?: 'auto' | 'manual';
+  /**
    * After a broker outage longer than `holdAfterMs`, parents with children are held (paused) for a
    * person to review instead of re-sent; 'resend' re-sends whatever the outage length.
    */
@@ -488,7 +493,10 @@ export class OrderManager {
       const ids = parts.map(() => `${this.d.idPrefix}-${String(++this.orderSeq).padStart(6, '0')}`);
       parts.forEach((part, k) => {
         const id = ids[k];
-        const parent: ParentOrder = { ...part, id, actor, createdAtMs: nowMs, updatedAtMs: nowMs, ...(ids.length > 1 ? { routedWith: ids.filter((x) => x !== id) } : {}) };
+        // Copied, then the new fields set: a spread followed by more fields in one literal is built
+        // property by property, several microseconds per boleta.
+        const parent: ParentOrder = Object.assign({}, part, { id, actor, createdAtMs: nowMs, updatedAtMs: nowMs });
+        if (ids.length > 1) parent.routedWith = ids.filter((x) => x !== id);
         commits.push(this.emit('order.accepted', parent));
         if (k === 0) created.push({ row, id });
         this.d.audit({ actor, action: 'order.submit', target: id, details: { symbol: part.symbol, side: part.side, qty: part.qty, algo: part.algo.type, ...(ids.length > 1 ? { account: this.d.clients.account(part.allocations![0].client), boletaOf: ids[0] } : {}) } });
@@ -1216,7 +1224,7 @@ export class OrderManager {
   }
 
   private scheduleFlush(): void {
-    if (this.flushScheduled) return;
+    if (this.flushScheduled || this.d.notifications === 'manual') return;
     this.flushScheduled = true;
     setImmediate(() => this.flushNotifications());
   }

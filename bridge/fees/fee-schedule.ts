@@ -135,6 +135,18 @@ export class FeeSchedule implements FeeCalculator {
 
   /** The version in force on a trade date: the latest whose validFrom is on or before it. */
   versionOn(isoDate: string): FeeTableVersion {
+    // Asked twice for every fill, nearly always about the same date as the time before.
+    if (isoDate === this.lastDate) return this.lastVersion!;
+    const v = this.findVersion(isoDate);
+    this.lastDate = isoDate;
+    this.lastVersion = v;
+    return v;
+  }
+
+  private lastDate: string | undefined;
+  private lastVersion: FeeTableVersion | undefined;
+
+  private findVersion(isoDate: string): FeeTableVersion {
     assertIsoDate(isoDate);
     let found: FeeTableVersion | undefined;
     for (const v of this.versions) if (v.validFrom <= isoDate) found = v;

@@ -346,7 +346,12 @@ export class StrategyRunner {
         if (!this.init.clients.includes(a?.client)) throw new StrategyError(`boleta.allocations[${i}].client: ${JSON.stringify(a?.client)} não é cliente desta execução`, `boleta.allocations[${i}].client`);
       }
     }
-    return { boleta: { ...b, symbol: inst.symbol, ...(b.allocations ? { allocations: b.allocations.map((a) => ({ ...a })) } : {}) }, client };
+    // The strategy's object is copied (it may change it after submitting), field by field: a spread
+    // followed by more fields is slow to build, and every boleta passes here.
+    const boleta: StrategyBoleta = Object.assign({}, b);
+    boleta.symbol = inst.symbol;
+    if (b.allocations) boleta.allocations = b.allocations.map((a) => Object.assign({}, a));
+    return { boleta, client };
   }
 
   private makeContext(): StrategyContext {
@@ -363,7 +368,7 @@ export class StrategyRunner {
       }
       return { symbol, qty, avgPrice: qty === 0 ? 0 : cost / qty };
     };
-    return {
+    const ctx: StrategyContext = {
       params: Object.freeze({ ...init.params }),
       symbols: Object.freeze([...init.symbols]),
       clients: Object.freeze([...init.clients]),
@@ -379,7 +384,7 @@ export class StrategyRunner {
         const ref = `o${self.nextRef++}`;
         self.orders.set(ref, { ref, symbol: b.symbol, side: b.side, qty: b.qty, filledQty: 0, avgPrice: 0, status: 'pending_new' });
         self.openRefs.add(ref);
-        self.push(withWhere({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}) }, new Error(), init.sourceFile));
+        self.push(withWhere({ kind: 'submit', ref, boleta: b, ...(client !== undefined ? { client } : {}) }, callerTrace(ctx.submit), init.sourceFile));
         return ref;
       },
       cancel(ref) {
@@ -457,7 +462,24 @@ export class StrategyRunner {
         self.push({ kind: 'log', t: self.nowMs, message: String(message).slice(0, MAX_LOG_CHARS) });
       },
     };
+    return ctx;
   }
+}
+
+/**
+ * Frames kept of the code that called `ctx.submit`: the hook's own line, or the strategy's helpers
+ * a few calls deep. Capturing costs about half a microsecond per frame, on every boleta.
+ */
+const CALLER_FRAMES = 5;
+
+/** The stack above `fn` (its caller first), `CALLER_FRAMES` deep; turned into text only when read. */
+function callerTrace(fn: (...args: never[]) => unknown): { stack?: string } {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = CALLER_FRAMES;
+  const trace: { stack?: string } = {};
+  Error.captureStackTrace(trace, fn);
+  Error.stackTraceLimit = limit;
+  return trace;
 }
 
 /**
@@ -466,7 +488,7 @@ export class StrategyRunner {
  * it when it is sent. Capturing a stack is cheap; turning it into text costs more than the rest of a
  * boleta's way through a backtest.
  */
-function withWhere(cmd: Extract<RunnerCommand, { kind: 'submit' }>, trace: Error, sourceFile: string | undefined): RunnerCommand {
+function withWhere(cmd: Extract<RunnerCommand, { kind: 'submit' }>, trace: { stack?: string }, sourceFile: string | undefined): RunnerCommand {
   Object.defineProperty(cmd, 'where', {
     enumerable: true,
     configurable: true,
