@@ -316,6 +316,11 @@ async function tradingBench(o: BenchOptions): Promise<BacktestBenchResult['tradi
   };
 }
 
+/** A full collection when the process allows it (`--expose-gc`), else nothing. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** The bundled MA crossover and grademark's, alternating, on the same bars; the round trips compared every run. */
 async function crossoverBench(o: BenchOptions, bars: number): Promise<BacktestBenchResult['crossover']> {
   const rows = writeEveryMinute(o.db, 'CMIN3', bars, 7);
@@ -334,10 +339,13 @@ async function crossoverBench(o: BenchOptions, bars: number): Promise<BacktestBe
     let same = true;
     let roundTrips = 0;
     let offOpen = 0;
-    // Alternating, so both meet the same moments of a shared machine.
+    // Alternating, so both meet the same moments of a shared machine; each starts on a collected
+    // heap, so neither pays for the other's garbage (the bench process has --expose-gc).
     for (let i = 0; i < o.warmRuns; i++) {
+      collectGarbage();
       const r = await timed(maCrossover as StrategyDefinition, spec, o.db);
       bb.push(r.perSec);
+      collectGarbage();
       const t0 = performance.now();
       const g = grademarkCrossover(rows, fast, slow);
       gm.push(rows.length / ((performance.now() - t0) / 1000));

@@ -30,12 +30,13 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The backtest benches in a process of their own (bench/backtest.ts), as the product runs every
  * backtest in a process of its own: nothing the benches before them left in this one counts.
+ * `--expose-gc` lets the crossover give each contestant a clean heap.
  */
 function backtestBenchInOwnProcess(): BacktestBenchResult {
   const dir = mkdtempSync(path.join(repo, 'data', 'bench-result-'));
   const file = path.join(dir, 'backtest.json');
   try {
-    execFileSync(process.execPath, ['--import', 'tsx', path.join(repo, 'bench', 'backtest.ts')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BENCH_RESULT_FILE: file } });
+    execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', path.join(repo, 'bench', 'backtest.ts')], { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, BENCH_RESULT_FILE: file } });
     return JSON.parse(readFileSync(file, 'utf8')) as BacktestBenchResult;
   } finally {
     rmSync(dir, { recursive: true, force: true });
