@@ -44,11 +44,24 @@ static int wait_until(cond_t *c, mutex_t *m, int64_t deadlineUs) {
   SleepConditionVariableSRW(c, m, (DWORD)((left + 999) / 1000), 0);
   return 1;
 }
-/* Threads are detached: each clears its own running flag on exit, which is what the relay waits for. */
-static int start_thread(LPTHREAD_START_ROUTINE fn) {
-  HANDLE t = CreateThread(NULL, 0, fn, NULL, 0, NULL);
-  if (t) CloseHandle(t);
-  return t != NULL;
+/* Each thread clears its own running flag on its way out, which is what the relay waits for; it is then
+ * joined, so none is still ending when the host unloads the DLL or exits (a thread ending while the process
+ * detached its DLLs has crashed Wine). */
+typedef HANDLE thread_t;
+static int start_thread(thread_t *t, LPTHREAD_START_ROUTINE fn) {
+  *t = CreateThread(NULL, 0, fn, NULL, 0, NULL);
+  return *t != NULL;
+}
+/* `ended`: the thread cleared its flag and only has to return, so it is waited for (until `deadlineUs`);
+ * otherwise it is let go. */
+static void reap_thread(thread_t *t, int ended, int64_t deadlineUs) {
+  if (!*t) return;
+  if (ended) {
+    int64_t left = deadlineUs - mono_us();
+    WaitForSingleObject(*t, left > 0 ? (DWORD)((left + 999) / 1000) : 0);
+  }
+  CloseHandle(*t);
+  *t = NULL;
 }
 typedef HMODULE lib_t;
 #else
@@ -83,12 +96,21 @@ static int wait_until(cond_t *c, mutex_t *m, int64_t deadlineUs) {
   pthread_cond_timedwait(c, m, &ts);
   return 1;
 }
-/* Threads are detached: each clears its own running flag on exit, which is what the relay waits for. */
-static int start_thread(void *(*fn)(void *)) {
-  pthread_t t;
-  if (pthread_create(&t, NULL, fn, NULL) != 0) return 0;
-  pthread_detach(t);
-  return 1;
+/* As on Windows: waited for by flag, then joined (or let go when it never cleared its flag). */
+typedef struct {
+  pthread_t id;
+  int live;
+} thread_t;
+static int start_thread(thread_t *t, void *(*fn)(void *)) {
+  t->live = pthread_create(&t->id, NULL, fn, NULL) == 0;
+  return t->live;
+}
+static void reap_thread(thread_t *t, int ended, int64_t deadlineUs) {
+  (void)deadlineUs; /* a thread past its flag returns at once */
+  if (!t->live) return;
+  if (ended) pthread_join(t->id, NULL);
+  else pthread_detach(t->id);
+  t->live = 0;
 }
 typedef void *lib_t;
 #endif
@@ -164,6 +186,7 @@ static struct {
   int32_t latestState[4];
   RelayNotifyFn notify;
   int notifierRunning;
+  thread_t notifierThread, workerThread;
   /* A full ring makes the DLL's thread wait for space, once per episode, at most RING_FULL_WAIT_MS. */
   cond_t spaceCv;
   int degraded;
@@ -893,6 +916,9 @@ RELAY_EXPORT int32_t RelayOpen(const wchar16 *dllPath, RelayNotifyFn notify, int
     set_error("a request of the previous session (%s) never returned%s", atomic_load(&R.requestName), NULL);
     return RELAY_BUSY;
   }
+  /* Threads a finalize that timed out left running have ended since: join them now. */
+  reap_thread(&R.workerThread, 1, deadline);
+  reap_thread(&R.notifierThread, 1, deadline);
   if (ringCapacity < 16 || ringCapacity > (1 << 20) || requestTimeoutMs < 1 || !notify) return NL_INVALID_ARGS;
   R.lastError[0] = 0;
   if (!load_dll(dllPath)) return RELAY_LOAD_FAILED;
@@ -917,12 +943,12 @@ RELAY_EXPORT int32_t RelayOpen(const wchar16 *dllPath, RelayNotifyFn notify, int
   R.stopWorker = R.hung = 0;
   R.job = NULL;
   R.notifierRunning = 1;
-  if (!start_thread(notifier_main)) {
+  if (!start_thread(&R.notifierThread, notifier_main)) {
     R.notifierRunning = 0;
     return RELAY_NO_MEMORY;
   }
   R.workerRunning = 1;
-  if (!start_thread(worker_main)) {
+  if (!start_thread(&R.workerThread, worker_main)) {
     R.workerRunning = 0;
     return RELAY_NO_MEMORY;
   }
@@ -1016,18 +1042,23 @@ static void stop_threads(int wait) {
   wake_all(&R.jcv);
   while (wait && R.workerRunning && wait_until(&R.jcv, &R.jmu, deadline)) {
   }
+  int workerEnded = !R.workerRunning;
   unlock(&R.jmu);
   lock(&R.mu);
   R.stopNotifier = 1;
   wake_all(&R.cv);
   while (wait && R.notifierRunning && wait_until(&R.cv, &R.mu, deadline)) {
   }
+  int notifierEnded = !R.notifierRunning;
   /* No callback can come any more (the DLL's thread is gone, or it never started). */
   free(R.ring);
   R.ring = NULL;
   R.count = 0;
   wake_all(&R.spaceCv);
   unlock(&R.mu);
+  /* Not waiting (Node's main thread, after a failed login): the threads are let go and end on their own. */
+  reap_thread(&R.workerThread, wait && workerEnded, deadline);
+  reap_thread(&R.notifierThread, wait && notifierEnded, deadline);
 }
 
 /* DLLFinalize on the request thread (the login's), then the relay's threads stop. Call it off Node's main
