@@ -51,6 +51,11 @@ export class PortfolioService {
     return this.portfolio.positions(client);
   }
 
+  /** Each of the client's bookings' fee, its share of its day's bill, by fillId (centavos). */
+  feeEstimates(client: string): Map<string, number> {
+    return this.portfolio.feeEstimatesByFill(client);
+  }
+
   /** Fees billed to the client so far, centavos. */
   feesCentavos(client: string): number {
     return this.portfolio.feesCentavos(client);

@@ -400,6 +400,12 @@ export class Portfolio {
     return out;
   }
 
+  /** Each of the client's trades' fee by fillId: its share of its day's bill, so they add up to the bills. */
+  feeEstimatesByFill(client: string): Map<string, number> {
+    const book = this.books.get(client);
+    return book ? this.feeEstimates(book) : new Map();
+  }
+
   /** The client's cash ledger in the order the fills were applied; fees are the current estimates. */
   movements(client: string): CashMovement[] {
     const book = this.books.get(client);

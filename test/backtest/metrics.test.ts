@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { computeMetrics } from '../../bridge/backtest/metrics.js';
 import type { MarketDb } from '../../bridge/marketdata/market-db.js';
-import { backtest, putCandles, putFlatDays, sendOn, withDb } from './helpers.js';
+import { backtest, type CandleRow, putCandles, putFlatDays, sendOn, withDb } from './helpers.js';
 
 let db: MarketDb;
 let cleanup: () => void;
@@ -111,6 +111,31 @@ describe('metrics', () => {
     ]);
     // Counting fills that realised a gain or a loss would say 3 of 4 (0.75); by round trips it is 1 of 2.
     expect(r.metrics.hitRate).toBe(0.5);
+  });
+
+  it("the fills carry their share of the day's bill: a day trade repriced by its second leg, a block split per client, all adding up to the run's fees", async () => {
+    // A 2025 session, when B3 priced a day trade below a regular trade (2.30 bp against 3.00 bp).
+    const minutes = Array.from({ length: 70 }, (_, i) => `2025-06-10 ${String(10 + Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}`);
+    putCandles(db, 'PETR4', '1m', minutes.map((t): CandleRow => [t, 10, 10, 10, 10, 1_000_000]));
+    const s = sendOn([
+      { at: '2025-06-10 10:00', boleta: { symbol: 'PETR4', side: 'buy', qty: 1_000, client: 'ALFA' } },
+      { at: '2025-06-10 10:30', boleta: { symbol: 'PETR4', side: 'sell', qty: 1_000, client: 'ALFA' } },
+      { at: '2025-06-10 10:40', boleta: { symbol: 'PETR4', side: 'buy', qty: 1_000, allocations: [ { client: 'ALFA', qty: 600 }, { client: 'BETA', qty: 400 } ] } },
+      { at: '2025-06-10 11:00', boleta: { symbol: 'PETR4', side: 'sell', qty: 1_000, allocations: [ { client: 'ALFA', qty: 600 }, { client: 'BETA', qty: 400 } ] } },
+    ]);
+    const r = await backtest(s, { symbols: ['PETR4'], from: '2025-06-10', to: '2025-06-10', interval: '1m', clients: ['ALFA', 'BETA'], cashBrl: 100_000 }, db);
+    expect(r.fills.map((f) => [f.side, f.qty, f.price])).toEqual([
+      ['buy', 1_000, 10],
+      ['sell', 1_000, 10],
+      ['buy', 1_000, 10],
+      ['sell', 1_000, 10],
+    ]);
+    // Every leg is a day trade of R$ 10,000.00 at 2.30 bp: R$ 2.30. The first buy was booked at the
+    // regular 3.00 bp before its sell came; its fill shows the day's final share, not R$ 3.00.
+    expect(r.fills.map((f) => f.feesBrl)).toEqual([2.3, 2.3, 2.3, 2.3]);
+    const cents = r.fills.reduce((a, f) => a + Math.round(f.feesBrl * 100), 0);
+    expect(cents).toBe(Math.round(r.metrics.feesBrl * 100));
+    expect(r.metrics.feesBrl).toBe(9.2);
   });
 
   it('computeMetrics on a series by hand: no return without sessions, no Sharpe without dispersion', () => {
