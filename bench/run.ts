@@ -18,7 +18,6 @@ import { runPanicCliBench } from './panic-cli.js';
 import { runWsFanoutBench } from './ws-fanout.js';
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-
 const rows: Array<[string, string, string]> = [];
 
 const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -23,10 +23,10 @@ export const fillModelSchema = z.strictObject({
   touchWindowMs: z.number().int().min(1_000).max(3_600_000).optional(),
 });
 
-/** What a backtest runs: the strategy is named apart (a bundled name or a file). */
 /** Warm-up bars a run may ask for: what a strategy's ctx.bars keeps (bridge/strategy/runner.ts MAX_BARS_KEPT). */
 export const MAX_WARMUP_BARS = 5_000;
 
+/** What a backtest runs: the strategy is named apart (a bundled name or a file). */
 export const backtestSpecSchema = z.strictObject({
   symbols: z.array(symbol).min(1).max(50),
   from: isoDay,

@@ -52,7 +52,6 @@ function fmtSize(bytes: number): string {
   return `${Math.round(bytes / 1024)} KB`;
 }
 
-
 const rangeQuery = z.strictObject({ symbol: symbolSchema, interval: z.enum(SERIES_INTERVALS), from: whenSchema, to: whenSchema });
 const profileQuery = z.strictObject({ symbol: symbolSchema, sessions: z.coerce.number().int().min(1).max(250).optional() });
 const historyBody = z.strictObject({ symbol: symbolSchema, from: whenSchema, to: whenSchema });

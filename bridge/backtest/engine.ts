@@ -10,7 +10,7 @@ import { saoPauloDate } from '../calendar/iso-date.js';
 import { createAlgoRegistry } from '../execution/algos/registry.js';
 import { apportionByWeight } from '../fees/billing.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
-import type { FillRecord, ParentOrder } from '../execution/orders.js';
+import { allocationBookingId, fillBookingId, type FillRecord, type ParentOrder } from '../execution/orders.js';
 import { createKernel, type TradingKernel } from '../kernel.js';
 import type { MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
@@ -180,7 +180,6 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
     venue,
     kernel,
     sink,
-    journalAnswersAtOnce: true,
     hosts: () => (host.isEnded() ? NO_HOSTS : hosts),
     afterStep: (ev) => equity.sample(ev.timeMs),
     dayChanged: (_prev, next, nextStartMs) => {
@@ -223,24 +222,19 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
  * Each fill's fee as its client's bills apportion it at the end of the run. B3 bills a client's day at
  * once (a buy becomes a day trade when the sell comes, and both legs are repriced), so the fee a fill
  * showed when it was booked can be off by reais by the evening; the result's fills carry their final
- * share and add up, to the centavo, to the run's fees. A block is booked per allocation round and client
- * (`<parent>:A<n>:<client>`), not per exchange fill: its share is spread over its fills by their own fees.
+ * share and add up, to the centavo, to the run's fees. A block is booked per allocation round and client,
+ * not per exchange fill: its bookings' share is spread over its fills by their own fees.
  */
 function billedFillFees(kernel: TradingKernel, clients: readonly string[]): (p: ParentOrder, fills: readonly FillRecord[]) => number[] {
   const byBooking = new Map<string, number>();
-  const byBlock = new Map<string, number>();
-  for (const client of clients) {
-    for (const [fillId, centavos] of kernel.portfolio.feeEstimates(client)) {
-      byBooking.set(fillId, centavos);
-      const block = /^(.+):A\d+:[^:]+$/.exec(fillId)?.[1];
-      if (block !== undefined) byBlock.set(block, (byBlock.get(block) ?? 0) + centavos);
-    }
-  }
+  for (const client of clients) for (const [id, centavos] of kernel.portfolio.feeEstimates(client)) byBooking.set(id, centavos);
+  const feeOf = (id: string) => byBooking.get(id) ?? 0;
   return (p, fills) => {
-    if (!p.allocationState) return fills.map((f) => byBooking.get(`${f.tradeId}:${p.client}`) ?? 0);
+    if (!p.allocations) return fills.map((f) => feeOf(fillBookingId(f.tradeId, p.client!)));
+    let total = 0;
+    for (let seq = 1; seq <= (p.booked?.allocations ?? 0); seq++) for (const t of p.allocations) total += feeOf(allocationBookingId(p.id, seq, t.client));
     const own = fills.map((f) => BigInt(f.feesCentavos));
-    const weights = own.some((w) => w > 0n) ? own : fills.map((f) => BigInt(f.qty));
-    return apportionByWeight(byBlock.get(p.id) ?? 0, weights);
+    return apportionByWeight(total, own.some((w) => w > 0n) ? own : fills.map((f) => BigInt(f.qty)));
   };
 }
 

@@ -28,8 +28,11 @@ export class SimClock {
 export class CountingSink implements EventSink {
   appended = 0;
   inFlight = 0;
+  readonly answersAtOnce: boolean;
 
-  constructor(private readonly inner: EventSink) {}
+  constructor(private readonly inner: EventSink) {
+    this.answersAtOnce = inner.answersAtOnce === true;
+  }
 
   append(type: string, data: unknown, timeMs?: number): Promise<unknown> {
     this.appended++;
@@ -44,7 +47,7 @@ export class CountingSink implements EventSink {
 }
 
 /** Keeps nothing: a backtest's orders live in the OMS's memory for the run and go to the results. */
-export const DISCARDING_SINK: EventSink = { append: () => RESOLVED };
+export const DISCARDING_SINK: EventSink = { append: () => RESOLVED, answersAtOnce: true };
 const RESOLVED = Promise.resolve();
 
 export interface ReplayParticipants {
@@ -53,8 +56,6 @@ export interface ReplayParticipants {
   kernel: TradingKernel;
   sink: CountingSink;
   hosts(): Iterable<StrategyHost>;
-  /** The sink's promises resolve without I/O (a backtest's in-memory journal): no real turn is needed to see them. */
-  journalAnswersAtOnce?: boolean;
   /** After each recorded event has settled (equity sample, progress). */
   afterStep?(ev: MarketEvent): void;
   /** A São Paulo date ended: `date` is the one that ended, `next` the new one, which starts at `nextStartMs`. */
@@ -219,7 +220,7 @@ export class ReplayDriver {
    * writes for real answers on a later turn of the event loop, which must then be given.
    */
   private quietTurn(): Promise<void> | void {
-    if (!this.p.journalAnswersAtOnce) return nextTurn();
+    if (!this.p.sink.answersAtOnce) return nextTurn();
     return spinMicrotasks(QUIET_SPINS);
   }
 

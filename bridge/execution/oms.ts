@@ -30,7 +30,7 @@ import { DEMO_SESSION, type MarketSession } from './market-session.js';
 import { faultPoint } from './fault-points.js';
 import { NODE_TIMERS, type TimerHost } from './scheduler.js';
 import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
-import type { ChildOrder, FillRecord, ParentOrder } from './orders.js';
+import { allocationBookingId, fillBookingId, type ChildOrder, type FillRecord, type ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
 import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
 import type { RiskGate } from '../risk/risk-gate.js';
@@ -40,6 +40,8 @@ import type { PortfolioFill } from '../portfolio/portfolio.js';
 /** Where events go: the journal (durable on resolve). */
 export interface EventSink {
   append(type: string, data: unknown, timeMs?: number): Promise<unknown>;
+  /** Its promises resolve without I/O (a backtest's in-memory journal), within the same turn. */
+  readonly answersAtOnce?: boolean;
 }
 
 /** Books fills into positions and cash; deterministic from its inputs so replays agree. */
@@ -879,7 +881,7 @@ export class OrderManager {
         if (!p.allocationState) {
           // One client: booked fill by fill at the fill's price. Booked first: if the portfolio refuses
           // the fill, the order state is left untouched too.
-          fees = this.d.booker.bookFill({ fillId: `${f.tradeId}:${p.client}`, client: p.client!, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).feesCentavos;
+          fees = this.d.booker.bookFill({ fillId: fillBookingId(f.tradeId, p.client!), client: p.client!, symbol: f.symbol, side: f.side, qty: f.qty, priceTicks: f.priceTicks, timeMs: f.timeMs }).feesCentavos;
           this.portfolioDirty = true;
         }
         this.bookedTradeIds.add(f.tradeId);
@@ -918,7 +920,7 @@ export class OrderManager {
         for (const r of u.rows) {
           // Every client of the block gets the same average price: its share of the block's cash.
           const priceTicks = Math.max(1, Math.round(r.notionalCentavos / (r.qty * inst.tickValueCentavos)));
-          this.d.booker.bookFill({ fillId: `${p.id}:A${u.seq}:${r.client}`, client: r.client, symbol: p.symbol, side: p.side, qty: r.qty, priceTicks, timeMs: u.timeMs, notionalCentavos: r.notionalCentavos, feesCentavos: r.feesCentavos });
+          this.d.booker.bookFill({ fillId: allocationBookingId(p.id, u.seq, r.client), client: r.client, symbol: p.symbol, side: p.side, qty: r.qty, priceTicks, timeMs: u.timeMs, notionalCentavos: r.notionalCentavos, feesCentavos: r.feesCentavos });
           booked.qty += r.qty;
           booked.feesCentavos += r.feesCentavos;
         }

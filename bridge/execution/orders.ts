@@ -10,6 +10,16 @@ import type { ChildStatus } from '../model/order-state.js';
 import type { AlgoAnchors } from './algos/algo.js';
 import type { AllocationState, AllocationTarget } from './allocation.js';
 
+/** The portfolio's id for a one-client parent's fill: one booking per exchange fill. */
+export function fillBookingId(tradeId: string, client: string): string {
+  return `${tradeId}:${client}`;
+}
+
+/** The portfolio's id for one client's share of a block's allocation round `seq` (1, 2, …). */
+export function allocationBookingId(parentId: string, seq: number, client: string): string {
+  return `${parentId}:A${seq}:${client}`;
+}
+
 export interface ParentOrder {
   id: string;
   client?: string;
