@@ -154,8 +154,8 @@ async function main(): Promise<void> {
   const [cmd, ...rest] = process.argv.slice(2);
   try {
     if (cmd === 'start') await start(rest);
-    // `panic` is dispatched by bin/blackbox.js to bin/panic.js, which compiles nothing.
-    else if (cmd === 'panic') await (await import('../bin/panic.js')).panic(rest);
+    // `panic` is dispatched by bin/blackbox.js to panic-cli.js, which compiles nothing.
+    else if (cmd === 'panic') await (await import('./panic-cli.js')).panic(rest);
     else if (cmd === 'profitdll-check') await profitdllCheck(rest);
     else if (cmd === 'import') {
       const { runImportCli } = await import('./marketdata/import/import-cli.js');

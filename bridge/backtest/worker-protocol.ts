@@ -13,6 +13,9 @@ import type { BacktestJob } from '../strategy/sandbox/sandbox-protocol.js';
 
 export type { BacktestJob };
 
+/** The module that runs the job in the sandbox's process. */
+const BACKTEST_CHILD = new URL('./backtest-child.ts', import.meta.url);
+
 /** A strategy hook may run this long before the run is stopped as a runaway loop. */
 export const DEFAULT_HOOK_BUDGET_MS = 5_000;
 /** Heap of a backtest's process: a strategy that allocates without bound fails there, not in the bridge. */
@@ -38,7 +41,7 @@ export function startBacktestWorker(
 ): RunningBacktest {
   const budgetMs = o.hookBudgetMs ?? DEFAULT_HOOK_BUDGET_MS;
   const heapMb = o.heapMb ?? DEFAULT_HEAP_MB;
-  const box = spawnSandbox({ kind: 'backtest', job, budgetMs }, { heapMb });
+  const box = spawnSandbox({ kind: 'backtest', job, budgetMs }, { heapMb, handlers: BACKTEST_CHILD });
   let outcome: BacktestOutcome | undefined;
   let cancelled = false;
   box.onMessage((m) => {

@@ -9,7 +9,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import type { Instrument } from '../model/instrument.js';
 import type { BusinessCalendar } from './business-calendar.js';
 import { addCalendarDays, assertIsoDate, saoPauloDateAndMinute } from './iso-date.js';
 
@@ -180,7 +179,13 @@ const FUTURES_SEGMENT_BY_ROOT: Record<string, Segment> = {
   WDO: 'futures_fx',
 };
 
-export function segmentOf(instrument: Instrument): Segment {
+/** The instrument as far as its hours go: calendars sit below the instrument model and know only these two fields. */
+export interface HoursSubject {
+  kind: string;
+  symbol: string;
+}
+
+export function segmentOf(instrument: HoursSubject): Segment {
   switch (instrument.kind) {
     case 'stock':
     case 'fractional':

@@ -23,14 +23,13 @@ import {
   isChildDone,
   isParentDone,
 } from '../model/order-state.js';
-import type { AlgoAnchors } from './algos/algo.js';
 import { type AlgoRegistry, createAlgoRegistry } from './algos/registry.js';
 import { AlgoRuntime } from './algo-runtime.js';
 import { DEMO_SESSION, type MarketSession } from './market-session.js';
 import { faultPoint } from './fault-points.js';
 import { NODE_TIMERS, type TimerHost } from './scheduler.js';
 import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
-import { allocationBookingId, fillBookingId, type ChildOrder, type FillRecord, type ParentOrder } from './orders.js';
+import { allocationBookingId, fillBookingId, type AlgoAnchors, type ChildOrder, type FillRecord, type ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
 import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
 import type { RiskGate } from '../risk/risk-gate.js';

@@ -7,7 +7,6 @@
 import type { AlgoSpec, OrderStatus, Side } from '../../common/types.js';
 import type { ChildStatus } from '../model/order-state.js';
 
-import type { AlgoAnchors } from './algos/algo.js';
 import type { AllocationState, AllocationTarget } from './allocation.js';
 
 /** The portfolio's id for a one-client parent's fill: one booking per exchange fill. */
@@ -18,6 +17,14 @@ export function fillBookingId(tradeId: string, client: string): string {
 /** The portfolio's id for one client's share of a block's allocation round `seq` (1, 2, …). */
 export function allocationBookingId(parentId: string, seq: number, client: string): string {
   return `${parentId}:A${seq}:${client}`;
+}
+
+/** What an algo fixed at acceptance and journaled with the parent, so a restart plans the same. */
+export interface AlgoAnchors {
+  startMs?: number;
+  endMs?: number;
+  /** Seed of the algo's randomisation (clip sizes, slice timing). */
+  seed: number;
 }
 
 export interface ParentOrder {

@@ -8,17 +8,10 @@
 import type { AlgoParamDescriptor, AlgoSpec, ApiErrorItem, Side } from '../../../common/types.js';
 import type { Instrument } from '../../model/instrument.js';
 import type { AlgoPhase, MarketSession } from '../market-session.js';
-import type { ChildOrder, FillRecord, ParentOrder } from '../orders.js';
+import type { AlgoAnchors, ChildOrder, FillRecord, ParentOrder } from '../orders.js';
 
 export type AlgoParamSpec = AlgoParamDescriptor;
 
-/** What an algo fixed at acceptance and journaled with the parent, so a restart plans the same. */
-export interface AlgoAnchors {
-  startMs?: number;
-  endMs?: number;
-  /** Seed of the algo's randomisation (clip sizes, slice timing). */
-  seed: number;
-}
 
 export interface AlgoValidationEnv {
   nowMs: number;

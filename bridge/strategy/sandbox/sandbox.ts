@@ -29,8 +29,12 @@ export interface Sandbox {
   exited: Promise<SandboxExit>;
 }
 
-export function spawnSandbox(init: SandboxInit, o: { heapMb: number }): Sandbox {
-  const child: ChildProcess = fork(new URL('./sandbox-entry.mjs', import.meta.url), [], {
+/**
+ * `handlers`: a module exporting `sandboxHandlers` (SandboxHandlers) for the jobs of a layer above
+ * the strategies, such as a whole backtest.
+ */
+export function spawnSandbox(init: SandboxInit, o: { heapMb: number; handlers?: URL }): Sandbox {
+  const child: ChildProcess = fork(new URL('./sandbox-entry.mjs', import.meta.url), o.handlers ? [o.handlers.href] : [], {
     execArgv: [`--max-old-space-size=${o.heapMb}`],
     serialization: 'advanced',
     stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],

@@ -1,2 +1,0 @@
-/** Types of bin/panic.js, for the TypeScript CLI that delegates to it. */
-export function panic(argv: string[]): Promise<void>;
