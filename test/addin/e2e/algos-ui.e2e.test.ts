@@ -10,15 +10,14 @@
  * the browser that adds `lastReconnect` to what the real bridge sends): the pane is under test
  * here, not the bridge's reconciliation.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView, QuoteView, ReconnectReport } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { CHROMIUM, HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
+import { CHROMIUM, HAVE_CHROMIUM, SHOTS, collectErrors, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 if (!HAVE_CHROMIUM) console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
 
@@ -26,8 +25,7 @@ const NARROW = { width: 420, height: 860 };
 const WIDE = { width: 1280, height: 800 };
 
 describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnection banner, execution quality', () => {
-  let bridge: { url: string; token: string; close(): Promise<void> };
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
@@ -37,7 +35,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
   let filled: OrderView;
   const resting: OrderView[] = [];
 
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
   const order = (id: string) => api<OrderView>('GET', `/api/orders/${id}`);
   const rowKeys = (p: Page) => p.locator('[data-testid="orders-table"] [role="row"][data-rowkey]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rowkey')!));
   const shot = async (name: string) => {
@@ -48,9 +46,7 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-algos-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 3, quiet: true, addinDir: ADDIN_DIST });
+    bridge = await startPaneBridge('algos', { seed: 3 });
     await api('POST', '/api/clients', { id: 'CLI1', name: 'Fundo Alfa FIA', openingCash: 2_000_000 });
     await api('POST', '/api/clients', { id: 'CLI2', name: 'Carteira Beta', openingCash: 750_000 });
 
@@ -93,7 +89,6 @@ describe.skipIf(!HAVE_CHROMIUM)('algos in the task pane: paused orders, reconnec
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('no report, no banner', async () => {

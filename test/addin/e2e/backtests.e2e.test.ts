@@ -11,18 +11,17 @@
  * Screenshots: backtests-420/1280, backtest-resultado-420/1280, backtests-comparar-1280,
  * estrategias-420/1280, estrategia-armar-420 (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BacktestRunView, StrategyRunView, SweepView } from '../../../common/backtest.js';
 import type { OrderView } from '../../../common/types.js';
 import { MarketDb } from '../../../bridge/marketdata/market-db.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { writeCandles } from '../../support/market-fixture.js';
 import { eventually } from '../../support/wait.js';
-import { bridgeApi, collectErrors, fakeExcelScript, HAVE_CHROMIUM, launchPane, SHOTS, signIn } from './support/pane-harness.js';
+import { collectErrors, fakeExcelScript, HAVE_CHROMIUM, launchPane, SHOTS, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 /** Rests one buy far below the market on its first timer: a boleta with a strategy as its origin. */
 const RESTING = `export default {
@@ -79,13 +78,12 @@ async function noSidewaysScroll(p: Page, what: string): Promise<void> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real bridge', () => {
-  let bridge: { url: string; token: string; close(): Promise<void> };
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const errors: string[] = [];
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
   let firstRun = '';
 
   /** A screenshot without a toast over the content or a crosshair where the mouse last was. */
@@ -102,17 +100,16 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-bt-'));
-    const db = MarketDb.open(path.join(dataDir, 'market.db'));
-    // Three months of 1-minute VALE3 (about 25,000 bars: a few seconds of replay, progress visible) and a year of daily PETR4.
-    writeCandles(db, { symbol: 'VALE3', interval: '1m', from: '2024-01-01', to: '2024-03-31', startH: 6000, tickH: 1, seed: 3 });
-    writeCandles(db, { symbol: 'PETR4', interval: '1d', from: '2024-01-01', to: '2024-12-31', startH: 3000, tickH: 5 });
-    db.close();
-    mkdirSync(path.join(dataDir, 'strategies'), { recursive: true });
-    writeFileSync(path.join(dataDir, 'strategies', 'repouso.ts'), RESTING);
-    writeFileSync(path.join(dataDir, 'strategies', 'falha.ts'), FAULTY);
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST });
+    bridge = await startPaneBridge('bt', { seed: 1 }, (dataDir) => {
+      const db = MarketDb.open(path.join(dataDir, 'market.db'));
+      // Three months of 1-minute VALE3 (about 25,000 bars: a few seconds of replay, progress visible) and a year of daily PETR4.
+      writeCandles(db, { symbol: 'VALE3', interval: '1m', from: '2024-01-01', to: '2024-03-31', startH: 6000, tickH: 1, seed: 3 });
+      writeCandles(db, { symbol: 'PETR4', interval: '1d', from: '2024-01-01', to: '2024-12-31', startH: 3000, tickH: 5 });
+      db.close();
+      mkdirSync(path.join(dataDir, 'strategies'), { recursive: true });
+      writeFileSync(path.join(dataDir, 'strategies', 'repouso.ts'), RESTING);
+      writeFileSync(path.join(dataDir, 'strategies', 'falha.ts'), FAULTY);
+    });
     await api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa Ações FIA', openingCash: 2_000_000 });
     pane = await launchPane({ width: 420, height: 860 });
     context = pane.context;
@@ -124,7 +121,6 @@ describe.skipIf(!HAVE_CHROMIUM)('Backtests and Estratégias tabs against a real 
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('runs ma-crossover from the form: a 422 on the field, then progress in the list and the result with its charts', async () => {

@@ -6,32 +6,28 @@
  * totals per client and side, and hold "Enviar" until repeated rows are confirmed.
  * Saves test-results/screenshots/boletas-preview-420.png.
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstrumentView, OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
-import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { HAVE_CHROMIUM, SHOTS, collectErrors, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 const PANE = { width: 420, height: 900 };
 
 describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
-  let bridge: { url: string; token: string; close(): Promise<void> };
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
 
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-preview-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof startBridge>[0]);
+    bridge = await startPaneBridge('preview', { seed: 1 });
     for (const [id, name] of [['CLI1', 'Fundo Alfa FIA'], ['CLI2', 'Carteira Beta']] as const) await api('POST', '/api/clients', { id, name, openingCash: 1_000_000 });
     pane = await launchPane(PANE);
     context = pane.context;
@@ -42,7 +38,6 @@ describe.skipIf(!HAVE_CHROMIUM)('sheet boletas preview at 420 px', () => {
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('shows what will be sent, every error in full, totals, and asks before sending repeated rows', async () => {

@@ -4,12 +4,11 @@
  * without the English half, and does not scroll sideways.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
-import { HAVE_CHROMIUM, SHOTS, launchPane, signIn } from './support/pane-harness.js';
+import { ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { HAVE_CHROMIUM, SHOTS, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 const LIB = path.join(ROOT, 'bridge/native/profitdll-standin/build/libprofitdll.so');
 const ENV = {
@@ -20,11 +19,9 @@ const ENV = {
   BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS: '500',
 };
 
-type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
 
 describe.skipIf(!HAVE_CHROMIUM)('broker warnings in the shell', () => {
-  let bridge: Started;
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   const saved = new Map<string, string | undefined>();
 
@@ -32,14 +29,13 @@ describe.skipIf(!HAVE_CHROMIUM)('broker warnings in the shell', () => {
     ensureAddinBuilt();
     execFileSync('bash', [path.join(ROOT, 'bridge/native/profitdll-standin/build.sh')]);
     execFileSync('bash', [path.join(ROOT, 'bridge/native/profitdll-relay/build.sh')]);
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-brokerwarn-'));
-    const env = { ...ENV, BLACKBOX_PROFITDLL_PATH: LIB, PROFITDLL_STANDIN_STATE_FILE: path.join(dataDir, 'standin.state') };
-    for (const [k, v] of Object.entries(env)) {
-      saved.set(k, process.env[k]);
-      process.env[k] = v;
-    }
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, quiet: true, log: () => undefined, addinDir: ADDIN_DIST, broker: 'profitdll' } as Parameters<typeof startBridge>[0]);
+    bridge = await startPaneBridge('brokerwarn', { log: () => undefined, broker: 'profitdll' }, (dataDir) => {
+      const env = { ...ENV, BLACKBOX_PROFITDLL_PATH: LIB, PROFITDLL_STANDIN_STATE_FILE: path.join(dataDir, 'standin.state') };
+      for (const [k, v] of Object.entries(env)) {
+        saved.set(k, process.env[k]);
+        process.env[k] = v;
+      }
+    });
     // Office.js from the local copy, as in Excel (not the browser-mode 404).
     pane = await launchPane({ width: 420, height: 760 }, { officeJs: 'disk' });
     mkdirSync(SHOTS, { recursive: true });
@@ -52,7 +48,6 @@ describe.skipIf(!HAVE_CHROMIUM)('broker warnings in the shell', () => {
       if (v === undefined) delete process.env[k];
       else process.env[k] = v;
     }
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('routing state 2: a pt-BR warning under the header at 420 px, no English, no sideways scroll', async () => {

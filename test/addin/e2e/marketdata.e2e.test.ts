@@ -4,14 +4,13 @@
  * the refused lines, the coverage table shows the series with their B3 gaps, the chart draws the
  * candles, and a range is deleted after the confirmation. Screenshots in test-results/screenshots.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CoverageRow } from '../../../common/marketdata.js';
-import { ADDIN_DIST, ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
-import { collectErrors, HAVE_CHROMIUM, launchPane, SHOTS, signIn } from './support/pane-harness.js';
+import { ensureAddinBuilt, ROOT } from '../../../scripts/ensure-addin-built.js';
+import { collectErrors, HAVE_CHROMIUM, launchPane, SHOTS, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 const FIX = path.join(ROOT, 'test', 'marketdata', 'fixtures');
 
@@ -30,8 +29,7 @@ function twoSessions(): string {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px', () => {
-  let bridge: { url: string; token: string; close(): Promise<void> };
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
@@ -39,9 +37,7 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-mdb-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST });
+    bridge = await startPaneBridge('mdb', { seed: 1 });
     pane = await launchPane({ width: 420, height: 820 });
     context = pane.context;
     mkdirSync(SHOTS, { recursive: true });
@@ -52,7 +48,6 @@ describe.skipIf(!HAVE_CHROMIUM)('Base de dados and Import Profit tabs at 420 px'
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('imports by file picker and by drag-and-drop, with progress and the report of refused lines', async () => {

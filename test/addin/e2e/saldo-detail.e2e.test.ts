@@ -4,44 +4,29 @@
  * settles that day, trade by trade, with amount and fees, without horizontal scrolling.
  * Saves test-results/screenshots/saldo-detalhe.png (BLACKBOX_SCREENSHOTS=docs/screenshots for the README).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BalanceView, InstrumentView, OrderView, QuoteView, SettlementDayView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
-import { eventually } from '../../support/wait.js';
-import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
+import type { BalanceView, InstrumentView, SettlementDayView } from '../../../common/types.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { HAVE_CHROMIUM, SHOTS, collectErrors, fillAtOnce, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 const PANE = { width: 420, height: 760 };
 
 describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px', () => {
-  let bridge: { url: string; token: string; close(): Promise<void> };
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let page: Page;
   const pageErrors: string[] = [];
 
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
-
-  /** An order priced through the book, so it fills at once on the simulated market. */
-  const fillNow = async (client: string, symbol: string, side: 'buy' | 'sell', qty: number, tick: number) => {
-    const q = await eventually(async () => {
-      const [v] = await api<QuoteView[]>('GET', `/api/quotes?symbols=${symbol}`);
-      return v.ask !== undefined && v.bid !== undefined ? v : undefined;
-    });
-    const limitPrice = Math.round((side === 'buy' ? q.ask! + 10 * tick : q.bid! - 10 * tick) / tick) * tick;
-    const o = await api<OrderView>('POST', '/api/orders', { client, symbol, side, qty, limitPrice: Math.round(limitPrice * 100) / 100, algo: { type: 'full' } });
-    await eventually(async () => ((await api<OrderView>('GET', `/api/orders/${o.id}`)).status === 'filled' ? true : undefined), 20_000);
-  };
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
+  const fillNow = (client: string, symbol: string, side: 'buy' | 'sell', qty: number, tick: number) => fillAtOnce(bridge, { client, symbol, side, qty, tick });
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-saldo-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 3, quiet: true, addinDir: ADDIN_DIST });
+    bridge = await startPaneBridge('saldo', { seed: 3 });
     await api('POST', '/api/clients', { id: 'CLI1', name: 'Fundo Alfa FIA', openingCash: 2_000_000 });
     await api('POST', '/api/clients', { id: 'CLI2', name: 'Carteira Beta', openingCash: 750_000 });
     await fillNow('CLI1', 'PETR4', 'buy', 1_000, 0.01);
@@ -61,7 +46,6 @@ describe.skipIf(!HAVE_CHROMIUM)('Saldo: the settlements of a D+n day at 420 px',
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('a click on D+2 lists each trade with client, symbol, amount and fees, adding up to the step', async () => {

@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import ts from 'typescript';
-import { ROOT } from '../../../../scripts/ensure-addin-built.js';
+import type { BridgeOptions } from '../../../../bridge/app.js';
+import type { OrderView, QuoteView } from '../../../../common/types.js';
+import { ADDIN_DIST, ROOT } from '../../../../scripts/ensure-addin-built.js';
+import { eventually } from '../../../support/wait.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const HAVE_CHROMIUM = existsSync(CHROMIUM);
@@ -30,6 +33,61 @@ export async function bridgeApi<T>(bridge: { url: string; token: string }, metho
   const text = await res.text();
   if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text}`);
   return (text ? JSON.parse(text) : undefined) as T;
+}
+
+/** A real bridge under a pane test, with an admin REST call bound to it; `close` also removes its data folder. */
+export interface PaneBridge {
+  url: string;
+  token: string;
+  dataDir: string;
+  api<T>(method: string, p: string, body?: unknown): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * A bridge for a pane test: a data folder of its own (`prepare` writes into it before the start), the
+ * built add-in served, quiet, on the simulated market unless `options` say otherwise.
+ */
+export async function startPaneBridge(name: string, options: Partial<BridgeOptions> = {}, prepare?: (dataDir: string) => void): Promise<PaneBridge> {
+  const dataDir = mkdtempSync(path.join(tmpdir(), `bb-e2e-${name}-`));
+  try {
+    prepare?.(dataDir);
+    // Imported here, not at the top: a file skipped for want of Chromium never loads the bridge.
+    const { startBridge } = await import('../../../../bridge/app.js');
+    const b = await startBridge({ port: 0, quiet: true, addinDir: ADDIN_DIST, ...options, dataDir } as BridgeOptions);
+    return {
+      url: b.url,
+      token: b.token,
+      dataDir,
+      api: (method, p, body) => bridgeApi(b, method, p, body),
+      async close() {
+        await b.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  } catch (e) {
+    rmSync(dataDir, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+/** An order priced `ticksThrough` ticks through the book, so it fills at once on the simulated market; returns it filled. */
+export async function fillAtOnce(
+  bridge: PaneBridge,
+  o: { client: string; symbol: string; side: 'buy' | 'sell'; qty: number; tick?: number; ticksThrough?: number },
+): Promise<OrderView> {
+  const tick = o.tick ?? 0.01;
+  const through = (o.ticksThrough ?? 10) * tick;
+  const q = await eventually(async () => {
+    const [v] = await bridge.api<QuoteView[]>('GET', `/api/quotes?symbols=${o.symbol}`);
+    return v?.ask !== undefined && v.bid !== undefined ? v : undefined;
+  });
+  const limitPrice = Math.round(Math.round((o.side === 'buy' ? q.ask! + through : q.bid! - through) / tick) * tick * 100) / 100;
+  const sent = await bridge.api<OrderView>('POST', '/api/orders', { client: o.client, symbol: o.symbol, side: o.side, qty: o.qty, limitPrice, algo: { type: 'full' } });
+  return eventually(async () => {
+    const v = await bridge.api<OrderView>('GET', `/api/orders/${sent.id}`);
+    return v.status === 'filled' ? v : undefined;
+  }, 20_000);
 }
 
 /**
