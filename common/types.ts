@@ -88,6 +88,7 @@ export interface FillView {
   qty: number;
   price: number;
   time: string;
+  /** This fill's share of its client's day bill as it stands (an order's detail). */
   feesBrl: number;
 }
 
@@ -111,6 +112,10 @@ export interface OrderMetrics {
   participationRate?: number;
   children?: number;
   reprices?: number;
+  /**
+   * B3 fees of the order's fills. An order's detail gives them as the day's bill apportions them now
+   * (a leg a later trade made a day trade is repriced); the streamed list gives what each fill showed when booked.
+   */
   feesBrl: number;
 }
 

@@ -8,9 +8,7 @@ import type { ApiErrorItem } from '../../common/types.js';
 import type { BacktestFillView, BacktestOrderView, BacktestResultView, BacktestSpec } from '../../common/backtest.js';
 import { saoPauloDate } from '../calendar/iso-date.js';
 import { createAlgoRegistry } from '../execution/algos/registry.js';
-import { apportionByWeight } from '../fees/billing.js';
 import { feeSchedule } from '../fees/fee-schedule.js';
-import { allocationBookingId, fillBookingId, type FillRecord, type ParentOrder } from '../execution/orders.js';
 import { createKernel, type TradingKernel } from '../kernel.js';
 import type { MarketDb } from '../marketdata/market-db.js';
 import { MarketVolumeProfiles, vwapProfileSource } from '../marketdata/volume-profile.js';
@@ -218,26 +216,6 @@ export async function runBacktest(def: StrategyDefinition, spec: BacktestSpec, o
   return { ok: true, result: collect(kernel, equity, spec, { events: run.events, elapsedMs, source: describeSource(market.plan), rows: feed.totalRows, read: readStats }, logs, warnings, fault, run.cancelled) };
 }
 
-/**
- * Each fill's fee as its client's bills apportion it at the end of the run. B3 bills a client's day at
- * once (a buy becomes a day trade when the sell comes, and both legs are repriced), so the fee a fill
- * showed when it was booked can be off by reais by the evening; the result's fills carry their final
- * share and add up, to the centavo, to the run's fees. A block is booked per allocation round and client,
- * not per exchange fill: its bookings' share is spread over its fills by their own fees.
- */
-function billedFillFees(kernel: TradingKernel, clients: readonly string[]): (p: ParentOrder, fills: readonly FillRecord[]) => number[] {
-  const byBooking = new Map<string, number>();
-  for (const client of clients) for (const [id, centavos] of kernel.portfolio.feeEstimates(client)) byBooking.set(id, centavos);
-  const feeOf = (id: string) => byBooking.get(id) ?? 0;
-  return (p, fills) => {
-    if (!p.allocations) return fills.map((f) => feeOf(fillBookingId(f.tradeId, p.client!)));
-    let total = 0;
-    for (let seq = 1; seq <= (p.booked?.allocations ?? 0); seq++) for (const t of p.allocations) total += feeOf(allocationBookingId(p.id, seq, t.client));
-    const own = fills.map((f) => BigInt(f.feesCentavos));
-    return apportionByWeight(total, own.some((w) => w > 0n) ? own : fills.map((f) => BigInt(f.qty)));
-  };
-}
-
 function describeSource(series: Array<{ dataSymbol: string; source: string; stored: string; interval?: string }>): string {
   return series.map((s) => (s.source === 'trades' ? `${s.dataSymbol} negócios` : s.stored === s.interval ? `${s.dataSymbol} ${s.stored}` : `${s.dataSymbol} ${s.interval} de ${s.stored}`)).join(', ');
 }
@@ -265,7 +243,6 @@ function collect(
   let partN = 0;
   let children = 0;
   let reprices = 0;
-  const feesOf = billedFillFees(kernel, spec.clients);
   for (const p of parents) {
     const inst = kernel.instruments.require(p.symbol);
     const v = oms.view(p, false);
@@ -306,7 +283,8 @@ function collect(
     children += m?.children ?? 0;
     reprices += m?.reprices ?? 0;
     const parentFills = oms.fillsOf(p.id);
-    const fees = feesOf(p, parentFills);
+    // Their share of the clients' final day bills, so the run's fills add up to its fees to the centavo.
+    const fees = oms.billedFillFees(p) ?? parentFills.map((f) => f.feesCentavos);
     parentFills.forEach((f, k) => {
       traded += Math.abs(notionalCentavos(inst, f.qty, f.priceTicks));
       fills.push({ orderId: p.id, symbol: f.symbol, side: f.side, qty: f.qty, price: ticksToPrice(inst, f.priceTicks), t: new Date(f.timeMs).toISOString(), feesBrl: fees[k] / 100 });

@@ -29,6 +29,7 @@ import { DEMO_SESSION, type MarketSession } from './market-session.js';
 import { faultPoint } from './fault-points.js';
 import { NODE_TIMERS, type TimerHost } from './scheduler.js';
 import type { BrokerConnectionState, BrokerFill, BrokerOrderUpdate, BrokerPort } from './broker-port.js';
+import { billedFillFees } from './fill-fees.js';
 import { allocationBookingId, fillBookingId, type AlgoAnchors, type ChildOrder, type FillRecord, type ParentOrder } from './orders.js';
 import { apportion } from './apportion.js';
 import { allocateFill, type AllocationAudit, type AllocationState, type AllocationTarget, initialAllocationState, planTargets } from './allocation.js';
@@ -48,6 +49,8 @@ export interface FillBooker {
   bookFill(f: PortfolioFill): { feesCentavos: number };
   feesFor(symbol: string, qty: number, priceTicks: number, timeMs: number): number;
   positionQty(client: string, symbol: string): number;
+  /** A booking's share of its day's bill as the bill stands now (centavos); undefined if never booked. */
+  feeShareOf(bookingId: string): number | undefined;
 }
 
 export interface ClientDirectory {
@@ -771,6 +774,11 @@ export class OrderManager {
     return out;
   }
 
+  /** Each of the parent's fills' fee as its clients' day bills apportion it now; undefined while one is not billed yet. */
+  billedFillFees(p: ParentOrder): number[] | undefined {
+    return billedFillFees(p, this.fills.get(p.id) ?? [], (id) => this.d.booker.feeShareOf(id));
+  }
+
   /** A boleta's fills, in the order they were booked. */
   fillsOf(id: string): readonly FillRecord[] {
     return this.fills.get(id) ?? [];
@@ -799,6 +807,8 @@ export class OrderManager {
     const v = orderView(p, this.d.instruments.require(p.symbol), detail, (id) => this.children.get(id)!, this.fills.get(p.id) ?? [], {
       schedule: this.runtime.schedule(p.id),
       interval: this.runtime.intervalStats(p.id),
+      // Only a detail pays for the bill's apportionment: a list view streams on every change of every order.
+      billedFeesCentavos: detail ? this.billedFillFees(p) : undefined,
     });
     v.createdBy = this.d.actorName?.(p.actor) ?? p.actor;
     const origin = this.d.originOf?.(p.actor);

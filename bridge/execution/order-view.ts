@@ -12,7 +12,12 @@ export function orderView(
   detail: boolean,
   children: (id: string) => ChildOrder,
   fills: readonly FillRecord[],
-  extra: { schedule?: SchedulePoint[]; interval?: { marketQty: number; marketCostTicksQty: number } } = {},
+  extra: {
+    schedule?: SchedulePoint[];
+    interval?: { marketQty: number; marketCostTicksQty: number };
+    /** Each fill's fee as billed now, in the order of `fills` (detail only); else what each showed when booked. */
+    billedFeesCentavos?: readonly number[];
+  } = {},
 ): OrderView {
   const avgTicks = p.filledQty > 0 ? p.costTicksQty / p.filledQty : 0;
   const v: OrderView = {
@@ -55,18 +60,19 @@ export function orderView(
         createdAt: new Date(c.createdAtMs).toISOString(),
       };
     });
-    v.fills = fills.map((f) => ({
+    v.fills = fills.map((f, i) => ({
       id: f.tradeId,
       childId: f.childId,
       qty: f.qty,
       price: ticksToPrice(inst, f.priceTicks),
       time: new Date(f.timeMs).toISOString(),
-      feesBrl: f.feesCentavos / 100,
+      feesBrl: (extra.billedFeesCentavos?.[i] ?? f.feesCentavos) / 100,
     }));
     if (extra.schedule) v.schedule = extra.schedule;
   }
   // Execution quality travels on every view, so the orders channel streams it as fills come in.
-  v.metrics = executionMetrics(p, inst, avgTicks, extra.interval);
+  const feesCentavos = extra.billedFeesCentavos ? extra.billedFeesCentavos.reduce((a, c) => a + c, 0) : p.feesCentavos;
+  v.metrics = executionMetrics(p, inst, avgTicks, extra.interval, feesCentavos);
   return v;
 }
 
@@ -83,6 +89,7 @@ export function executionMetrics(
   inst: Instrument,
   avgTicks: number,
   interval: { marketQty: number; marketCostTicksQty: number } | undefined,
+  feesCentavos: number,
 ): NonNullable<OrderView['metrics']> {
   const sideSign = p.side === 'buy' ? 1 : -1;
   const filled = p.filledQty > 0;
@@ -96,6 +103,6 @@ export function executionMetrics(
     participationRate: interval && interval.marketQty > 0 ? Math.round(Math.min(1, p.filledQty / interval.marketQty) * 1e4) / 1e4 : undefined,
     children: p.childIds.length,
     reprices: p.reprices ?? 0,
-    feesBrl: p.feesCentavos / 100,
+    feesBrl: feesCentavos / 100,
   };
 }

@@ -60,6 +60,7 @@ export class FeeDay {
   private readonly trades: PricedTrade[] = [];
   private readonly sides = new Map<string, SideTotals>();
   private cachedTotal: number | undefined = 0;
+  private cachedEstimates: Map<string, number> | undefined;
 
   constructor(
     readonly isoDate: string,
@@ -93,6 +94,7 @@ export class FeeDay {
     s.dayTradeExact += t.dayTradeExact;
     this.sides.set(k, s);
     this.cachedTotal = undefined;
+    this.cachedEstimates = undefined;
   }
 
   /** Quantity of an asset both bought and sold this day: priced at the day-trade table. */
@@ -129,12 +131,17 @@ export class FeeDay {
     return this.cachedTotal;
   }
 
-  /** Each trade's estimated fee, in booking order; they add up to totalCentavos(). */
-  estimates(): Map<string, number> {
+  /**
+   * Each trade's estimated fee, in booking order; they add up to totalCentavos(). Kept until the
+   * next trade of the day: an order's detail and the settlements ask again without a new trade.
+   */
+  estimates(): ReadonlyMap<string, number> {
+    if (this.cachedEstimates) return this.cachedEstimates;
     const d = this.denominator();
     const weights = this.trades.map((t) => this.weight(t.assetSymbol, t.side, t.regularExact, t.dayTradeExact, d));
     const parts = apportionByWeight(this.totalCentavos(), weights);
-    return new Map(this.trades.map((t, i) => [t.fillId, parts[i]]));
+    this.cachedEstimates = new Map(this.trades.map((t, i) => [t.fillId, parts[i]]));
+    return this.cachedEstimates;
   }
 
   /** One trade's share of the current total, rounded on its own (what the fill reports when booked). */

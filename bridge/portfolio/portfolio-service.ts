@@ -51,9 +51,9 @@ export class PortfolioService {
     return this.portfolio.positions(client);
   }
 
-  /** Each of the client's bookings' fee, its share of its day's bill, by fillId (centavos). */
-  feeEstimates(client: string): Map<string, number> {
-    return this.portfolio.feeEstimatesByFill(client);
+  /** One booking's fee (centavos): its share of its day's bill as the bill stands now; undefined if never booked. */
+  feeShareOf(fillId: string): number | undefined {
+    return this.portfolio.feeShareOf(fillId);
   }
 
   /** Fees billed to the client so far, centavos. */

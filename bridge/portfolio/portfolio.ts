@@ -175,6 +175,8 @@ function positiveInt(name: string, v: number): void {
 export class Portfolio {
   private readonly books = new Map<string, ClientBook>();
   private readonly applied = new Map<string, FillResult>();
+  /** The day bill each booking is part of, by fillId: its fee is its share of that bill as it stands. */
+  private readonly feeDayOfBooking = new Map<string, FeeDay>();
 
   constructor(private readonly deps: PortfolioDeps) {}
 
@@ -271,6 +273,7 @@ export class Portfolio {
     };
     feeDay.add(priced);
     book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
+    this.feeDayOfBooking.set(f.fillId, feeDay);
     // The day's bill moved: the ledger takes the difference.
     const billed = feeDay.totalCentavos();
     const before = book.ledger.feeTotals.get(feeDayKey) ?? 0;
@@ -400,10 +403,9 @@ export class Portfolio {
     return out;
   }
 
-  /** Each of the client's trades' fee by fillId: its share of its day's bill, so they add up to the bills. */
-  feeEstimatesByFill(client: string): Map<string, number> {
-    const book = this.books.get(client);
-    return book ? this.feeEstimates(book) : new Map();
+  /** One booking's fee: its share of its day's bill as the bill stands now; undefined if never booked. */
+  feeShareOf(fillId: string): number | undefined {
+    return this.feeDayOfBooking.get(fillId)?.estimates().get(fillId);
   }
 
   /** The client's cash ledger in the order the fills were applied; fees are the current estimates. */

@@ -87,8 +87,11 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
   const [confirmCancel, setConfirmCancel] = useState(false);
   const [amendOpen, setAmendOpen] = useState(false);
 
-  // Reload the full order (children, fills, allocation, metrics) whenever the live one changes.
-  const liveKey = live ? `${live.status}:${live.filledQty}:${live.qty}:${live.limitPrice}:${live.updatedAt}` : '';
+  // Reload the full order (children, fills, allocation, metrics) whenever the live one changes, and
+  // when any order fills: a later trade of the same client and day can reprice this one's fees (B3
+  // bills the day at once, a day trade at its own table), and only the detail carries the billed figures.
+  const filledEverywhere = useMemo(() => orders.data?.reduce((a, o) => a + o.filledQty, 0) ?? 0, [orders.data, orders.version]);
+  const liveKey = live ? `${live.status}:${live.filledQty}:${live.qty}:${live.limitPrice}:${live.updatedAt}:${filledEverywhere}` : '';
   useEffect(() => {
     let alive = true;
     client
@@ -100,7 +103,9 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
     };
   }, [client, id, liveKey]);
 
-  const order = detail ? { ...detail, ...(live ?? {}), children: detail.children, fills: detail.fills, allocations: detail.allocations ?? live?.allocations, metrics: live?.metrics ?? detail.metrics } : live;
+  // The stream's metrics are the freshest, but its fees are what the fills showed when booked: the detail's are billed.
+  const metrics = live?.metrics && detail?.metrics ? { ...live.metrics, feesBrl: detail.metrics.feesBrl } : (live?.metrics ?? detail?.metrics);
+  const order = detail ? { ...detail, ...(live ?? {}), children: detail.children, fills: detail.fills, allocations: detail.allocations ?? live?.allocations, metrics } : live;
 
   const act = async (action: 'pause' | 'resume' | 'cancel', label: string) => {
     setBusy(action);
