@@ -20,11 +20,12 @@ async function quote(symbol: string): Promise<QuoteView> {
   });
 }
 
-/** Sends a marketable full order and waits for its fill; returns its detail. */
-async function fillNow(side: 'buy' | 'sell', qty: number): Promise<OrderView> {
-  const q = await quote('VALE3');
+/** Sends a marketable full order (for DT, or a block over `allocations`) and waits for its fill; returns its detail. */
+async function fillNow(side: 'buy' | 'sell', qty: number, symbol = 'VALE3', allocations?: Array<{ client: string; weight: number }>): Promise<OrderView> {
+  const q = await quote(symbol);
   const limitPrice = side === 'buy' ? Math.round((q.ask! + 0.3) * 100) / 100 : Math.round((q.bid! - 0.3) * 100) / 100;
-  const o = await b.api<OrderView>('POST', '/api/orders', { client: 'DT', symbol: 'VALE3', side, qty, limitPrice, algo: { type: 'full' } });
+  const who = allocations ? { allocations } : { client: 'DT' };
+  const o = await b.api<OrderView>('POST', '/api/orders', { ...who, symbol, side, qty, limitPrice, algo: { type: 'full' } });
   expect(o.status).toBe(201);
   return eventually(async () => {
     const v = (await b.api<OrderView>('GET', `/api/orders/${o.body.id}`)).body;
@@ -38,6 +39,8 @@ const feesOf = (v: OrderView) => (v.fills ?? []).reduce((s, f) => s + centavos(f
 beforeAll(async () => {
   b = await startTestBridge({ clock: offsetClock('2025-06-10T13:00') });
   await b.api('POST', '/api/clients', { id: 'DT', name: 'Fundo Day Trade', openingCash: 500_000 });
+  await b.api('POST', '/api/clients', { id: 'BA', name: 'Fundo Bloco A', openingCash: 500_000 });
+  await b.api('POST', '/api/clients', { id: 'BB', name: 'Fundo Bloco B', openingCash: 500_000 });
 });
 afterAll(async () => {
   await b?.dispose();
@@ -67,5 +70,22 @@ describe('order fees in the detail', () => {
     // The streamed list keeps what each fill showed when booked (cheap to send on every change).
     const listed = (await b.api<OrderView[]>('GET', '/api/orders?client=DT')).body.find((o) => o.id === buy.id)!;
     expect(centavos(listed.metrics!.feesBrl)).toBe(before);
+  });
+
+  it("gives a block its clients' billed shares: bought and sold the same day, it is repriced and adds up to both clients' bills", async () => {
+    const blocks = [{ client: 'BA', weight: 0.6 }, { client: 'BB', weight: 0.4 }];
+    const buy = await fillNow('buy', 1000, 'ITUB4', blocks);
+    const before = centavos(buy.metrics!.feesBrl);
+    expect(feesOf(buy)).toBe(before);
+    const sell = await fillNow('sell', 1000, 'ITUB4', blocks);
+    const buyAfter = (await b.api<OrderView>('GET', `/api/orders/${buy.id}`)).body;
+    expect(centavos(buyAfter.metrics!.feesBrl)).toBeLessThan(before);
+    expect(feesOf(buyAfter)).toBe(centavos(buyAfter.metrics!.feesBrl));
+    let billed = 0;
+    for (const client of ['BA', 'BB']) {
+      const [bal] = (await b.api<BalanceView[]>('GET', `/api/balances?client=${client}`)).body;
+      billed += centavos((await b.api<SettlementDayView>('GET', `/api/settlements?client=${client}&date=${bal.dates[2]}`)).body.totals.fees);
+    }
+    expect(centavos(buyAfter.metrics!.feesBrl) + centavos(sell.metrics!.feesBrl)).toBe(billed);
   });
 });
