@@ -9,24 +9,16 @@
  * backtests.e2e.test.ts, with runs to show). Screenshots of the other tabs at 420 px and at 1280 px go to test-results/screenshots
  * (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchBrowser, signIn } from './support/pane-harness.js';
+import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchBrowser, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 const PERSON = 'Marina Prado';
-
-type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
-
-async function startBridge(dataDir: string): Promise<Started> {
-  const { startBridge: start } = await import('../../../bridge/app.js');
-  return start({ port: 0, dataDir, seed: 3, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof start>[0]);
-}
 
 /** REST calls to `bridge` as the holder of `token` (the admin's, or a trader's). */
 function apiOf(bridge: { url: string }, token: string) {
@@ -74,8 +66,7 @@ async function inViewport(p: Page, sel: string): Promise<boolean> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
-  let bridge: Started;
-  let dataDir: string;
+  let bridge: PaneBridge;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let context: BrowserContext;
   let page: Page;
@@ -99,8 +90,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-width-'));
-    bridge = await startBridge(dataDir);
+    bridge = await startPaneBridge('width', { seed: 3 });
     const admin = apiOf(bridge, bridge.token);
     for (const [id, name, cash] of [
       ['ALFA', 'Fundo Alfa Ações FIA', 2_000_000],
@@ -140,7 +130,6 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
   afterAll(async () => {
     await browser?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const shootTabs = async (p: Page, width: number) => {
@@ -340,8 +329,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
   });
 
   it('a bridge that goes down: the ticket says so in pt-BR, never "Failed to fetch"', async () => {
-    const downDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-down-'));
-    const doomed = await startBridge(downDir);
+    const doomed = await startPaneBridge('down', { seed: 3 });
     const c = await newContext(420);
     try {
       await apiOf(doomed, doomed.token)('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa', openingCash: 1_000_000 });
@@ -367,7 +355,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the task pane at task-pane width', () => {
       await p.screenshot({ path: path.join(SHOTS, 'bridge-fora-420.png') });
     } finally {
       await c.close();
-      rmSync(downDir, { recursive: true, force: true });
+      // Closed above, on purpose, while the pane was open; its folder goes even when the test failed first.
+      rmSync(doomed.dataDir, { recursive: true, force: true });
     }
   }, 60_000);
 

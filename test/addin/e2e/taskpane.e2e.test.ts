@@ -9,14 +9,13 @@
  * kill switch engaged and released, and "Enviar para planilha". Saves screenshots of each tab to
  * test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KillSwitchView, OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
-import { CHROMIUM, HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, fakeExcelScript, launchPane, signIn } from './support/pane-harness.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { CHROMIUM, HAVE_CHROMIUM, SHOTS, collectErrors, fakeExcelScript, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 if (!HAVE_CHROMIUM) {
   console.warn(`[e2e] SKIPPED: ${CHROMIUM} not found. Install it with: apt-get install -y chromium`);
@@ -50,28 +49,19 @@ const CUSTOM_FUNCTIONS_TRAP = `(() => {
   Object.defineProperty(window, 'CustomFunctions', { configurable: true, get() { return cf; }, set(v) { cf = wrap(v); } });
 })();`;
 
-interface Bridge {
-  url: string;
-  token: string;
-  close(): Promise<void>;
-}
-
 describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real bridge', () => {
-  let bridge: Bridge;
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let context: BrowserContext;
   let browserPage: Page;
   let excelPage: Page;
   const consoleErrors: string[] = [];
 
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 1, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof startBridge>[0]);
+    bridge = await startPaneBridge('taskpane', { seed: 1 });
     for (const [id, name, cash] of [
       ['CLI1', 'Fundo Alfa FIA', 2_000_000],
       ['CLI2', 'Carteira Beta', 750_000],
@@ -89,7 +79,6 @@ describe.skipIf(!HAVE_CHROMIUM)('task pane in headless Chromium against a real b
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const closeDrawer = async (p: Page) => {
