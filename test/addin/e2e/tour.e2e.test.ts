@@ -6,27 +6,23 @@
  *
  * Screenshots go to test-results/screenshots (BLACKBOX_SCREENSHOTS=docs/screenshots refreshes the README's).
  */
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OrderView } from '../../../common/types.js';
-import { ADDIN_DIST, ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
+import { ensureAddinBuilt } from '../../../scripts/ensure-addin-built.js';
 import { eventually } from '../../support/wait.js';
-import { HAVE_CHROMIUM, SHOTS, bridgeApi, collectErrors, launchPane, signIn } from './support/pane-harness.js';
-
-type Started = Awaited<ReturnType<(typeof import('../../../bridge/app.js'))['startBridge']>>;
+import { HAVE_CHROMIUM, SHOTS, collectErrors, launchPane, signIn, startPaneBridge, type PaneBridge } from './support/pane-harness.js';
 
 describe.skipIf(!HAVE_CHROMIUM)('a PM tour: a real TWAP and the algo tickets at 420 and 1280 px', () => {
-  let bridge: Started;
-  let dataDir: string;
+  let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
   let page: Page;
   let twap: OrderView;
   const pageErrors: string[] = [];
 
-  const api = <T>(method: string, p: string, body?: unknown) => bridgeApi<T>(bridge, method, p, body);
+  const api = <T>(method: string, p: string, body?: unknown) => bridge.api<T>(method, p, body);
   const noHorizontalScroll = async (what: string) => {
     const m = await page.evaluate(() => ({ scroll: document.scrollingElement!.scrollWidth, inner: window.innerWidth }));
     expect(m.scroll, `${what} scrolls sideways`).toBeLessThanOrEqual(m.inner);
@@ -34,9 +30,7 @@ describe.skipIf(!HAVE_CHROMIUM)('a PM tour: a real TWAP and the algo tickets at 
 
   beforeAll(async () => {
     ensureAddinBuilt();
-    dataDir = mkdtempSync(path.join(tmpdir(), 'bb-e2e-tour-'));
-    const { startBridge } = await import('../../../bridge/app.js');
-    bridge = await startBridge({ port: 0, dataDir, seed: 3, quiet: true, addinDir: ADDIN_DIST } as Parameters<typeof startBridge>[0]);
+    bridge = await startPaneBridge('tour', { seed: 3 });
     await api('POST', '/api/clients', { id: 'ALFA', name: 'Fundo Alfa Ações FIA', openingCash: 5_000_000 });
     // A TWAP over 20 minutes in 30-second slices: a few slices fill while the test looks at it.
     const sent = await api<OrderView>('POST', '/api/orders', {
@@ -61,7 +55,6 @@ describe.skipIf(!HAVE_CHROMIUM)('a PM tour: a real TWAP and the algo tickets at 
   afterAll(async () => {
     await pane?.close();
     await bridge?.close();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   for (const width of [420, 1280]) {
