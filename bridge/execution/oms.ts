@@ -1227,7 +1227,6 @@ export class OrderManager {
     return undefined;
   }
 
-
   /** Order ids end in their sequence number: `<prefix>-000042`. */
   private orderNumber(id: string): number {
     const n = Number(id.slice(id.lastIndexOf('-') + 1));

@@ -121,7 +121,6 @@ export class PortfolioService {
     return rows.map((p) => this.view(p));
   }
 
-
   /**
    * Cash D+0/D+1/D+2 as of the São Paulo date of `nowMs`. Pass `lastTicks` to include the projected
    * daily adjustment of today's futures trades.

@@ -12,7 +12,6 @@ import type { AlgoAnchors, ChildOrder, FillRecord, ParentOrder } from '../orders
 
 export type AlgoParamSpec = AlgoParamDescriptor;
 
-
 export interface AlgoValidationEnv {
   nowMs: number;
   session: MarketSession;

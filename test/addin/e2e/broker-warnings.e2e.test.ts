@@ -19,7 +19,6 @@ const ENV = {
   BLACKBOX_PROFIT_CONNECT_TIMEOUT_MS: '500',
 };
 
-
 describe.skipIf(!HAVE_CHROMIUM)('broker warnings in the shell', () => {
   let bridge: PaneBridge;
   let pane: Awaited<ReturnType<typeof launchPane>>;
