@@ -133,6 +133,10 @@ export class FeeSchedule implements FeeCalculator {
     return FeeSchedule.fromData(JSON.parse(readFileSync(path, 'utf8')));
   }
 
+  /** The last date asked about and its version (see versionOn). */
+  private lastDate: string | undefined;
+  private lastVersion: FeeTableVersion | undefined;
+
   /** The version in force on a trade date: the latest whose validFrom is on or before it. */
   versionOn(isoDate: string): FeeTableVersion {
     // Asked twice for every fill, nearly always about the same date as the time before.
@@ -142,9 +146,6 @@ export class FeeSchedule implements FeeCalculator {
     this.lastVersion = v;
     return v;
   }
-
-  private lastDate: string | undefined;
-  private lastVersion: FeeTableVersion | undefined;
 
   private findVersion(isoDate: string): FeeTableVersion {
     assertIsoDate(isoDate);

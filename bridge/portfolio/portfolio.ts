@@ -174,9 +174,8 @@ function positiveInt(name: string, v: number): void {
 
 export class Portfolio {
   private readonly books = new Map<string, ClientBook>();
-  private readonly applied = new Map<string, FillResult>();
-  /** The day bill each booking is part of, by fillId: its fee is its share of that bill as it stands. */
-  private readonly feeDayOfBooking = new Map<string, FeeDay>();
+  /** Every booking by fillId: what applying it answered, and the day bill it is part of (its fee is its share of that bill as it stands). */
+  private readonly applied = new Map<string, { result: FillResult; feeDay: FeeDay }>();
 
   constructor(private readonly deps: PortfolioDeps) {}
 
@@ -206,7 +205,7 @@ export class Portfolio {
 
   applyFill(f: PortfolioFill): FillResult {
     const seen = this.applied.get(f.fillId);
-    if (seen) return { ...seen, duplicate: true };
+    if (seen) return { ...seen.result, duplicate: true };
 
     if (!f.fillId) throw new Error('fill sem fillId');
     if (!f.client) throw new Error(`fill ${f.fillId} sem cliente`);
@@ -273,7 +272,6 @@ export class Portfolio {
     };
     feeDay.add(priced);
     book.feeDays.set(feeDayKey, { day: feeDay, settlementDate });
-    this.feeDayOfBooking.set(f.fillId, feeDay);
     // The day's bill moved: the ledger takes the difference.
     const billed = feeDay.totalCentavos();
     const before = book.ledger.feeTotals.get(feeDayKey) ?? 0;
@@ -284,7 +282,7 @@ export class Portfolio {
     book.trades.push(trade);
 
     const result: FillResult = { feesCentavos, realisedCentavos, tradeDate, settlementDate, duplicate: false };
-    this.applied.set(f.fillId, result);
+    this.applied.set(f.fillId, { result, feeDay });
     return result;
   }
 
@@ -405,7 +403,7 @@ export class Portfolio {
 
   /** One booking's fee: its share of its day's bill as the bill stands now; undefined if never booked. */
   feeShareOf(fillId: string): number | undefined {
-    return this.feeDayOfBooking.get(fillId)?.estimates().get(fillId);
+    return this.applied.get(fillId)?.feeDay.estimates().get(fillId);
   }
 
   /** The client's cash ledger in the order the fills were applied; fees are the current estimates. */

@@ -88,10 +88,15 @@ export function OrderDetail({ id, labels, algos, onClose }: { id: string; labels
   const [amendOpen, setAmendOpen] = useState(false);
 
   // Reload the full order (children, fills, allocation, metrics) whenever the live one changes, and
-  // when any order fills: a later trade of the same client and day can reprice this one's fees (B3
-  // bills the day at once, a day trade at its own table), and only the detail carries the billed figures.
-  const filledEverywhere = useMemo(() => orders.data?.reduce((a, o) => a + o.filledQty, 0) ?? 0, [orders.data, orders.version]);
-  const liveKey = live ? `${live.status}:${live.filledQty}:${live.qty}:${live.limitPrice}:${live.updatedAt}:${filledEverywhere}` : '';
+  // when another order of its clients fills: a later trade of the same client and day can reprice this
+  // one's fees (B3 bills the day at once, a day trade at its own table), and only the detail carries
+  // the billed figures.
+  const filledForItsClients = useMemo(() => {
+    const mine = new Set(live ? (live.client ? [live.client] : (live.allocations ?? []).map((a) => a.client)) : []);
+    const touches = (o: OrderView) => (o.client ? mine.has(o.client) : (o.allocations ?? []).some((a) => mine.has(a.client)));
+    return orders.data?.reduce((a, o) => (touches(o) ? a + o.filledQty : a), 0) ?? 0;
+  }, [orders.data, orders.version, live]);
+  const liveKey = live ? `${live.status}:${live.filledQty}:${live.qty}:${live.limitPrice}:${live.updatedAt}:${filledForItsClients}` : '';
   useEffect(() => {
     let alive = true;
     client
